@@ -1,0 +1,44 @@
+# dde-ci: everything sets itself up on a fresh machine (Python 3.11+, git, make).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: demo test lint typecheck unit bench schemas clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## demo: run the example manifest (examples/shop) end to end on this machine
+demo: $(STAMP)
+	bash examples/shop/demo.sh
+
+## test: ruff, mypy --strict and the test suite
+test: lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check dde_ci tests benchmarks
+	$(BIN)/ruff format --check dde_ci tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q -n auto
+
+## bench: run every benchmark (not part of make test)
+bench: $(STAMP)
+	for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+## schemas: regenerate the committed JSON Schemas in schemas/
+schemas: $(STAMP)
+	$(BIN)/python -m dde_ci.schemas
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,40 @@
+"""Options shared by several commands, so each is spelled one way everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+manifest_argument = click.argument(
+    "manifest", type=click.Path(dir_okay=False), default="dde.yaml", required=False
+)
+
+
+def iteration_option(func: F) -> F:
+    """``--iteration ID`` (else ``DDE_ITERATION``, else the manifest's ``iteration``)."""
+    return click.option(
+        "--iteration",
+        "iteration",
+        metavar="ID",
+        envvar="DDE_ITERATION",
+        show_envvar=True,
+        help="Iteration id (default: DDE_ITERATION, then the manifest's 'iteration').",
+    )(func)
+
+
+def format_option(*choices: str, default: str | None = None) -> Callable[[F], F]:
+    def decorate(func: F) -> F:
+        return click.option(
+            "--format",
+            "output_format",
+            type=click.Choice(list(choices)),
+            default=default or choices[0],
+            show_default=True,
+            help="Output format.",
+        )(func)
+
+    return decorate

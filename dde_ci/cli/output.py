@@ -1,0 +1,100 @@
+"""Everything dde-ci writes to a terminal or to GitHub Actions goes through here.
+
+Under GitHub Actions (``GITHUB_ACTIONS=true``) diagnostics also become
+workflow commands (``::error file=...,line=...,col=...::message``) so they show
+as annotations on the pull request; the step summary is appended with
+:func:`append_step_summary`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dde_ci.errors import Diagnostic
+
+STEP_SUMMARY_LIMIT = 1024 * 1024  # GitHub's limit per step summary
+
+
+def on_github() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(level: str, message: str, *, file: str | None = None, line: int = 0,
+               col: int = 0, title: str | None = None) -> str:
+    """A GitHub workflow command such as ``::error file=a.yaml,line=3,col=5::message``."""
+    props = []
+    if file:
+        props.append(f"file={_escape_property(file)}")
+        if line > 0:
+            props.append(f"line={line}")
+            if col > 0:
+                props.append(f"col={col}")
+    if title:
+        props.append(f"title={_escape_property(title)}")
+    head = f"::{level} {','.join(props)}" if props else f"::{level}"
+    return f"{head}::{_escape_data(message)}"
+
+
+def report_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
+    """Print each diagnostic to stderr (and as an annotation under GitHub Actions)."""
+    github = on_github()
+    for diag in diagnostics:
+        click.echo(f"{diag}" if diag.location else f"error: {diag}", err=True)
+        if github:
+            loc = diag.location
+            level = "warning" if diag.severity == "warning" else "error"
+            click.echo(
+                annotation(level, diag.message, file=loc.path if loc else None,
+                           line=loc.line if loc else 0, col=loc.col if loc else 0),
+                err=False,
+            )
+
+
+def echo(text: str = "", *, err: bool = False) -> None:
+    click.echo(text, err=err)
+
+
+def echo_json(data: Any) -> None:
+    """Print strict JSON (no NaN), two-space indented, keys in the given order."""
+    click.echo(json.dumps(data, indent=2, allow_nan=False, ensure_ascii=False))
+
+
+def append_step_summary(markdown: str) -> bool:
+    """Append to ``$GITHUB_STEP_SUMMARY`` when it exists, truncated under GitHub's 1 MiB limit."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return False
+    path = Path(target)
+    try:
+        used = path.stat().st_size if path.exists() else 0
+    except OSError:
+        used = 0
+    room = STEP_SUMMARY_LIMIT - used - 1024
+    data = markdown.encode()
+    if room <= 0:
+        return False
+    if len(data) > room:
+        note = "\n\n> Truncated: the full report is in the workflow artifact.\n".encode()
+        data = data[: max(0, room - len(note))].decode("utf-8", "ignore").encode() + note
+    with path.open("ab") as handle:
+        handle.write(data + b"\n")
+    return True
+
+
+def is_terminal() -> bool:
+    return sys.stdout.isatty()

@@ -1,0 +1,32 @@
+"""``dde-ci schema``: print the JSON Schemas dde-ci reads and writes."""
+
+from __future__ import annotations
+
+import click
+
+from dde_ci.cli.output import echo
+
+
+@click.command(
+    epilog="""\b
+Examples:
+  dde-ci schema manifest > schemas/manifest.schema.json
+  dde-ci schema --list
+"""
+)
+@click.argument("name", required=False)
+@click.option("--list", "list_names", is_flag=True, help="List the schema names.")
+def schema(name: str | None, list_names: bool) -> int:
+    """Print the JSON Schema called NAME (manifest, context, execution-log, ...).
+
+    Point your editor's YAML language server at the manifest schema to get
+    completion and checks while you type.
+    """
+    from dde_ci.schemas import SCHEMAS, schema_text
+
+    if list_names or not name:
+        for key in SCHEMAS:
+            echo(key)
+        return 0
+    echo(schema_text(name).rstrip("\n"))
+    return 0

@@ -1,0 +1,121 @@
+"""One exception family for dde-ci, each error owning its exit code.
+
+The domain raises these; only ``dde_ci.cli.main`` catches them, prints them and
+turns them into an exit code.  Every message a person sees points at a place
+(``path:line:col: message``) whenever a place is known.
+
+Exit codes: 0 ok, 1 a check failed (gate, audit, breaking change, stale
+workflow), 2 bad input or usage, 3 an unexpected error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_UNEXPECTED = 3
+EXIT_INTERRUPTED = 130
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place in a file, 1-based line and column (0 means unknown)."""
+
+    path: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        if self.line <= 0:
+            return self.path
+        return f"{self.path}:{self.line}:{self.col or 1}"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One finding: a message, where it is, and whether it stops the work."""
+
+    message: str
+    location: Location | None = None
+    severity: str = "error"  # "error" | "warning"
+
+    def __str__(self) -> str:
+        prefix = f"{self.location}: " if self.location is not None else ""
+        tag = "warning: " if self.severity == "warning" else ""
+        return f"{prefix}{tag}{self.message}"
+
+
+class DdeError(Exception):
+    """Root of every error dde-ci expects.  Subclasses choose the exit code."""
+
+    exit_code = EXIT_UNEXPECTED
+
+    def __init__(self, message: str, location: Location | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return [Diagnostic(self.message, self.location)]
+
+    def __str__(self) -> str:
+        return "\n".join(str(d) for d in self.diagnostics)
+
+
+class InputError(DdeError):
+    """Bad input: a manifest, a gate file, an argument.  Exit code 2."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class ValidationError(InputError):
+    """Several input problems found in one pass, reported together."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        errors = [d for d in diagnostics if d.severity == "error"]
+        first = errors[0] if errors else diagnostics[0]
+        super().__init__(first.message, first.location)
+        self._diagnostics = list(diagnostics)
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return list(self._diagnostics)
+
+
+class CheckFailed(DdeError):
+    """A check said no: gate, audit, breaking change, stale workflow.  Exit 1."""
+
+    exit_code = EXIT_CHECK_FAILED
+
+
+class NotFound(InputError):
+    """Something named on the command line or in a file does not exist."""
+
+
+class StateError(DdeError):
+    """An operation is not allowed in the current state (e.g. resume a finished run)."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class ExternalError(DdeError):
+    """A tool or service outside dde-ci failed (git, a subprocess, the GitHub API)."""
+
+    exit_code = EXIT_UNEXPECTED
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """Return `` (did you mean 'x'?)`` for the closest choice, or ``""``."""
+    pool = list(choices)
+    close = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
+    if not close:
+        lowered = {c.lower().replace("-", ".").replace("_", "."): c for c in pool}
+        key = word.lower().replace("-", ".").replace("_", ".")
+        if key in lowered:
+            close = [lowered[key]]
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -1,0 +1,1 @@
+"""The manifest: models, loader, whole-manifest checks and iteration ids."""

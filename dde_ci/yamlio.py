@@ -1,0 +1,348 @@
+"""Safe, bounded YAML loading that remembers where every value came from.
+
+PyYAML's safe loader is safe from code execution but not from the rest:
+it keeps the last of two duplicate keys, resolves YAML 1.1 look-alikes (``on``
+becomes ``True``, ``3.10`` becomes ``3.1``, ``0755`` becomes 493), recurses
+near depth 500 in its pure-Python composer, and hands back alias graphs that
+explode when walked.  This module reads the event stream of libyaml's C parser
+(iterative, so deep nesting is counted, never recursed) and builds plain Python
+values itself:
+
+* plain scalars resolve only to ``null``/``~``, ``true``/``false`` and decimal
+  integers without leading zeros; everything else stays a string (pydantic
+  turns ``"0.5"`` into a float where a float is wanted, and ``"3.10"`` stays
+  ``"3.10"`` where a string is wanted);
+* duplicate keys, non-string keys, unknown tags, several documents, an empty
+  document, non-UTF-8 bytes and files over the size limit are errors;
+* aliases are allowed but the total number of values built, aliases expanded,
+  is bounded, as is the nesting depth.
+
+Every error is a :class:`dde_ci.errors.InputError` with ``path:line:col``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dde_ci.errors import InputError, Location
+
+MAX_BYTES = 16 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_VALUES = 2_000_000
+
+PathKey = tuple[str | int, ...]
+
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
+_STR_TAGS = frozenset({"tag:yaml.org,2002:str", "!"})
+_KNOWN_TAGS = frozenset(
+    {
+        "tag:yaml.org,2002:str",
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:null",
+        "tag:yaml.org,2002:float",
+        "tag:yaml.org,2002:map",
+        "tag:yaml.org,2002:seq",
+        "!",
+    }
+)
+
+
+@dataclass
+class YamlDocument:
+    """A loaded document: its data and the position of every key and value."""
+
+    path: str
+    data: Any
+    positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, key: PathKey) -> Location:
+        """Location of the value at ``key``, or of its closest known parent."""
+        probe = tuple(key)
+        while probe:
+            pos = self.positions.get(probe)
+            if pos is not None:
+                return Location(self.path, pos[0], pos[1])
+            probe = probe[:-1]
+        pos = self.positions.get(())
+        if pos is not None:
+            return Location(self.path, pos[0], pos[1])
+        return Location(self.path, 1, 1)
+
+    def locate_key(self, key: PathKey) -> Location:
+        """Location of the mapping key that introduces ``key`` (falls back to the value)."""
+        pos = self.positions.get(("\0key", *key))
+        if pos is not None:
+            return Location(self.path, pos[0], pos[1])
+        return self.locate(key)
+
+
+def _mark(event: Any) -> tuple[int, int]:
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1)
+
+
+def _resolve_plain(text: str) -> Any:
+    if text in _NULLS:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    body = text[1:] if text[:1] in "+-" else text
+    if body.isdigit() and body.isascii() and (body == "0" or not body.startswith("0")):
+        return int(text)
+    return text
+
+
+def _decode(raw: bytes, path: str) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise InputError(
+            f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
+            Location(path, line, col),
+        ) from None
+
+
+def read_text(path: Path, *, max_bytes: int = MAX_BYTES, what: str = "file") -> str:
+    """Read a text file as UTF-8 with a size bound, raising :class:`InputError`."""
+    shown = str(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError(f"{what} not found", Location(shown)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read {what}: {exc.strerror}", Location(shown)) from None
+    if path.is_dir():
+        raise InputError(f"{what} is a directory, expected a file", Location(shown))
+    if size > max_bytes:
+        raise InputError(
+            f"{what} is {size:,} bytes, over the limit of {max_bytes:,} bytes", Location(shown)
+        )
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {what}: {exc.strerror}", Location(shown)) from None
+    return _decode(raw, shown)
+
+
+def load_yaml_file(
+    path: Path, *, max_bytes: int = MAX_BYTES, display: str | None = None, what: str = "file"
+) -> YamlDocument:
+    """Load one YAML document from ``path`` (see the module docstring for the rules)."""
+    text = read_text(path, max_bytes=max_bytes, what=what)
+    return load_yaml_text(text, display or str(path), what=what)
+
+
+def load_yaml_text(text: str, path: str = "<string>", *, what: str = "file") -> YamlDocument:
+    """Load one YAML document from ``text``; ``path`` is used in messages."""
+    import yaml
+
+    loader_cls: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    if "\0" in text:
+        line = text.count("\n", 0, text.index("\0")) + 1
+        raise InputError(f"{what} contains a NUL character", Location(path, line, 1))
+    try:
+        return _build(yaml.parse(text, Loader=loader_cls), path, what)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem:
+            problem = f"{exc.problem} ({exc.context})"
+        loc = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
+        raise InputError(f"invalid YAML: {problem}", loc) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"invalid YAML: {exc}", Location(path)) from None
+
+
+class _Frame:
+    __slots__ = ("container", "key", "key_pos", "path", "pos")
+
+    def __init__(self, container: Any, path: PathKey, pos: tuple[int, int]) -> None:
+        self.container = container
+        self.path = path
+        self.pos = pos
+        self.key: Any = _NO_KEY
+        self.key_pos = pos
+
+
+_NO_KEY: Any = object()
+
+
+def _size(value: Any) -> int:
+    """Number of values in ``value`` counted iteratively (for alias bounds)."""
+    count = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
+
+
+def _build(events: Any, path: str, what: str) -> YamlDocument:  # noqa: C901 - one state machine
+    import yaml
+
+    positions: dict[PathKey, tuple[int, int]] = {}
+    anchors: dict[str, tuple[Any, int]] = {}
+    pending: dict[int, str] = {}
+    stack: list[_Frame] = []
+    root: Any = _NO_KEY
+    root_seen = False
+    documents = 0
+    values = 0
+
+    def place(value: Any, pos: tuple[int, int], size: int = 1) -> PathKey | None:
+        """Put a finished value into the current container; return its path."""
+        nonlocal root, root_seen, values
+        values += size
+        if values > MAX_VALUES:
+            raise InputError(
+                f"{what} expands to more than {MAX_VALUES:,} values (aliases?); refusing it",
+                Location(path, *pos),
+            )
+        if not stack:
+            root, root_seen = value, True
+            positions[()] = pos
+            return ()
+        frame = stack[-1]
+        container = frame.container
+        if isinstance(container, list):
+            key: PathKey = (*frame.path, len(container))
+            container.append(value)
+            positions[key] = pos
+            return key
+        if frame.key is _NO_KEY:
+            if isinstance(value, (dict, list)) or value is None:
+                kind = "null" if value is None else type(value).__name__
+                raise InputError(f"mapping keys must be strings, not {kind}", Location(path, *pos))
+            key_text = str(value) if not isinstance(value, bool) else str(value).lower()
+            if key_text in container:
+                first = positions.get(("\0key", *frame.path, key_text), pos)
+                raise InputError(
+                    f"duplicate key {key_text!r} (first defined at line {first[0]})",
+                    Location(path, *pos),
+                )
+            frame.key = key_text
+            frame.key_pos = pos
+            return None
+        key = (*frame.path, frame.key)
+        container[frame.key] = value
+        positions[key] = pos
+        positions[("\0key", *key)] = frame.key_pos
+        frame.key = _NO_KEY
+        return key
+
+    for event in events:
+        if isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise InputError(
+                    f"{what} holds more than one YAML document ('---'); keep one",
+                    Location(path, *_mark(event)),
+                )
+        elif isinstance(event, yaml.ScalarEvent):
+            pos = _mark(event)
+            tag = event.tag
+            if tag is not None and tag not in _KNOWN_TAGS:
+                raise InputError(f"unsupported YAML tag {tag!r}", Location(path, *pos))
+            if event.implicit[0] and event.style is None and tag is None:
+                value: Any = _resolve_plain(event.value)
+            elif tag in (None, *_STR_TAGS):
+                value = event.value
+            else:
+                value = _explicit(tag, event.value, Location(path, *pos))
+            if event.anchor:
+                anchors[event.anchor] = (value, 1)
+            place(value, pos)
+        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            pos = _mark(event)
+            tag = event.tag
+            if tag is not None and tag not in _KNOWN_TAGS:
+                raise InputError(f"unsupported YAML tag {tag!r}", Location(path, *pos))
+            if len(stack) >= MAX_DEPTH:
+                raise InputError(
+                    f"{what} is nested more than {MAX_DEPTH} levels deep; refusing it",
+                    Location(path, *pos),
+                )
+            container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
+            if stack:
+                frame = stack[-1]
+                if isinstance(frame.container, dict) and frame.key is _NO_KEY:
+                    raise InputError(
+                        "mapping keys must be strings, not collections", Location(path, *pos)
+                    )
+                parent_path: PathKey = (
+                    (*frame.path, len(frame.container))
+                    if isinstance(frame.container, list)
+                    else (*frame.path, frame.key)
+                )
+            else:
+                parent_path = ()
+            new = _Frame(container, parent_path, pos)
+            new.key_pos = pos
+            if event.anchor:
+                anchors[event.anchor] = (container, 0)
+                pending[id(container)] = event.anchor
+            stack.append(new)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            frame = stack.pop()
+            name = pending.pop(id(frame.container), None)
+            if name is not None:
+                anchors[name] = (frame.container, _size(frame.container))
+            place(frame.container, frame.pos)
+        elif isinstance(event, yaml.AliasEvent):
+            pos = _mark(event)
+            if event.anchor not in anchors:
+                raise InputError(f"unknown alias *{event.anchor}", Location(path, *pos))
+            val, size = anchors[event.anchor]
+            if size == 0:
+                raise InputError(
+                    f"alias *{event.anchor} refers to a value that contains it (a cycle)",
+                    Location(path, *pos),
+                )
+            place(val, pos, size)  # shared, not copied: the value count bounds every walk
+    if not root_seen or root is None:
+        raise InputError(f"{what} is empty; expected a YAML mapping", Location(path, 1, 1))
+    return YamlDocument(path=path, data=root, positions=positions)
+
+
+def _explicit(tag: str, text: str, loc: Location) -> Any:
+    short = tag.rsplit(":", 1)[-1]
+    if short == "null":
+        return None
+    if short == "bool":
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    if short == "int":
+        try:
+            return int(text, 0)
+        except ValueError:
+            pass
+    if short == "float":
+        return text
+    raise InputError(f"value {text!r} does not fit its tag !!{short}", loc)
+
+
+def dump_yaml(data: Mapping[str, Any] | list[Any]) -> str:
+    """Dump data as block YAML, keys in the given order (used for generated files)."""
+    import yaml
+
+    dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return str(yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=1000))
