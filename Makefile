@@ -38,7 +38,7 @@ bench: $(STAMP)
 
 ## schemas: regenerate the committed JSON Schemas in schemas/
 schemas: $(STAMP)
-	$(BIN)/python -m dde_ci.schemas
+	$(BIN)/dde-ci schema --write schemas
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -101,7 +101,7 @@ class Graph:
 
     @cached_property
     def levels(self) -> list[list[str]]:
-        """Nodes grouped by depth: level 0 has no dependencies; each level waits for earlier ones."""
+        """Nodes by depth: level 0 has no dependencies; each level waits for earlier ones."""
         out: list[list[str]] = []
         for node in self.order:
             lvl = self.level_of[node]

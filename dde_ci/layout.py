@@ -118,7 +118,5 @@ class Layout:
 
     def artifact_dir(self, iteration_id: str, node_id: str) -> Path:
         return (
-            self.artifacts_dir
-            / segment(iteration_id, "iteration id")
-            / segment(node_id, "node id")
+            self.artifacts_dir / segment(iteration_id, "iteration id") / segment(node_id, "node id")
         )

@@ -51,7 +51,9 @@ def mermaid_graph(
     return "\n".join(lines) + "\n"
 
 
-def dot_graph(graph: Graph, *, shapes: Mapping[str, str] | None = None, reduced: bool = False) -> str:
+def dot_graph(
+    graph: Graph, *, shapes: Mapping[str, str] | None = None, reduced: bool = False
+) -> str:
     """A Graphviz ``digraph`` (ids quoted with JSON escaping, which DOT accepts)."""
     lines = ["digraph dde {", "  rankdir=LR;", "  node [shape=box, fontname=Helvetica];"]
     for node in graph.ids:
@@ -70,13 +72,22 @@ def mermaid_gantt(
     title: str, rows: Sequence[tuple[str, str, float, float]], *, section: str = "nodes"
 ) -> str:
     """A Mermaid Gantt chart; rows are (id, status class, start, end) in seconds from t0."""
-    lines = ["gantt", f"  title {_mermaid_label(title)}", "  dateFormat x", "  axisFormat %M:%S",
-             f"  section {section}"]
-    tag = {"failed": "crit, ", "completed": "", "skipped": "", "cancelled": "", "running": "active, "}
+    lines = [
+        "gantt",
+        f"  title {_mermaid_label(title)}",
+        "  dateFormat x",
+        "  axisFormat %M:%S",
+        f"  section {section}",
+    ]
+    tag = {
+        "failed": "crit, ",
+        "completed": "",
+        "skipped": "",
+        "cancelled": "",
+        "running": "active, ",
+    }
     for node, status, start, end in rows:
         ms_start = int(start * 1000)
         ms_end = max(ms_start + 1, int(end * 1000))
-        lines.append(
-            f"  {_mermaid_label(node)} :{tag.get(status, '')}{ms_start}, {ms_end}"
-        )
+        lines.append(f"  {_mermaid_label(node)} :{tag.get(status, '')}{ms_start}, {ms_end}")
     return "\n".join(lines) + "\n"

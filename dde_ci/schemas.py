@@ -48,8 +48,10 @@ SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
 def schema(name: str) -> dict[str, Any]:
     loader = SCHEMAS.get(name)
     if loader is None:
-        raise InputError(f"no schema named {name!r}{did_you_mean(name, SCHEMAS)}; "
-                         f"choose from {', '.join(SCHEMAS)}")
+        raise InputError(
+            f"no schema named {name!r}{did_you_mean(name, SCHEMAS)}; "
+            f"choose from {', '.join(SCHEMAS)}"
+        )
     return loader()
 
 
@@ -69,8 +71,3 @@ def write_all(folder: str = "schemas") -> list[str]:
         path.write_text(schema_text(name), encoding="utf-8")
         out.append(str(path))
     return out
-
-
-if __name__ == "__main__":  # python -m dde_ci.schemas: regenerate schemas/
-    for written in write_all():
-        print(written)  # noqa: T201

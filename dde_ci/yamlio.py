@@ -194,7 +194,7 @@ def _size(value: Any) -> int:
     return count
 
 
-def _build(events: Any, path: str, what: str) -> YamlDocument:  # noqa: C901 - one state machine
+def _build(events: Any, path: str, what: str) -> YamlDocument:
     import yaml
 
     positions: dict[PathKey, tuple[int, int]] = {}
@@ -262,7 +262,7 @@ def _build(events: Any, path: str, what: str) -> YamlDocument:  # noqa: C901 - o
                 raise InputError(f"unsupported YAML tag {tag!r}", Location(path, *pos))
             if event.implicit[0] and event.style is None and tag is None:
                 value: Any = _resolve_plain(event.value)
-            elif tag in (None, *_STR_TAGS):
+            elif tag is None or tag in _STR_TAGS:
                 value = event.value
             else:
                 value = _explicit(tag, event.value, Location(path, *pos))

@@ -34,8 +34,15 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(level: str, message: str, *, file: str | None = None, line: int = 0,
-               col: int = 0, title: str | None = None) -> str:
+def annotation(
+    level: str,
+    message: str,
+    *,
+    file: str | None = None,
+    line: int = 0,
+    col: int = 0,
+    title: str | None = None,
+) -> str:
     """A GitHub workflow command such as ``::error file=a.yaml,line=3,col=5::message``."""
     props = []
     if file:
@@ -59,8 +66,13 @@ def report_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
             loc = diag.location
             level = "warning" if diag.severity == "warning" else "error"
             click.echo(
-                annotation(level, diag.message, file=loc.path if loc else None,
-                           line=loc.line if loc else 0, col=loc.col if loc else 0),
+                annotation(
+                    level,
+                    diag.message,
+                    file=loc.path if loc else None,
+                    line=loc.line if loc else 0,
+                    col=loc.col if loc else 0,
+                ),
                 err=False,
             )
 
@@ -89,7 +101,7 @@ def append_step_summary(markdown: str) -> bool:
     if room <= 0:
         return False
     if len(data) > room:
-        note = "\n\n> Truncated: the full report is in the workflow artifact.\n".encode()
+        note = b"\n\n> Truncated: the full report is in the workflow artifact.\n"
         data = data[: max(0, room - len(note))].decode("utf-8", "ignore").encode() + note
     with path.open("ab") as handle:
         handle.write(data + b"\n")

@@ -83,9 +83,7 @@ def latest_iteration(reports_dir: Path) -> str | None:
     """The most recently modified iteration folder under ``reports/`` (None if there is none)."""
     if not reports_dir.is_dir():
         return None
-    candidates = [
-        p for p in reports_dir.iterdir() if p.is_dir() and (p / "execution.log").exists()
-    ]
+    candidates = [p for p in reports_dir.iterdir() if p.is_dir() and (p / "execution.log").exists()]
     if not candidates:
         return None
     return max(candidates, key=lambda p: p.stat().st_mtime).name

@@ -145,7 +145,8 @@ def _pydantic_diagnostics(exc: Any, doc: YamlDocument) -> list[Diagnostic]:
             location = doc.locate(key[:-1])
         elif kind == "string_pattern_mismatch" and key and key[-1] in _FRIENDLY_PATTERNS:
             value = err.get("input")
-            message = f"{describe(key, doc.data)}: {value!r} is not valid; {_FRIENDLY_PATTERNS[str(key[-1])]}"
+            hint = _FRIENDLY_PATTERNS[str(key[-1])]
+            message = f"{describe(key, doc.data)}: {value!r} is not valid; {hint}"
             location = doc.locate(key)
         else:
             msg = str(err["msg"])
