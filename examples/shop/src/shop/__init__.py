@@ -1,0 +1,1 @@
+"""The shop's orders service: a small WSGI application over SQLite."""
