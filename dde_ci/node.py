@@ -1,6 +1,6 @@
 """The node step: the one unit of execution, the same in a GitHub job and in the local runner.
 
-``run_node_step`` runs these steps in this order, each one visible call:
+:func:`run_node_step` runs these steps in this order, each one visible call:
 
 1. build the context and write ``reports/{iteration}/{node}/context.json``;
 2. evaluate pre-execution gates;
@@ -8,24 +8,47 @@
 4. evaluate post-execution gates;
 5. for an interface node whose gates passed, lock and publish its contracts;
 6. stamp the node's artifacts;
-7. record every step as events in the execution log and write ``result.json``.
+7. record the outcome: ``result.json``, the closing event, fsync of the log.
 
-SKELETON (lead engineer): the runner issue owns this module and fills in steps
-1, 3 and 7; the gates, contracts and stamping issues each insert one call at
-their marked step.  Keep the sequence readable here; put the work in the
-modules the calls go to.
+Steps 2, 4, 5 and 6 belong to the gates, contracts and stamping modules; each
+is one call here of the form ``outcome = outcome.after(some_call(step))``.
+The call returns anything with ``.blocked: bool`` and ``.message: str`` (and
+optionally ``.warnings: list[str]``) -- see :class:`StepCheck`.  A blocked
+result fails the node and every later step is skipped, so a failing pre gate
+keeps the command from running and a failing blocking post gate makes the node
+FAILED.
+
+The step needs nothing but the manifest and the files earlier nodes left
+(their ``result.json``), so a GitHub job runs it on its own
+(``dde-ci node run NODE``) exactly as the local runner does.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+from dde_ci.log import new_id, now_rfc3339
 
 if TYPE_CHECKING:
     from dde_ci.layout import Layout
     from dde_ci.log import ExecutionLog
     from dde_ci.manifest.models import Manifest, Node
+
+COMPLETED = "COMPLETED"
+FAILED = "FAILED"
+CANCELLED = "CANCELLED"
+
+GRACE_SECONDS = 5.0  # SIGTERM, then SIGKILL after this many seconds
+MAX_OUTPUT_BYTES = 1024 * 1024  # the most of $DDE_OUTPUT that is read
 
 
 @dataclass
@@ -44,3 +67,408 @@ class NodeStep:
     context_path: Path | None = None  # set by step 1
     attempt: int = 0  # set by step 3
     extra: dict[str, Any] = field(default_factory=dict)
+    control: ProcessControl | None = None  # lets a scheduler cancel the running command
+
+
+class StepCheck(Protocol):
+    """What a plug-in step returns: blocked or not, and why."""
+
+    @property
+    def blocked(self) -> bool: ...
+
+    @property
+    def message(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class NodeOutcome:
+    """The node step's result; written as ``reports/{it}/{node}/result.json``."""
+
+    node_id: str
+    iteration_id: str
+    run_id: str
+    status: str = COMPLETED  # COMPLETED | FAILED | CANCELLED
+    attempts: int = 0
+    exit_code: int | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    message: str = ""
+    outputs: dict[str, str] = field(default_factory=dict)
+    artifacts: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == COMPLETED
+
+    def failed(self, message: str, status: str = FAILED) -> NodeOutcome:
+        return replace(self, status=status, message=message)
+
+    def after(self, check: StepCheck | None) -> NodeOutcome:
+        """Fold a plug-in result in: blocked fails the node; warnings are kept."""
+        if check is None:
+            return self
+        warnings = [str(w) for w in getattr(check, "warnings", None) or ()]
+        out = replace(self, warnings=[*self.warnings, *warnings]) if warnings else self
+        if check.blocked and out.ok:
+            return out.failed(check.message or "blocked")
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "node_id": self.node_id,
+            "iteration_id": self.iteration_id,
+            "run_id": self.run_id,
+            "status": self.status,
+            "attempts": self.attempts,
+            "exit_code": self.exit_code,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "message": self.message,
+            "outputs": dict(self.outputs),
+            "artifacts": list(self.artifacts),
+            "warnings": list(self.warnings),
+        }
+
+
+def run_node_step(step: NodeStep) -> NodeOutcome:
+    """Run one node through the seven steps; return (and write) its outcome."""
+    outcome = NodeOutcome(step.node.id, step.iteration_id, step.run_id, started_at=now_rfc3339())
+    if step.correlation_id is None:
+        step.correlation_id = new_id()
+    # step 1: build the context
+    step.context_path = write_node_context(step)
+    # step 2: pre-execution gates (gates)
+    if outcome.ok:
+        # step 3: run the command with its timeout and retry policy
+        outcome = run_command(step, outcome)
+    if outcome.ok:
+        # step 4: post-execution gates (gates)
+        pass
+    if outcome.ok:
+        # step 5: lock and publish contracts (contracts)
+        pass
+    if outcome.ok:
+        # step 6: stamp artifacts (stamping)
+        pass
+    # step 7: record the outcome
+    return record_outcome(step, outcome)
+
+
+# -- step 1 -------------------------------------------------------------------------------
+
+
+def write_node_context(step: NodeStep) -> Path:
+    """Build the node's context and write it to ``reports/{it}/{node}/context.json``."""
+    from dde_ci.context import build_context, write_context
+
+    context = build_context(
+        step.manifest,
+        step.node.id,
+        step.layout,
+        iteration_id=step.iteration_id,
+        run_id=step.run_id,
+        agent_id=step.agent_id,
+    )
+    return write_context(context, step.layout.context_file(step.iteration_id, step.node.id))
+
+
+# -- step 3 -------------------------------------------------------------------------------
+
+
+class ProcessControl:
+    """Shared between a scheduler and running node steps: cancel them, kill their groups."""
+
+    def __init__(self, grace: float = GRACE_SECONDS) -> None:
+        self.grace = grace
+        self.cancelled = threading.Event()
+        self._lock = threading.Lock()
+        self._running: dict[int, subprocess.Popen[bytes]] = {}
+
+    def register(self, proc: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._running[proc.pid] = proc
+        if self.cancelled.is_set():
+            terminate_group(proc, self.grace)
+
+    def unregister(self, proc: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._running.pop(proc.pid, None)
+
+    @property
+    def process_groups(self) -> list[int]:
+        with self._lock:
+            return list(self._running)
+
+    def cancel(self) -> None:
+        """Stop every running command: SIGTERM its group, SIGKILL after the grace period."""
+        self.cancelled.set()
+        with self._lock:
+            procs = list(self._running.values())
+        threads = [
+            threading.Thread(target=terminate_group, args=(p, self.grace), daemon=True)
+            for p in procs
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    def sleep(self, seconds: float) -> bool:
+        """Wait ``seconds``; False when cancelled meanwhile."""
+        return not self.cancelled.wait(seconds)
+
+
+def terminate_group(proc: subprocess.Popen[bytes], grace: float) -> None:
+    """SIGTERM the process group of ``proc``, SIGKILL it if still alive after ``grace``."""
+    _signal_group(proc.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=grace)
+    # the leader may have exited while others in its group linger
+    _signal_group(proc.pid, signal.SIGKILL)
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One run of the command."""
+
+    exit_code: int | None
+    timed_out: bool = False
+    cancelled: bool = False
+
+
+def run_command(step: NodeStep, outcome: NodeOutcome) -> NodeOutcome:
+    """Run the node's ``run`` script with its timeout and retry policy (events per attempt)."""
+    node = step.node
+    control = step.control or ProcessControl()
+    node_dir = step.layout.node_dir(step.iteration_id, node.id)
+    node_dir.mkdir(parents=True, exist_ok=True)
+    output_file = node_dir / "outputs.env"
+    policy = node.retry
+    attempt_no = 0
+    result = Attempt(0)
+    while True:
+        attempt_no += 1
+        step.attempt = attempt_no
+        output_file.write_bytes(b"")
+        step.log.emit(
+            "node.started",
+            node_id=node.id,
+            agent_id=step.agent_id,
+            attempt=attempt_no,
+            correlation_id=step.correlation_id,
+            details={"max_attempts": policy.max_attempts},
+        )
+        result = run_attempt(step, output_file, control) if node.run else Attempt(0)
+        if result.exit_code == 0 or result.cancelled or attempt_no >= policy.max_attempts:
+            break
+        retryable = (
+            policy.retry_on_timeout
+            if result.timed_out
+            else policy.retries_exit_code(result.exit_code or 0)
+        )
+        if not retryable:
+            break
+        delay = policy.delay(attempt_no)
+        step.log.emit(
+            "node.retrying",
+            node_id=node.id,
+            agent_id=step.agent_id,
+            attempt=attempt_no,
+            correlation_id=step.correlation_id,
+            details={
+                "exit_code": result.exit_code,
+                "timed_out": result.timed_out,
+                "delay_seconds": delay,
+                "next_attempt": attempt_no + 1,
+            },
+        )
+        if not control.sleep(delay):
+            result = Attempt(result.exit_code, cancelled=True)
+            break
+    outputs = read_outputs(output_file)
+    done = replace(outcome, attempts=attempt_no, exit_code=result.exit_code, outputs=outputs)
+    if result.cancelled:
+        return done.failed("cancelled", status=CANCELLED)
+    if result.timed_out:
+        return done.failed(
+            f"timed out after {node.timeout:g}s (attempt {attempt_no} of {policy.max_attempts})"
+        )
+    if result.exit_code != 0:
+        return done.failed(
+            f"command exited with {result.exit_code} "
+            f"(attempt {attempt_no} of {policy.max_attempts}); see "
+            f"{_shown(node_dir / 'output.log', step.layout.root)}"
+        )
+    return done
+
+
+def run_attempt(step: NodeStep, output_file: Path, control: ProcessControl) -> Attempt:
+    """Run the script once like GitHub's ``run:``: bash -eo pipefail, own process group."""
+    from dde_ci.layout import inside
+
+    node = step.node
+    assert node.run is not None  # checked by the caller
+    node_dir = step.layout.node_dir(step.iteration_id, node.id)
+    script = node_dir / "command.sh"
+    script.write_text(node.run if node.run.endswith("\n") else node.run + "\n", "utf-8")
+    cwd = step.layout.root
+    if node.working_directory:
+        cwd = inside(step.layout.root, node.working_directory, what="working_directory")
+    env = command_env(step, output_file)
+    with (node_dir / "output.log").open("ab") as log_file:
+        log_file.write(f"== {now_rfc3339()} attempt {step.attempt}\n".encode())
+        log_file.flush()
+        proc = subprocess.Popen(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    control.register(proc)
+    try:
+        try:
+            code = proc.wait(timeout=node.timeout if node.timeout > 0 else None)
+        except subprocess.TimeoutExpired:
+            terminate_group(proc, control.grace)
+            proc.wait()
+            return Attempt(None, timed_out=True)
+        # children left behind in the group do not outlive the step
+        _signal_group(proc.pid, signal.SIGKILL)
+    finally:
+        control.unregister(proc)
+    if control.cancelled.is_set():
+        return Attempt(code, cancelled=True)
+    return Attempt(code)
+
+
+def command_env(step: NodeStep, output_file: Path) -> dict[str, str]:
+    """The command's environment: ours, the node's ``env``, then the DDE_* variables."""
+    env = dict(os.environ)
+    env.update(step.node.env)
+    env.update(
+        {
+            "DDE_CONTEXT": str(step.context_path or ""),
+            "DDE_OUTPUT": str(output_file),
+            "DDE_ITERATION": step.iteration_id,
+            "DDE_NODE": step.node.id,
+            "DDE_RUN_ID": step.run_id,
+            "DDE_ATTEMPT": str(step.attempt),
+            "DDE_ROOT": str(step.layout.root),
+        }
+    )
+    if step.agent_id:
+        env["DDE_AGENT"] = step.agent_id
+    return env
+
+
+def read_outputs(path: Path) -> dict[str, str]:
+    """Outputs written as ``key=value`` lines (or ``key<<EOF`` ... ``EOF``) like GITHUB_OUTPUT."""
+    if not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        text = handle.read(MAX_OUTPUT_BYTES).decode("utf-8", "replace")
+    return parse_outputs(text.splitlines())
+
+
+def parse_outputs(lines: Iterable[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    it = iter(lines)
+    for line in it:
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            key, _, marker = line.partition("<<")
+            body: list[str] = []
+            for more in it:
+                if more == marker:
+                    break
+                body.append(more)
+            out[key.strip()] = "\n".join(body)
+        elif "=" in line:
+            key, _, value = line.partition("=")
+            if key.strip():
+                out[key.strip()] = value
+    return out
+
+
+# -- step 7 -------------------------------------------------------------------------------
+
+
+def record_outcome(step: NodeStep, outcome: NodeOutcome) -> NodeOutcome:
+    """Find the artifacts, write ``result.json``, log the closing event, fsync the log."""
+    done = replace(
+        outcome,
+        finished_at=now_rfc3339(),
+        artifacts=outcome.artifacts or find_artifacts(step.layout.root, step.node.artifacts),
+    )
+    path = step.layout.result_file(step.iteration_id, step.node.id)
+    write_json_atomic(path, done.to_json())
+    event = {COMPLETED: "node.completed", CANCELLED: "node.cancelled"}.get(
+        done.status, "node.failed"
+    )
+    step.log.emit(
+        event,
+        node_id=step.node.id,
+        agent_id=step.agent_id,
+        attempt=done.attempts or None,
+        correlation_id=step.correlation_id,
+        details={
+            "status": done.status,
+            "exit_code": done.exit_code,
+            "message": done.message,
+            "outputs": done.outputs,
+            "artifacts": done.artifacts,
+            "warnings": done.warnings,
+        },
+    )
+    step.log.sync()
+    return done
+
+
+def find_artifacts(root: Path, patterns: Iterable[str]) -> list[str]:
+    """Files matching the node's ``artifacts`` globs, relative to ``root``, sorted."""
+    from dde_ci.layout import is_relative_inside
+
+    base = root.resolve()
+    found: set[str] = set()
+    for pattern in patterns:
+        if not is_relative_inside(pattern):
+            continue
+        for path in base.glob(pattern):
+            if path.is_file():
+                resolved = path.resolve()
+                if base in resolved.parents:
+                    found.add(path.relative_to(base).as_posix())
+    return sorted(found)
+
+
+def read_result(layout: Layout, iteration_id: str, node_id: str) -> dict[str, Any] | None:
+    """The ``result.json`` a node step left, or None when there is none (or it is unreadable)."""
+    path = layout.result_file(iteration_id, node_id)
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
+    """Write JSON through a temporary file and rename, so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, allow_nan=False, ensure_ascii=False) + "\n", "utf-8")
+    tmp.replace(path)
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
