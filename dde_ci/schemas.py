@@ -42,6 +42,7 @@ def _resource(name: str) -> Callable[[], dict[str, Any]]:
 # name -> loader; the file in schemas/ is f"{name}.schema.json".
 SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
     "manifest": _manifest,
+    "contract": _resource("contract.schema.json"),
 }
 
 

@@ -1,0 +1,328 @@
+"""The local contract registry and the committed lock file.
+
+::
+
+    .dde/contracts/{domain}/{name}/{version}/{spec file}   the locked spec, as written
+    .dde/contracts/{domain}/{name}/{version}/contract.json  its metadata (LockedContract)
+    contracts.lock                                         name -> version and digest
+
+``contract.json``::
+
+    {"name", "domain", "type", "version", "digest": "sha256:<hex>", "locked_at",
+     "status": "LOCKED" | "SUPERSEDED", "owner": {"node_id", "iteration_id", "commit"},
+     "supersedes", "breaking_changes": [...], "consumers": [node ids], "spec": "<file name>",
+     "published": {...} | null}
+
+Every file is written to a temporary name and renamed into place, so a reader
+never sees half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dde_ci.errors import InputError, Location, NotFound, did_you_mean
+
+if TYPE_CHECKING:
+    from dde_ci.layout import Layout
+    from dde_ci.manifest.models import Manifest, Node
+
+CONTRACT_FILE = "contract.json"
+LOCKFILE_VERSION = 1
+LOCKED = "LOCKED"
+SUPERSEDED = "SUPERSEDED"
+_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+
+
+def parse_version(text: str) -> tuple[int, int, int]:
+    """``"1.2.3"`` -> ``(1, 2, 3)``; anything else is an :class:`InputError`."""
+    match = _SEMVER.match(text)
+    if not match:
+        raise InputError(f"contract version {text!r} is not MAJOR.MINOR.PATCH")
+    return (int(match.group(1)), int(match.group(2)), int(match.group(3)))
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who locked a version: the interface node, the iteration and the Git commit."""
+
+    node_id: str | None
+    iteration_id: str | None
+    commit: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"node_id": self.node_id, "iteration_id": self.iteration_id, "commit": self.commit}
+
+
+@dataclass(frozen=True)
+class LockedContract:
+    """One locked version of a contract, as stored in its ``contract.json``."""
+
+    name: str
+    domain: str
+    type: str
+    version: str
+    digest: str
+    locked_at: str
+    status: str
+    owner: Owner
+    spec: str
+    supersedes: str | None = None
+    breaking_changes: list[dict[str, Any]] = field(default_factory=list)
+    consumers: list[str] = field(default_factory=list)
+    published: dict[str, Any] | None = None
+    folder: Path = Path()
+
+    @property
+    def spec_path(self) -> Path:
+        return self.folder / self.spec
+
+    @property
+    def metadata_path(self) -> Path:
+        return self.folder / CONTRACT_FILE
+
+    @property
+    def semver(self) -> tuple[int, int, int]:
+        return parse_version(self.version)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "domain": self.domain,
+            "type": self.type,
+            "version": self.version,
+            "digest": self.digest,
+            "locked_at": self.locked_at,
+            "status": self.status,
+            "owner": self.owner.to_json(),
+            "supersedes": self.supersedes,
+            "breaking_changes": list(self.breaking_changes),
+            "consumers": list(self.consumers),
+            "spec": self.spec,
+            "published": self.published,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], folder: Path) -> LockedContract:
+        owner = data.get("owner") or {}
+        return cls(
+            name=data["name"],
+            domain=data["domain"],
+            type=data["type"],
+            version=data["version"],
+            digest=data["digest"],
+            locked_at=data["locked_at"],
+            status=data["status"],
+            owner=Owner(owner.get("node_id"), owner.get("iteration_id"), owner.get("commit")),
+            spec=data["spec"],
+            supersedes=data.get("supersedes"),
+            breaking_changes=list(data.get("breaking_changes") or []),
+            consumers=list(data.get("consumers") or []),
+            published=data.get("published"),
+            folder=folder,
+        )
+
+    def with_status(self, status: str) -> LockedContract:
+        return replace(self, status=status)
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write ``data`` as indented JSON to ``path`` via a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _read_json(path: Path, what: str) -> Any:
+    from dde_ci.yamlio import read_text
+
+    text = read_text(path, max_bytes=16 * 1024 * 1024, what=what)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{what} is not valid JSON: {exc.msg}", Location(str(path), exc.lineno, exc.colno)
+        ) from None
+
+
+def read_locked(folder: Path) -> LockedContract:
+    """Read and check ``folder/contract.json``."""
+    import jsonschema
+
+    from dde_ci.schemas import schema
+
+    path = folder / CONTRACT_FILE
+    data = _read_json(path, "contract.json")
+    validator = jsonschema.Draft202012Validator(schema("contract"))
+    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    if error is not None:
+        pointer = "/" + "/".join(str(p) for p in error.absolute_path)
+        raise InputError(
+            f"contract.json does not match the contract schema at {pointer}: {error.message}",
+            Location(str(path)),
+        )
+    return LockedContract.from_json(data, folder)
+
+
+def contract_root(layout: Layout, domain: str, name: str) -> Path:
+    """``.dde/contracts/{domain}/{name}`` (checked as path segments)."""
+    from dde_ci.layout import segment
+
+    return (
+        layout.contracts_dir / segment(domain, "contract domain") / segment(name, "contract name")
+    )
+
+
+def versions(layout: Layout, domain: str, name: str) -> list[LockedContract]:
+    """Every locked version of a contract, oldest first."""
+    base = contract_root(layout, domain, name)
+    if not base.is_dir():
+        return []
+    found = [
+        read_locked(child)
+        for child in base.iterdir()
+        if child.is_dir() and _SEMVER.match(child.name) and (child / CONTRACT_FILE).exists()
+    ]
+    return sorted(found, key=lambda c: c.semver)
+
+
+def latest(layout: Layout, domain: str, name: str) -> LockedContract | None:
+    """The current (highest) locked version, or None when the contract was never locked."""
+    found = versions(layout, domain, name)
+    return found[-1] if found else None
+
+
+def find_version(layout: Layout, domain: str, name: str, version: str) -> LockedContract | None:
+    parse_version(version)
+    folder = layout.contract_dir(domain, name, version)
+    return read_locked(folder) if (folder / CONTRACT_FILE).exists() else None
+
+
+def find_domain(layout: Layout, name: str) -> str:
+    """The domain a contract is registered under (for commands given only a name)."""
+    from dde_ci.layout import segment
+
+    segment(name, "contract name")
+    base = layout.contracts_dir
+    domains = (
+        sorted(p.parent.name for p in base.glob(f"*/{name}") if p.is_dir()) if base.is_dir() else []
+    )
+    if not domains:
+        known = sorted({p.name for p in base.glob("*/*") if p.is_dir()}) if base.is_dir() else []
+        raise NotFound(
+            f"contract {name!r} has no locked version in {base}{did_you_mean(name, known)}"
+        )
+    if len(domains) > 1:
+        raise InputError(f"contract {name!r} exists in several domains ({', '.join(domains)})")
+    return domains[0]
+
+
+# ---------------------------------------------------------------------------- contracts.lock
+
+
+def read_lockfile(layout: Layout) -> dict[str, Any]:
+    """The lock file's data (an empty one when the file does not exist)."""
+    path = layout.contracts_lock
+    if not path.exists():
+        return {"lockfile_version": LOCKFILE_VERSION, "contracts": {}}
+    data = _read_json(path, "contracts.lock")
+    if (
+        not isinstance(data, dict)
+        or data.get("lockfile_version") != LOCKFILE_VERSION
+        or not isinstance(data.get("contracts"), dict)
+    ):
+        raise InputError(
+            f"contracts.lock must be an object with lockfile_version {LOCKFILE_VERSION} "
+            "and a 'contracts' object",
+            Location(str(path), 1, 1),
+        )
+    return data
+
+
+def record_in_lockfile(layout: Layout, contract: LockedContract) -> None:
+    """Point ``contracts.lock`` at ``contract`` (names sorted, so diffs stay small)."""
+    data = read_lockfile(layout)
+    entries = dict(data["contracts"])
+    entries[contract.name] = {
+        "domain": contract.domain,
+        "type": contract.type,
+        "version": contract.version,
+        "digest": contract.digest,
+        "locked_at": contract.locked_at,
+    }
+    write_json_atomic(
+        layout.contracts_lock,
+        {"lockfile_version": LOCKFILE_VERSION, "contracts": dict(sorted(entries.items()))},
+    )
+
+
+def record_published(contract: LockedContract, published: Mapping[str, Any]) -> LockedContract:
+    """Store where a version was published (e.g. a GitHub release) in its ``contract.json``."""
+    updated = replace(contract, published=dict(published))
+    write_json_atomic(updated.metadata_path, updated.to_json())
+    return updated
+
+
+# ---------------------------------------------------------------------------- node context
+
+
+def relative(layout: Layout, path: Path) -> str:
+    try:
+        return path.relative_to(layout.root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def context_entry(layout: Layout, contract: LockedContract, role: str) -> dict[str, Any]:
+    """What a node's context says about one locked contract."""
+    published = contract.published or {}
+    return {
+        "name": contract.name,
+        "domain": contract.domain,
+        "type": contract.type,
+        "version": contract.version,
+        "digest": contract.digest,
+        "role": role,
+        "location": {
+            "registry": relative(layout, contract.folder),
+            "spec": relative(layout, contract.spec_path),
+            "published": published.get("url"),
+        },
+    }
+
+
+def context_entries(manifest: Manifest, node: Node, layout: Layout) -> list[dict[str, Any]]:
+    """The locked contracts ``node`` consumes or produces, for ``context.json``.
+
+    Each entry: name, domain, type, version, digest, role (``consumes`` or
+    ``produces``) and location (registry folder, spec file, published URL or
+    null).  Contracts not locked yet are left out.
+    """
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for role, names in (("consumes", node.consumes), ("produces", node.produces)):
+        for name in names:
+            if name in seen or not manifest.has_contract(name):
+                continue
+            seen.add(name)
+            declared = manifest.contract(name)
+            current = latest(layout, declared.domain, name)
+            if current is not None:
+                out.append(context_entry(layout, current, role))
+    return out
