@@ -1,0 +1,390 @@
+"""Load contract documents and resolve their ``$ref`` s, only inside the repository.
+
+A contract (OpenAPI, JSON Schema) is a YAML or JSON file that may point at
+other parts of itself (``#/components/schemas/Order``) or at other files
+(``common.yaml#/Money``, ``../events/order.json``).  This module follows such
+references with three rules that off-the-shelf validators do not keep:
+
+* **never the network** -- a reference with a scheme (``https://...``,
+  ``file:...``, ``urn:...``) is an :class:`~dde_ci.errors.InputError` at the
+  place of the ``$ref``;
+* **never outside the project** -- a relative file reference must resolve (after
+  symlinks) inside ``root``;
+* **never a RecursionError** -- a reference cycle (``Node.children.items ->
+  Node``) is kept unexpanded as ``{"$ref": "..."}`` at the point where it
+  closes, nesting deeper than :data:`MAX_DEPTH` and documents that would
+  expand to more than :data:`MAX_EXPANDED` values are errors.
+
+API::
+
+    doc = read_document(path, root)          # ContractDocument: data + locate()
+    data = load_document(path, root)         # read and resolve in one step
+    data = resolve_refs(doc.data, path, root)  # resolve an already loaded value
+    doc = parse_document(text, "x.yaml")     # from text (e.g. ``git show``)
+
+Resolved values *share* sub-trees (one object per referenced target); treat
+them as read-only.  ``$ref`` siblings (``description`` next to ``$ref``, allowed
+by OpenAPI 3.1 and JSON Schema 2020-12) are laid over the target.  YAML goes
+through :mod:`dde_ci.yamlio` (safe, positions, duplicate keys refused); plain
+YAML floats in schema keywords (``minimum: 0.5``) and literal values (``enum``,
+``const``, ``default``, ``example``, ``examples``) become numbers, as a JSON
+Schema validator expects.  JSON is parsed with :mod:`json`, refusing duplicate
+keys and ``NaN``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from dde_ci.errors import InputError, Location
+from dde_ci.yamlio import MAX_BYTES, PathKey
+
+MAX_DEPTH = 200
+"""Deepest nesting of containers allowed in a resolved document."""
+
+MAX_EXPANDED = 5_000_000
+"""Most values a resolved document may hold when every shared sub-tree is counted."""
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+_NUMERIC_KEYWORDS = frozenset(
+    {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}
+)
+_LITERAL_KEYWORDS = frozenset({"enum", "const", "default", "example", "examples"})
+
+
+@dataclass
+class ContractDocument:
+    """One loaded file: its data and, for YAML, where each value came from."""
+
+    path: Path
+    display: str
+    data: Any
+    positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    text: str = ""
+    _positions_tried: bool = False
+
+    def locate(self, key: PathKey) -> Location:
+        """Location of the value at ``key`` (a JSON-pointer-like tuple) or its parent."""
+        if not self.positions and not self._positions_tried:
+            self._positions_tried = True
+            self.positions = _json_positions(self.text, self.display)
+        probe = tuple(key)
+        while probe:
+            pos = self.positions.get(probe)
+            if pos is not None:
+                return Location(self.display, pos[0], pos[1])
+            probe = probe[:-1]
+        pos = self.positions.get(())
+        if pos is not None:
+            return Location(self.display, pos[0], pos[1])
+        return Location(self.display, 1, 1)
+
+
+def _json_positions(text: str, display: str) -> dict[PathKey, tuple[int, int]]:
+    """Positions for a JSON text, computed lazily (only when a message needs one)."""
+    if not text:
+        return {}
+    from dde_ci.yamlio import load_yaml_text
+
+    try:
+        return load_yaml_text(text, display).positions
+    except InputError:
+        return {}
+
+
+def is_json_text(text: str, display: str = "") -> bool:
+    """True when ``display`` ends in ``.json`` or the text starts like a JSON object."""
+    if display.lower().endswith(".json"):
+        return True
+    return text.lstrip()[:1] in ("{", "[") and not display.lower().endswith((".yaml", ".yml"))
+
+
+def parse_document(text: str, display: str, *, path: Path | None = None) -> ContractDocument:
+    """Parse YAML or JSON text (chosen by ``display``'s extension, else by content)."""
+    target = path if path is not None else Path(display)
+    if is_json_text(text, display):
+        return ContractDocument(target, display, _parse_json(text, display), text=text)
+    from dde_ci.yamlio import load_yaml_text
+
+    loaded = load_yaml_text(text, display, what="contract")
+    data = _coerce_floats(loaded.data, loaded.positions, text)
+    return ContractDocument(target, display, data, loaded.positions, text, True)
+
+
+def read_document(
+    path: Path, root: Path | None = None, *, display: str | None = None
+) -> ContractDocument:
+    """Read one contract file (bounded, UTF-8) into a :class:`ContractDocument`."""
+    from dde_ci.yamlio import read_text
+
+    shown = display or _display(path, root)
+    text = read_text(path, max_bytes=MAX_BYTES, what="contract")
+    return parse_document(text, shown, path=path)
+
+
+def load_document(path: Path, root: Path) -> Any:
+    """Read ``path`` and resolve its ``$ref`` s inside ``root``; return plain data."""
+    doc = read_document(path, root)
+    return Resolver(root).resolve_document(doc)
+
+
+def resolve_refs(data: Any, base_path: Path, root: Path) -> Any:
+    """Resolve the ``$ref`` s of ``data``, which was loaded from ``base_path``."""
+    doc = ContractDocument(base_path, _display(base_path, root), data, _positions_tried=True)
+    return Resolver(root).resolve_document(doc)
+
+
+def _display(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return str(path.resolve().relative_to(root.resolve()))
+        except ValueError:
+            pass
+    return str(path)
+
+
+def _parse_json(text: str, display: str) -> Any:
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                raise InputError(f"duplicate key {key!r} in JSON object", Location(display))
+            out[key] = value
+        return out
+
+    def constant(name: str) -> Any:
+        raise InputError(f"{name} is not valid JSON; use a number", Location(display))
+
+    try:
+        return json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"invalid JSON: {exc.msg}", Location(display, exc.lineno, exc.colno)
+        ) from None
+    except RecursionError:
+        raise InputError(
+            "JSON document is nested too deeply; refusing it", Location(display)
+        ) from None
+
+
+def _coerce_floats(data: Any, positions: dict[PathKey, tuple[int, int]], text: str) -> Any:
+    """Turn plain (unquoted) YAML floats in numeric/literal positions into ``float``."""
+    line_starts: list[int] | None = None
+
+    def plain(key: PathKey) -> bool:
+        nonlocal line_starts
+        pos = positions.get(key)
+        if pos is None:
+            return False
+        if line_starts is None:
+            line_starts = [0]
+            line_starts.extend(m.end() for m in re.finditer("\n", text))
+        line, col = pos
+        if line - 1 >= len(line_starts):
+            return False
+        index = line_starts[line - 1] + col - 1
+        return index < len(text) and text[index] not in "'\"!|>"
+
+    stack: list[tuple[Any, PathKey, bool]] = [(data, (), False)]
+    while stack:
+        node, path, literal = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in items:
+            inner = literal or (isinstance(key, str) and key in _LITERAL_KEYWORDS)
+            if isinstance(value, str):
+                numeric = inner or (isinstance(key, str) and key in _NUMERIC_KEYWORDS)
+                if numeric and _FLOAT.match(value) and plain((*path, key)):
+                    node[key] = float(value)
+            elif isinstance(value, (dict, list)):
+                stack.append((value, (*path, key), inner))
+    return data
+
+
+class _Cut(Exception):
+    """Internal: the size bound was passed."""
+
+
+class Resolver:
+    """Resolve ``$ref`` s across the files of one project (see the module docstring).
+
+    One resolver caches every file it read and every target it expanded, so
+    resolving several documents of one project shares the work.
+    """
+
+    def __init__(self, root: Path, *, max_depth: int = MAX_DEPTH) -> None:
+        self.root = root.resolve()
+        self.max_depth = max_depth
+        self._documents: dict[Path, ContractDocument] = {}
+        self._resolved: dict[tuple[Path, str], Any] = {}
+        self._active: set[tuple[Path, str]] = set()
+
+    def resolve_document(self, doc: ContractDocument) -> Any:
+        """Return ``doc.data`` with every reference replaced by its (resolved) target."""
+        key = doc.path.resolve()
+        self._documents.setdefault(key, doc)
+        value = self._walk(doc.data, self._documents[key], (), 0)
+        _check_size(value, doc)
+        return value
+
+    # -- internals -------------------------------------------------------------
+
+    def _walk(self, node: Any, doc: ContractDocument, path: PathKey, depth: int) -> Any:
+        if depth > self.max_depth:
+            raise InputError(
+                f"document nests more than {self.max_depth} levels deep (after resolving $ref);"
+                " refusing it",
+                doc.locate(path),
+            )
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                return self._follow(ref, node, doc, path, depth)
+            changed: dict[str, Any] | None = None
+            for key, value in node.items():
+                if isinstance(value, (dict, list)):
+                    new = self._walk(value, doc, (*path, key), depth + 1)
+                    if new is not value:
+                        if changed is None:
+                            changed = dict(node)
+                        changed[key] = new
+            return node if changed is None else changed
+        if isinstance(node, list):
+            out: list[Any] | None = None
+            for index, value in enumerate(node):
+                if isinstance(value, (dict, list)):
+                    new = self._walk(value, doc, (*path, index), depth + 1)
+                    if new is not value:
+                        if out is None:
+                            out = list(node)
+                        out[index] = new
+            return node if out is None else out
+        return node
+
+    def _follow(
+        self, ref: str, node: dict[str, Any], doc: ContractDocument, path: PathKey, depth: int
+    ) -> Any:
+        def where() -> Location:
+            return doc.locate((*path, "$ref"))
+
+        target_doc, pointer = self._target(ref, doc, where)
+        key = (target_doc.path.resolve(), pointer)
+        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        if key in self._active:
+            return node  # a cycle: keep this reference unexpanded
+        if key in self._resolved:
+            resolved = self._resolved[key]
+        else:
+            raw, raw_path = _evaluate(pointer, target_doc, ref, where)
+            self._active.add(key)
+            try:
+                resolved = self._walk(raw, target_doc, raw_path, depth + 1)
+            finally:
+                self._active.discard(key)
+            self._resolved[key] = resolved
+        if not siblings:
+            return resolved
+        extra = self._walk(siblings, doc, path, depth + 1)
+        if isinstance(resolved, dict):
+            return {**resolved, **extra}
+        return resolved
+
+    def _target(
+        self, ref: str, doc: ContractDocument, where: Callable[[], Location]
+    ) -> tuple[ContractDocument, str]:
+        if _SCHEME.match(ref):
+            raise InputError(
+                f"$ref {ref!r} points outside the repository; dde-ci never fetches remote"
+                " references: copy the referenced document into the project and use a"
+                " relative path",
+                where(),
+            )
+        file_part, _, fragment = ref.partition("#")
+        if not file_part:
+            return doc, fragment
+        rel = unquote(file_part)
+        if rel.startswith(("/", "\\", "~")) or "\0" in rel:
+            raise InputError(f"$ref {ref!r} must be a relative path inside the project", where())
+        target = (doc.path.parent / rel).resolve()
+        if target != self.root and self.root not in target.parents:
+            raise InputError(f"$ref {ref!r} resolves outside the project root {self.root}", where())
+        loaded = self._documents.get(target)
+        if loaded is None:
+            if not target.is_file():
+                raise InputError(f"$ref {ref!r}: file {rel!r} not found", where())
+            loaded = read_document(target, self.root)
+            self._documents[target] = loaded
+        return loaded, fragment
+
+
+def _evaluate(
+    pointer: str, doc: ContractDocument, ref: str, where: Callable[[], Location]
+) -> tuple[Any, PathKey]:
+    """The raw value at JSON Pointer ``pointer`` (a URI fragment) in ``doc``."""
+    if pointer in ("", "/"):
+        return doc.data, ()
+    if not pointer.startswith("/"):
+        raise InputError(
+            f"$ref {ref!r}: only JSON Pointer fragments ('#/a/b') are supported", where()
+        )
+    node = doc.data
+    path: list[str | int] = []
+    for raw in pointer[1:].split("/"):
+        part = unquote(raw).replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+            path.append(part)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+            path.append(int(part))
+        else:
+            from dde_ci.errors import did_you_mean
+
+            hint = did_you_mean(part, node) if isinstance(node, dict) else ""
+            shown = "/".join(str(p) for p in path) or "(root)"
+            raise InputError(
+                f"$ref {ref!r}: {part!r} not found under {shown} in {doc.display}{hint}",
+                where(),
+            )
+    return node, tuple(path)
+
+
+def _check_size(value: Any, doc: ContractDocument) -> None:
+    """Refuse a document whose fully expanded size passes :data:`MAX_EXPANDED`."""
+    sizes: dict[int, int] = {}
+    # iterative post-order over the DAG of shared sub-trees
+    stack: list[tuple[Any, bool]] = [(value, False)]
+    while stack:
+        node, done = stack.pop()
+        ident = id(node)
+        if ident in sizes:
+            continue
+        children: Callable[[], Any] | None = None
+        if isinstance(node, dict):
+            children = node.values
+        elif isinstance(node, list):
+            children = lambda node=node: node  # noqa: E731
+        if children is None:
+            continue
+        if done:
+            total = 1
+            for child in children():
+                total += sizes.get(id(child), 1)
+            if total > MAX_EXPANDED:
+                raise InputError(
+                    f"document expands to more than {MAX_EXPANDED:,} values after resolving"
+                    " $ref; refusing it",
+                    Location(doc.display),
+                )
+            sizes[ident] = total
+            continue
+        stack.append((node, True))
+        for child in children():
+            if isinstance(child, (dict, list)) and id(child) not in sizes:
+                stack.append((child, False))
