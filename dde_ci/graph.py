@@ -29,9 +29,8 @@ if TYPE_CHECKING:
 
 
 def find_cycle(preds: Mapping[str, Iterable[str]]) -> list[str] | None:
-    """Return one cycle as ``[a, b, ..., a]`` (each waits for the next's predecessor), or None.
+    """Return one cycle as ``[a, b, ..., a]`` where each depends on the next, or None.
 
-    The returned list reads in dependency direction: ``a -> b`` means b depends on a.
     Unknown names in ``preds`` values are ignored.
     """
     known = {k: [p for p in v if p in preds] for k, v in preds.items()}
@@ -69,7 +68,7 @@ class Graph:
             self.weights.setdefault(node, 1.0)
         cycle = find_cycle(self.preds)
         if cycle is not None:
-            raise InputError(f"dependency cycle: {' -> '.join(cycle)}")
+            raise InputError(f"dependency cycle (each depends on the next): {' -> '.join(cycle)}")
 
     @property
     def edges(self) -> list[tuple[str, str]]:
@@ -163,11 +162,11 @@ class Graph:
             if len(preds) < 2:
                 out[node] = list(preds)
                 continue
-            # p is redundant if p is reachable from another predecessor q.
-            covered = 0
+            # p is redundant when another predecessor q is reachable from p (p -> ... -> q -> node).
+            pred_bits = 0
             for q in preds:
-                covered |= reach[q]
-            out[node] = [p for p in preds if not (covered >> self.index[p]) & 1]
+                pred_bits |= 1 << self.index[q]
+            out[node] = [p for p in preds if not reach[p] & pred_bits]
         return out
 
     def ancestors(self, node: str) -> set[str]:

@@ -15,6 +15,7 @@ OUTCOME_STYLES: dict[str, str] = {
     "cancelled": "fill:#e2e3e5,stroke:#6c757d,color:#383d41",
     "missing": "fill:#ffffff,stroke:#dc3545,stroke-dasharray:4 2,color:#721c24",
     "interface": "fill:#e7f1ff,stroke:#0d6efd,color:#084298",
+    "running": "fill:#cfe2ff,stroke:#0d6efd,stroke-dasharray:4 2,color:#084298",
 }
 
 

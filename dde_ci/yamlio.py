@@ -260,7 +260,7 @@ def _build(events: Any, path: str, what: str) -> YamlDocument:
             tag = event.tag
             if tag is not None and tag not in _KNOWN_TAGS:
                 raise InputError(f"unsupported YAML tag {tag!r}", Location(path, *pos))
-            if event.implicit[0] and event.style is None and tag is None:
+            if event.implicit[0] and not event.style and tag is None:
                 value: Any = _resolve_plain(event.value)
             elif tag is None or tag in _STR_TAGS:
                 value = event.value

@@ -147,7 +147,10 @@ def check_manifest(manifest: Manifest, locate: Locate) -> list[Diagnostic]:
         cycle = find_cycle(manifest_edges(manifest))
         if cycle is not None:
             start = cycle[1] if len(cycle) > 1 else cycle[0]
-            error(f"dependency cycle: {' -> '.join(cycle)}", ("nodes", first_index[start], "id"))
+            error(
+                f"dependency cycle (each depends on the next): {' -> '.join(cycle)}",
+                ("nodes", first_index[start], "id"),
+            )
 
     agent_ids = [a.id for a in manifest.agents]
     if len(set(agent_ids)) != len(agent_ids):
