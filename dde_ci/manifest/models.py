@@ -13,7 +13,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    WithJsonSchema,
+    model_validator,
+)
 
 NODE_ID_PATTERN = r"^[A-Za-z][A-Za-z0-9._-]{0,99}$"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
@@ -41,7 +49,20 @@ def _duration(value: Any) -> Any:
     return value
 
 
-Duration = Annotated[float, BeforeValidator(_duration), Field(ge=0)]
+Duration = Annotated[
+    float,
+    BeforeValidator(_duration),
+    Field(ge=0),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0},
+                {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*(ms|s|m|h)?\s*$"},
+            ],
+            "description": "Seconds, or a string such as '90s', '10m', '1h'.",
+        }
+    ),
+]
 
 
 def _to_str(value: Any) -> Any:
@@ -52,8 +73,9 @@ def _to_str(value: Any) -> Any:
     return value
 
 
-EnvValue = Annotated[str, BeforeValidator(_to_str)]
-Version = Annotated[str, BeforeValidator(_to_str)]
+_SCALAR_SCHEMA = WithJsonSchema({"type": ["string", "integer", "boolean"]})
+EnvValue = Annotated[str, BeforeValidator(_to_str), _SCALAR_SCHEMA]
+Version = Annotated[str, BeforeValidator(_to_str), WithJsonSchema({"type": ["string", "integer"]})]
 
 
 class NodeType(StrEnum):
@@ -88,6 +110,17 @@ class Capability(Strict):
         if isinstance(value, str):
             return {"name": value}
         return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
+        """Editors must accept the string shorthand too."""
+        as_object = handler(core_schema)
+        return {
+            "anyOf": [
+                {"type": "string", "pattern": CAPABILITY_PATTERN, "maxLength": 200},
+                as_object,
+            ]
+        }
 
     @property
     def parts(self) -> tuple[str, ...]:
