@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "validate": "dde_ci.cli.validate:validate",
     "graph": "dde_ci.cli.graph:graph",
     "schema": "dde_ci.cli.schema:schema",
+    "audit": "dde_ci.cli.audit:audit",
 }
 
 EPILOG = """\b

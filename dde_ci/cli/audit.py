@@ -1,0 +1,173 @@
+"""``dde-ci audit``: the deployment gate -- did we build what we planned, the way we planned it?"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from dde_ci.cli.options import format_option, iteration_option, manifest_argument
+from dde_ci.cli.output import append_step_summary, echo
+from dde_ci.errors import InputError
+
+
+@dataclass(frozen=True)
+class GitHubTarget:
+    """Where ``--github-status`` reports: values read from the Actions environment."""
+
+    repo: str
+    sha: str
+    token: str
+    target_url: str | None
+    api_url: str | None
+
+
+def github_target(env: dict[str, str]) -> GitHubTarget:
+    """Read the commit status target from GitHub Actions' variables (exit 2 when missing)."""
+    missing = [k for k in ("GITHUB_TOKEN", "GITHUB_REPOSITORY", "GITHUB_SHA") if not env.get(k)]
+    if missing:
+        raise InputError(
+            f"--github-status needs {', '.join(missing)} in the environment (GitHub Actions "
+            "sets GITHUB_REPOSITORY and GITHUB_SHA; pass the token with "
+            "'env: GITHUB_TOKEN: ${{ github.token }}' and 'permissions: statuses: write')"
+        )
+    server = env.get("GITHUB_SERVER_URL") or "https://github.com"
+    run_id = env.get("GITHUB_RUN_ID")
+    url = (
+        f"{server.rstrip('/')}/{env['GITHUB_REPOSITORY']}/actions/runs/{run_id}" if run_id else None
+    )
+    return GitHubTarget(
+        repo=env["GITHUB_REPOSITORY"],
+        sha=env["GITHUB_SHA"],
+        token=env["GITHUB_TOKEN"],
+        target_url=url,
+        api_url=env.get("GITHUB_API_URL") or None,
+    )
+
+
+def status_description(result: str, score: float, blocking: int, overridden: bool) -> str:
+    """The commit status text: verdict, score, blocking violations, and whether overridden."""
+    text = f"{result}: {score * 100:.1f}% of nodes completed, {blocking} blocking violation(s)"
+    if overridden:
+        text = f"Overridden by ADR; audit {text}"
+    return text
+
+
+def _iteration(manifest_value: str, reports: Path, option: str | None) -> str:
+    from dde_ci.manifest.iteration import (
+        check_iteration_id,
+        is_template,
+        latest_iteration,
+    )
+
+    if option:
+        return check_iteration_id(option)
+    if not is_template(manifest_value):
+        return check_iteration_id(manifest_value)
+    latest = latest_iteration(reports)
+    if latest is None:
+        raise InputError(
+            f"no iteration to audit: {reports} holds no execution log; "
+            "pass --iteration ID (or set DDE_ITERATION)"
+        )
+    return latest
+
+
+@click.command(
+    epilog="""\b
+Examples:
+  dde-ci audit --iteration Iter-20261127-001
+  dde-ci audit examples/shop/dde.yaml --iteration Iter-20261127-001 --format markdown
+  dde-ci audit --iteration "$DDE_ITERATION" --github-status      (in the audit job)
+  dde-ci audit --iteration Iter-20261127-001 --override-adr docs/adr/0007-ship-anyway.md
+
+\b
+Writes audit.json and audit.md to reports/{iteration}/ (or --out DIR), appends
+the Markdown report to $GITHUB_STEP_SUMMARY when set, and logs audit.completed.
+Exit codes: 0 PASS (or FAIL overridden by an accepted ADR), 1 FAIL, 2 bad input.
+"""
+)
+@manifest_argument
+@iteration_option
+@format_option("text", "json", "markdown")
+@click.option(
+    "--out",
+    "out_dir",
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="Folder for audit.json and audit.md (default: reports/{iteration}/).",
+)
+@click.option(
+    "--github-status",
+    is_flag=True,
+    help="Set the 'dde/audit' commit status on GITHUB_SHA (needs GITHUB_TOKEN).",
+)
+@click.option(
+    "--override-adr",
+    metavar="PATH",
+    type=click.Path(dir_okay=False),
+    help="An accepted ADR naming this iteration and its approvers: let a FAIL through.",
+)
+def audit(
+    manifest: str,
+    iteration: str | None,
+    output_format: str,
+    out_dir: str | None,
+    github_status: bool,
+    override_adr: str | None,
+) -> int:
+    """Audit an iteration of MANIFEST: compare what was planned with what was built.
+
+    Checks every node completed, every blocking gate passed (or was bypassed under
+    an accepted ADR), every artifact stamped and unchanged, every contract locked
+    and every consumer verified against the locked digest, that no node started
+    before its dependencies completed, and that the execution log is whole.
+    PASS only when 100% of the planned nodes completed with no blocking violation.
+    """
+    from dde_ci.audit.check import audit_iteration, log_audit
+    from dde_ci.audit.override import load_override
+    from dde_ci.audit.report import to_json, to_markdown, to_text, write_report
+    from dde_ci.graph import build_graph
+    from dde_ci.layout import Layout
+    from dde_ci.manifest.loader import load_manifest
+
+    target = github_target(dict(os.environ)) if github_status else None
+    loaded = load_manifest(manifest)
+    layout = Layout(loaded.root)
+    iteration_id = _iteration(loaded.iteration, layout.reports_dir, iteration)
+    override = load_override(Path(override_adr), iteration_id) if override_adr else None
+    graph = build_graph(loaded)
+    report = audit_iteration(loaded, iteration_id, override=override, graph=graph)
+
+    folder = Path(out_dir) if out_dir else layout.iteration_dir(iteration_id)
+    write_report(report, folder, graph)
+    log_audit(report, layout.execution_log(iteration_id), os.environ.get("GITHUB_RUN_ID"))
+    markdown = to_markdown(report, graph)
+    append_step_summary(markdown)
+
+    if output_format == "json":
+        echo(to_json(report).rstrip("\n"))
+    elif output_format == "markdown":
+        echo(markdown.rstrip("\n"))
+    else:
+        echo(to_text(report).rstrip("\n"))
+        echo(f"report: {folder / 'audit.json'}, {folder / 'audit.md'}", err=True)
+
+    if target is not None:
+        from dde_ci.github.status import set_commit_status
+
+        set_commit_status(
+            target.repo,
+            target.sha,
+            "success" if report.deployable else "failure",
+            status_description(
+                report.result, report.score, len(report.blocking), report.overridden
+            ),
+            target.target_url,
+            "dde/audit",
+            token=target.token,
+            base_url=target.api_url,
+        )
+    return 0 if report.deployable else 1
