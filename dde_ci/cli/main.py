@@ -25,6 +25,14 @@ COMMANDS: dict[str, str] = {
     "graph": "dde_ci.cli.graph:graph",
     "schema": "dde_ci.cli.schema:schema",
     "audit": "dde_ci.cli.audit:audit",
+    "run": "dde_ci.cli.run:run",
+    "status": "dde_ci.cli.run:status",
+    "pause": "dde_ci.cli.run:pause",
+    "resume": "dde_ci.cli.run:resume",
+    "cancel": "dde_ci.cli.run:cancel",
+    "node": "dde_ci.cli.node:node",
+    "context": "dde_ci.cli.context:context",
+    "metrics": "dde_ci.cli.metrics:metrics",
 }
 
 EPILOG = """\b

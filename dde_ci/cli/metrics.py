@@ -1,0 +1,64 @@
+"""``dde-ci metrics``: durations, queue waits, retries, efficiency and critical paths of a run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from dde_ci.cli.options import format_option
+from dde_ci.cli.output import echo, echo_json
+from dde_ci.cli.run import manifest_option
+
+
+@click.command(
+    epilog="""\b
+Examples:
+  dde-ci metrics                                    the latest run of dde.yaml
+  dde-ci metrics r20261127T135501-3f9a1c --format prometheus
+  dde-ci metrics --log reports/Iter-42/execution.log --format markdown >> summary.md
+"""
+)
+@click.argument("run_id", required=False)
+@click.option(
+    "--log",
+    "log_file",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="Read this execution log instead of finding the run's log through the state database.",
+)
+@manifest_option
+@format_option("json", "prometheus", "markdown")
+def metrics(run_id: str | None, log_file: str | None, manifest: str, output_format: str) -> int:
+    """Metrics of RUN_ID (default: the latest run), computed from the execution log.
+
+    Total duration, per-node execution time and queue wait (ready to running),
+    gate pass rate, retries per node, parallel efficiency (sum of node times /
+    (makespan x WIP)) and the planned vs the actual critical path.
+    'prometheus' is the OpenMetrics text format.
+    """
+    from dde_ci.cli.output import report_diagnostics
+    from dde_ci.log import read_log
+    from dde_ci.runner.metrics import compute_metrics, to_markdown, to_openmetrics
+
+    if log_file is not None:
+        path = Path(log_file)
+    else:
+        from dde_ci.runner.scheduler import manifest_layout
+        from dde_ci.runner.state import StateStore
+
+        layout = manifest_layout(Path(manifest))
+        with StateStore(layout.state_db, create=False) as store:
+            record = store.run(run_id) if run_id else store.latest_run()
+        run_id = record.run_id
+        path = layout.execution_log(record.iteration_id)
+    contents = read_log(path)
+    report_diagnostics([type(p)(p.message, p.location, "warning") for p in contents.problems])
+    result = compute_metrics(contents.events, run_id)
+    if output_format == "json":
+        echo_json(result.to_json())
+    elif output_format == "prometheus":
+        echo(to_openmetrics(result).rstrip("\n"))
+    else:
+        echo(to_markdown(result).rstrip("\n"))
+    return 0

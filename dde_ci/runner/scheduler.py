@@ -1,0 +1,516 @@
+"""The local scheduler: run a manifest's graph on this machine, critical path first.
+
+* A ready queue under a WIP limit (``--jobs``, else ``settings.wip_limit``).
+  Ready nodes are ordered by the weight of their longest remaining path
+  (``estimated_effort``), so the critical path starts first; ties keep
+  manifest order.  A node becomes READY the moment its last dependency
+  completes.
+* Agents come from the manifest and are chosen by capability: the best match,
+  then the least loaded, within each agent's ``concurrency``.  A node no agent
+  serves goes to ``settings.default_agent`` with a ``node.warning`` event.
+  A manifest without agents gets one built-in agent, ``local``, serving
+  everything.
+* Node steps (:func:`dde_ci.node.run_node_step`) run in worker threads; each
+  runs its command in its own process group.  The scheduler thread alone
+  writes the state database, and commits every transition before it takes
+  effect.
+* Pause, resume and cancel arrive through the state database
+  (:mod:`dde_ci.runner.control`) and are polled every 50 ms.
+* A failed node's descendants are SKIPPED (with the reason); independent
+  branches go on.  A run is FAILED when a node failed, else COMPLETED.
+
+Crash recovery is at-least-once: ``resume_run`` on a run whose runner died
+sets the nodes that were RUNNING back to READY and runs them again; COMPLETED
+nodes never run again.
+"""
+
+from __future__ import annotations
+
+import bisect
+import queue
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dde_ci.errors import DdeError, StateError
+from dde_ci.layout import Layout
+from dde_ci.log import ExecutionLog, now_rfc3339
+from dde_ci.node import CANCELLED as OUTCOME_CANCELLED
+from dde_ci.node import COMPLETED as OUTCOME_COMPLETED
+from dde_ci.node import GRACE_SECONDS, NodeOutcome, NodeStep, ProcessControl, record_outcome
+from dde_ci.runner.control import RunLock, lock_path
+from dde_ci.runner.state import (
+    CANCELLED,
+    COMPLETED,
+    FAILED,
+    FINISHED_NODE_STATES,
+    FINISHED_RUN_STATES,
+    PAUSED,
+    PENDING,
+    READY,
+    RUNNING,
+    SKIPPED,
+    NodeChange,
+    StateStore,
+)
+
+if TYPE_CHECKING:
+    from dde_ci.graph import Graph
+    from dde_ci.manifest.models import Agent, Manifest
+
+LOCAL_AGENT = "local"
+POLL_SECONDS = 0.05
+
+Listener = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class ObservedLog(ExecutionLog):
+    """An execution log that also hands every event to listeners (progress, webhook)."""
+
+    listeners: list[Listener] = field(default_factory=list)
+
+    def append(self, event: Mapping[str, Any]) -> None:
+        super().append(event)
+        for listener in self.listeners:
+            listener(dict(event))
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """How a run ended."""
+
+    run_id: str
+    iteration_id: str
+    state: str
+    counts: dict[str, int]
+    duration_seconds: float
+    failed: list[str]
+
+    @property
+    def exit_code(self) -> int:
+        return {COMPLETED: 0, FAILED: 1, CANCELLED: 130}.get(self.state, 1)
+
+
+def new_run_id() -> str:
+    """A sortable, unique run id such as ``r20261127T135501-3f9a1c``."""
+    return f"r{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+
+
+def start_run(
+    manifest: Manifest,
+    *,
+    iteration_id: str,
+    jobs: int | None = None,
+    run_id: str | None = None,
+    listeners: Sequence[Listener] = (),
+    on_start: Callable[[str], None] | None = None,
+    grace: float = GRACE_SECONDS,
+    commit: str | None = None,
+) -> RunSummary:
+    """Create a run of ``manifest`` in the state database and execute it to the end."""
+    from dde_ci.graph import build_graph
+
+    layout = Layout(manifest.root)
+    graph = build_graph(manifest)
+    run_id = run_id or new_run_id()
+    wip = jobs or manifest.settings.wip_limit
+    lock = RunLock(lock_path(layout, run_id))
+    if not lock.acquire():  # pragma: no cover - run ids are unique
+        raise StateError(f"run {run_id} is already being run")
+    try:
+        with StateStore(layout.state_db) as store:
+            store.create_run(
+                run_id,
+                workflow=manifest.workflow,
+                manifest=str(manifest.path),
+                iteration_id=iteration_id,
+                jobs=wip,
+                node_ids=graph.order,
+            )
+            if on_start is not None:
+                on_start(run_id)
+            log = ObservedLog(
+                layout.execution_log(iteration_id), iteration_id, run_id, listeners=list(listeners)
+            )
+            scheduler = Scheduler(
+                manifest, graph, store, log, run_id=run_id, jobs=wip, grace=grace, commit=commit
+            )
+            log.emit("workflow.started", details=scheduler.started_details())
+            return scheduler.execute()
+    finally:
+        lock.release()
+
+
+def resume_run(
+    layout: Layout,
+    run_id: str,
+    *,
+    listeners: Sequence[Listener] = (),
+    grace: float = GRACE_SECONDS,
+    commit: str | None = None,
+) -> RunSummary:
+    """Continue a run whose runner is gone (crashed, killed, or stopped while paused)."""
+    from dde_ci.graph import build_graph
+    from dde_ci.manifest.loader import load_manifest
+
+    lock = RunLock(lock_path(layout, run_id))
+    if not lock.acquire():
+        raise StateError(f"run {run_id} is being run by another process")
+    try:
+        with StateStore(layout.state_db, create=False) as store:
+            record = store.run(run_id)
+            if record.state in FINISHED_RUN_STATES:
+                raise StateError(f"run {run_id} is {record.state}; there is nothing to resume")
+            manifest = load_manifest(record.manifest)
+            graph = build_graph(manifest)
+            missing = [n.node_id for n in store.nodes(run_id) if n.node_id not in graph.index]
+            if missing or len(store.nodes(run_id)) != len(graph.ids):
+                raise StateError(
+                    f"the manifest {record.manifest} no longer has the nodes of run {run_id}; "
+                    "start a new run with 'dde-ci run'"
+                )
+            log = ObservedLog(
+                Layout(manifest.root).execution_log(record.iteration_id),
+                record.iteration_id,
+                run_id,
+                listeners=list(listeners),
+            )
+            scheduler = Scheduler(
+                manifest,
+                graph,
+                store,
+                log,
+                run_id=run_id,
+                jobs=record.jobs,
+                grace=grace,
+                commit=commit,
+            )
+            scheduler.recover()
+            return scheduler.execute()
+    finally:
+        lock.release()
+
+
+class Scheduler:
+    """Runs the nodes of one run; only the thread that calls :meth:`execute` touches SQLite."""
+
+    def __init__(
+        self,
+        manifest: Manifest,
+        graph: Graph,
+        store: StateStore,
+        log: ObservedLog,
+        *,
+        run_id: str,
+        jobs: int,
+        grace: float = GRACE_SECONDS,
+        commit: str | None = None,
+    ) -> None:
+        self.manifest = manifest
+        self.graph = graph
+        self.store = store
+        self.log = log
+        self.run_id = run_id
+        self.iteration_id = log.iteration_id
+        self.jobs = jobs
+        self.commit = commit
+        self.layout = Layout(manifest.root)
+        self.control = ProcessControl(grace)
+        self.agents = list_agents(manifest, jobs)
+        self.load: dict[str, int] = {a.id: 0 for a in self.agents}
+        self.state: dict[str, str] = {n.node_id: n.state for n in store.nodes(run_id)}
+        self.ready: list[tuple[float, int, str]] = []
+        self.running: dict[str, str] = {}  # node -> agent
+        self.done: queue.SimpleQueue[tuple[str, NodeOutcome]] = queue.SimpleQueue()
+        self.paused = store.run(run_id).state == PAUSED
+        self.cancelling = False
+        self.started = time.monotonic()
+        for node_id, state in self.state.items():
+            if state == READY:
+                self._push_ready(node_id)
+
+    # -- the loop --------------------------------------------------------------------------
+
+    def started_details(self) -> dict[str, Any]:
+        return {
+            "workflow": self.manifest.workflow,
+            "manifest": str(self.manifest.path),
+            "wip_limit": self.jobs,
+            "nodes": len(self.graph.ids),
+            "agents": [a.id for a in self.agents],
+            "planned_critical_path": self.graph.critical_path,
+            "estimated_effort": {n: self.graph.weights[n] for n in self.graph.ids},
+            "depends_on": {n: list(self.graph.preds[n]) for n in self.graph.ids},
+        }
+
+    def recover(self) -> None:
+        """After a crash: RUNNING nodes run again (at-least-once), the run goes on."""
+        rerun = [n for n, s in self.state.items() if s == RUNNING]
+        self._apply(
+            [NodeChange(n, READY, message="run again after the runner stopped") for n in rerun]
+        )
+        for n in rerun:
+            self._push_ready(n)
+        stale = self.store.pending_controls(self.run_id)
+        self.store.mark_handled(i for i, _ in stale)
+        if self.paused:
+            self.store.set_run_state(self.run_id, RUNNING)
+            self.paused = False
+        self.log.emit("workflow.resumed", details={"recovered": True, "rerun": rerun})
+
+    def execute(self) -> RunSummary:
+        """Run until every node is finished (or the run is cancelled); return the summary."""
+        self._mark_ready(n for n, s in self.state.items() if s == PENDING)
+        last_poll = 0.0
+        with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="dde-node") as pool:
+            try:
+                while True:
+                    now = time.monotonic()
+                    if now - last_poll >= POLL_SECONDS:
+                        self._handle_controls()
+                        last_poll = now
+                    self._dispatch(pool)
+                    idle = not self.running and (self.cancelling or not self.ready)
+                    if idle and (self.cancelling or not self.paused):
+                        break
+                    try:
+                        node_id, outcome = self.done.get(timeout=POLL_SECONDS)
+                    except queue.Empty:
+                        continue
+                    self._finish(node_id, outcome)
+                    while True:  # take every completion already waiting
+                        try:
+                            node_id, outcome = self.done.get_nowait()
+                        except queue.Empty:
+                            break
+                        self._finish(node_id, outcome)
+            except KeyboardInterrupt:
+                self._cancel("interrupted")
+                while self.running:
+                    node_id, outcome = self.done.get()
+                    self._finish(node_id, outcome)
+        return self._close()
+
+    # -- dispatch --------------------------------------------------------------------------
+
+    def _push_ready(self, node_id: str) -> None:
+        key = (-self.graph.remaining[node_id], self.graph.index[node_id], node_id)
+        bisect.insort(self.ready, key)
+
+    def _dispatch(self, pool: ThreadPoolExecutor) -> None:
+        if self.paused or self.cancelling:
+            return
+        position = 0
+        while position < len(self.ready) and len(self.running) < self.jobs:
+            node_id = self.ready[position][2]
+            agent, warning = self._choose_agent(node_id)
+            if agent is None:
+                position += 1
+                continue
+            del self.ready[position]
+            self._apply(
+                [NodeChange(node_id, RUNNING, {"agent_id": agent, "started_at": now_rfc3339()})]
+            )
+            if warning:
+                self.log.emit(
+                    "node.warning",
+                    node_id=node_id,
+                    agent_id=agent,
+                    details={"reason": "agent_fallback", "message": warning},
+                )
+            self.running[node_id] = agent
+            self.load[agent] += 1
+            future = pool.submit(self._run_step, node_id, agent)
+            future.add_done_callback(self._forward(node_id))
+
+    def _forward(self, node_id: str) -> Callable[[Future[NodeOutcome]], None]:
+        def forward(future: Future[NodeOutcome]) -> None:
+            self.done.put((node_id, future.result()))
+
+        return forward
+
+    def _choose_agent(self, node_id: str) -> tuple[str | None, str | None]:
+        """The agent for the node (None when every suitable one is busy) and a fallback warning."""
+        from dde_ci.routing import rank_workers
+
+        node = self.manifest.node(node_id)
+        if len(self.agents) == 1 and self.agents[0].id == LOCAL_AGENT and not self.manifest.agents:
+            return (LOCAL_AGENT, None) if self._free(LOCAL_AGENT) else (None, None)
+        ranked = rank_workers(node.capabilities, self.agents)
+        if not ranked:
+            default = self.manifest.settings.default_agent or self.agents[0].id
+            needs = ", ".join(c.name for c in node.capabilities)
+            warning = f"no agent offers {needs}; node {node_id} runs on the default agent {default}"
+            return (default, warning) if self._free(default) else (None, None)
+        order = {a.id: i for i, a in enumerate(self.agents)}
+        best = sorted(
+            ranked, key=lambda ws: (-ws[1][0], -ws[1][1], self.load[ws[0].id], order[ws[0].id])
+        )
+        for agent, _ in best:
+            if self._free(agent.id):
+                return agent.id, None
+        return None, None
+
+    def _free(self, agent_id: str) -> bool:
+        agent = next(a for a in self.agents if a.id == agent_id)
+        return self.load[agent_id] < agent.concurrency
+
+    def _run_step(self, node_id: str, agent: str) -> NodeOutcome:
+        """Worker thread: run the node step; any error becomes a FAILED outcome."""
+        from dde_ci.node import run_node_step
+
+        step = NodeStep(
+            manifest=self.manifest,
+            node=self.manifest.node(node_id),
+            iteration_id=self.iteration_id,
+            run_id=self.run_id,
+            layout=self.layout,
+            log=self.log,
+            agent_id=agent,
+            commit=self.commit,
+            control=self.control,
+        )
+        try:
+            return run_node_step(step)
+        except DdeError as exc:
+            message = str(exc)
+        except Exception as exc:  # a bug must fail the node, never hang the run
+            message = f"unexpected {type(exc).__name__}: {exc}"
+        outcome = NodeOutcome(node_id, self.iteration_id, self.run_id, attempts=step.attempt)
+        return record_outcome(step, outcome.failed(message))
+
+    # -- completions -----------------------------------------------------------------------
+
+    def _finish(self, node_id: str, outcome: NodeOutcome) -> None:
+        agent = self.running.pop(node_id)
+        self.load[agent] -= 1
+        if outcome.status == OUTCOME_COMPLETED:
+            state = COMPLETED
+        elif outcome.status == OUTCOME_CANCELLED or self.cancelling:
+            state = CANCELLED
+        else:
+            state = FAILED
+        fields = {
+            "attempts": outcome.attempts,
+            "exit_code": outcome.exit_code,
+            "finished_at": outcome.finished_at or now_rfc3339(),
+        }
+        changes = [NodeChange(node_id, state, fields, outcome.message)]
+        skipped: list[tuple[str, str]] = []
+        if state in (FAILED, CANCELLED) and not self.cancelling:
+            reason = f"dependency {node_id} {state.lower()}"
+            for other in sorted(self.graph.descendants(node_id), key=self.graph.index.__getitem__):
+                if self.state[other] in (PENDING, READY):
+                    changes.append(NodeChange(other, SKIPPED, message=reason))
+                    skipped.append((other, reason))
+        self._apply(changes)
+        if skipped:
+            gone = {s for s, _ in skipped}
+            self.ready = [r for r in self.ready if r[2] not in gone]
+            for other, reason in skipped:
+                self.log.emit(
+                    "node.skipped", node_id=other, details={"reason": reason, "because": node_id}
+                )
+        if state == COMPLETED and not self.cancelling:
+            self._mark_ready(self.graph.succs[node_id], waited_for=node_id)
+
+    def _mark_ready(self, candidates: Iterable[str], waited_for: str | None = None) -> None:
+        now = now_rfc3339()
+        ready = [
+            n
+            for n in candidates
+            if self.state[n] == PENDING
+            and all(self.state[p] == COMPLETED for p in self.graph.preds[n])
+        ]
+        if not ready:
+            return
+        self._apply([NodeChange(n, READY, {"ready_at": now}) for n in ready])
+        for n in ready:
+            self._push_ready(n)
+            self.log.emit("node.ready", node_id=n, details={"waited_for": waited_for})
+
+    def _apply(self, changes: list[NodeChange]) -> None:
+        if not changes:
+            return
+        self.store.apply(self.run_id, changes)
+        for change in changes:
+            self.state[change.node_id] = change.state
+
+    # -- control ---------------------------------------------------------------------------
+
+    def _handle_controls(self) -> None:
+        pending = self.store.pending_controls(self.run_id)
+        if not pending:
+            return
+        for _, action in pending:
+            if action == "cancel" and not self.cancelling:
+                self._cancel("cancel requested")
+            elif action == "pause" and not self.paused and not self.cancelling:
+                self.store.set_run_state(self.run_id, PAUSED)
+                self.paused = True
+                self.log.emit("workflow.paused", details={"running": sorted(self.running)})
+            elif action == "resume" and self.paused and not self.cancelling:
+                self.store.set_run_state(self.run_id, RUNNING)
+                self.paused = False
+                self.log.emit("workflow.resumed", details={"recovered": False})
+        self.store.mark_handled(i for i, _ in pending)
+
+    def _cancel(self, reason: str) -> None:
+        """Persist CANCELLED, cancel what has not started, stop what runs (TERM, then KILL)."""
+        self.cancelling = True
+        self.store.set_run_state(self.run_id, CANCELLED, reason)
+        waiting = [n for n, s in self.state.items() if s in (PENDING, READY)]
+        self._apply([NodeChange(n, CANCELLED, message=reason) for n in waiting])
+        self.ready.clear()
+        for n in waiting:
+            self.log.emit("node.cancelled", node_id=n, details={"reason": reason})
+        threading.Thread(target=self.control.cancel, name="dde-cancel", daemon=True).start()
+
+    # -- the end ---------------------------------------------------------------------------
+
+    def _close(self) -> RunSummary:
+        counts = {s: 0 for s in (COMPLETED, FAILED, SKIPPED, CANCELLED, PENDING, READY, RUNNING)}
+        for s in self.state.values():
+            counts[s] = counts.get(s, 0) + 1
+        failed = [n for n, s in self.state.items() if s == FAILED]
+        duration = time.monotonic() - self.started
+        details: dict[str, Any] = {
+            "counts": {k: v for k, v in counts.items() if v},
+            "failed": failed,
+            "duration_seconds": round(duration, 6),
+        }
+        if self.cancelling:
+            final = CANCELLED
+            self.log.emit("workflow.cancelled", details=details)
+        else:
+            final = FAILED if failed else COMPLETED
+            unfinished = [n for n, s in self.state.items() if s not in FINISHED_NODE_STATES]
+            if unfinished:  # pragma: no cover - would be a scheduler bug
+                raise StateError(f"run {self.run_id} stopped with unfinished nodes {unfinished}")
+            self.store.set_run_state(self.run_id, final, f"{len(failed)} failed")
+            self.log.emit(
+                "workflow.completed" if final == COMPLETED else "workflow.failed", details=details
+            )
+        self.log.sync()
+        return RunSummary(self.run_id, self.iteration_id, final, counts, duration, failed)
+
+
+def list_agents(manifest: Manifest, jobs: int) -> list[Agent]:
+    """The manifest's agents, or the built-in ``local`` agent serving everything."""
+    from dde_ci.manifest.models import Agent
+
+    if manifest.agents:
+        return list(manifest.agents)
+    return [Agent(id=LOCAL_AGENT, concurrency=jobs)]
+
+
+def manifest_layout(path: Path) -> Layout:
+    """The layout of the project whose manifest is at ``path`` (the file need not be loaded)."""
+    return Layout(path.absolute().parent)

@@ -1,0 +1,333 @@
+"""The local runner's state: runs, node states and control requests in SQLite (``.dde/state.db``).
+
+The database is in WAL mode so ``dde-ci status``, ``pause``, ``resume`` and
+``cancel`` read and write it from other processes while a run goes on.  Every
+state change is committed before it takes effect (before a node starts,
+before its dependents become ready), so a runner killed at any moment --
+SIGKILL included -- leaves a state that ``dde-ci resume`` can continue.
+
+Node states::
+
+    PENDING -> READY -> RUNNING -> COMPLETED | FAILED | CANCELLED
+    PENDING | READY -> SKIPPED | CANCELLED
+    RUNNING -> READY            (only when a crashed run is resumed: at-least-once)
+
+Run states::
+
+    RUNNING <-> PAUSED,  RUNNING | PAUSED -> CANCELLED,  RUNNING -> COMPLETED | FAILED
+
+Any other change is refused with :class:`dde_ci.errors.StateError`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dde_ci.errors import NotFound, StateError, did_you_mean
+from dde_ci.log import now_rfc3339
+
+PENDING = "PENDING"
+READY = "READY"
+RUNNING = "RUNNING"
+COMPLETED = "COMPLETED"
+FAILED = "FAILED"
+SKIPPED = "SKIPPED"
+CANCELLED = "CANCELLED"
+PAUSED = "PAUSED"
+
+NODE_STATES = (PENDING, READY, RUNNING, COMPLETED, FAILED, SKIPPED, CANCELLED)
+RUN_STATES = (RUNNING, PAUSED, COMPLETED, FAILED, CANCELLED)
+FINISHED_NODE_STATES = frozenset({COMPLETED, FAILED, SKIPPED, CANCELLED})
+FINISHED_RUN_STATES = frozenset({COMPLETED, FAILED, CANCELLED})
+
+NODE_TRANSITIONS: dict[str, frozenset[str]] = {
+    PENDING: frozenset({READY, SKIPPED, CANCELLED}),
+    READY: frozenset({RUNNING, SKIPPED, CANCELLED}),
+    RUNNING: frozenset({COMPLETED, FAILED, CANCELLED, READY}),
+    COMPLETED: frozenset(),
+    FAILED: frozenset(),
+    SKIPPED: frozenset(),
+    CANCELLED: frozenset(),
+}
+RUN_TRANSITIONS: dict[str, frozenset[str]] = {
+    RUNNING: frozenset({PAUSED, COMPLETED, FAILED, CANCELLED}),
+    PAUSED: frozenset({RUNNING, CANCELLED}),
+    COMPLETED: frozenset(),
+    FAILED: frozenset(),
+    CANCELLED: frozenset(),
+}
+
+CONTROL_ACTIONS = ("pause", "resume", "cancel")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    workflow TEXT NOT NULL,
+    manifest TEXT NOT NULL,
+    iteration_id TEXT NOT NULL,
+    jobs INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    finished_at TEXT,
+    message TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS nodes (
+    run_id TEXT NOT NULL REFERENCES runs(run_id),
+    node_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    agent_id TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    exit_code INTEGER,
+    ready_at TEXT,
+    started_at TEXT,
+    finished_at TEXT,
+    message TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (run_id, node_id)
+);
+CREATE TABLE IF NOT EXISTS controls (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL REFERENCES runs(run_id),
+    action TEXT NOT NULL,
+    requested_at TEXT NOT NULL,
+    handled_at TEXT
+);
+CREATE INDEX IF NOT EXISTS controls_pending ON controls (run_id, handled_at);
+"""
+
+_NODE_FIELDS = ("agent_id", "attempts", "exit_code", "ready_at", "started_at", "finished_at")
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: str
+    workflow: str
+    manifest: str
+    iteration_id: str
+    jobs: int
+    state: str
+    created_at: str
+    updated_at: str
+    finished_at: str | None
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class NodeRecord:
+    node_id: str
+    state: str
+    agent_id: str | None
+    attempts: int
+    exit_code: int | None
+    ready_at: str | None
+    started_at: str | None
+    finished_at: str | None
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class NodeChange:
+    """One node transition, with the columns it sets."""
+
+    node_id: str
+    state: str
+    fields: Mapping[str, Any] | None = None
+    message: str | None = None
+
+
+class StateStore:
+    """The SQLite state database; one instance per thread (connections are not shared)."""
+
+    def __init__(self, path: Path, *, create: bool = True) -> None:
+        if not create and not path.exists():
+            raise NotFound(f"no runs yet: {path} does not exist (start one with 'dde-ci run')")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA busy_timeout=30000")
+        self.db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- runs ------------------------------------------------------------------------------
+
+    def create_run(
+        self,
+        run_id: str,
+        *,
+        workflow: str,
+        manifest: str,
+        iteration_id: str,
+        jobs: int,
+        node_ids: Sequence[str],
+    ) -> RunRecord:
+        now = now_rfc3339()
+        with self._transaction():
+            self.db.execute(
+                "INSERT INTO runs (run_id, workflow, manifest, iteration_id, jobs, state,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, workflow, manifest, iteration_id, jobs, RUNNING, now, now),
+            )
+            self.db.executemany(
+                "INSERT INTO nodes (run_id, node_id, position, state) VALUES (?, ?, ?, ?)",
+                [(run_id, n, i, PENDING) for i, n in enumerate(node_ids)],
+            )
+        return self.run(run_id)
+
+    def run(self, run_id: str) -> RunRecord:
+        row = self.db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        if row is None:
+            known = [r[0] for r in self.db.execute("SELECT run_id FROM runs")]
+            raise NotFound(f"no run {run_id!r} in {self.path}{did_you_mean(run_id, known)}")
+        return RunRecord(**dict(row))
+
+    def latest_run(self) -> RunRecord:
+        row = self.db.execute(
+            "SELECT * FROM runs ORDER BY created_at DESC, rowid DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no runs yet in {self.path} (start one with 'dde-ci run')")
+        return RunRecord(**dict(row))
+
+    def runs(self) -> list[RunRecord]:
+        rows = self.db.execute("SELECT * FROM runs ORDER BY created_at, rowid").fetchall()
+        return [RunRecord(**dict(r)) for r in rows]
+
+    def set_run_state(self, run_id: str, state: str, message: str | None = None) -> RunRecord:
+        """Change the run's state, refusing a change the run state machine does not allow."""
+        now = now_rfc3339()
+        with self._transaction():
+            current = self.run(run_id).state
+            if state not in RUN_TRANSITIONS[current]:
+                raise StateError(f"run {run_id} is {current}; it cannot become {state}")
+            finished = now if state in FINISHED_RUN_STATES else None
+            self.db.execute(
+                "UPDATE runs SET state = ?, updated_at = ?, finished_at = ?,"
+                " message = COALESCE(?, message) WHERE run_id = ?",
+                (state, now, finished, message, run_id),
+            )
+        return self.run(run_id)
+
+    # -- nodes -----------------------------------------------------------------------------
+
+    def nodes(self, run_id: str) -> list[NodeRecord]:
+        rows = self.db.execute(
+            "SELECT node_id, state, agent_id, attempts, exit_code, ready_at, started_at,"
+            " finished_at, message FROM nodes WHERE run_id = ? ORDER BY position",
+            (run_id,),
+        ).fetchall()
+        return [NodeRecord(**dict(r)) for r in rows]
+
+    def apply(self, run_id: str, changes: Iterable[NodeChange]) -> None:
+        """Apply node transitions in one transaction; refuse the lot if one is not allowed."""
+        with self._transaction():
+            for change in changes:
+                if change.state not in NODE_TRANSITIONS:
+                    raise StateError(f"unknown node state {change.state!r}")
+                allowed_from = [s for s, to in NODE_TRANSITIONS.items() if change.state in to]
+                sets = ["state = ?"]
+                values: list[Any] = [change.state]
+                for key, value in (change.fields or {}).items():
+                    if key not in _NODE_FIELDS:
+                        raise StateError(f"unknown node field {key!r}")
+                    sets.append(f"{key} = ?")
+                    values.append(value)
+                if change.message is not None:
+                    sets.append("message = ?")
+                    values.append(change.message)
+                marks = ", ".join("?" for _ in allowed_from)
+                cursor = self.db.execute(
+                    f"UPDATE nodes SET {', '.join(sets)} WHERE run_id = ? AND node_id = ?"  # noqa: S608 - column names are fixed
+                    f" AND state IN ({marks})",
+                    [*values, run_id, change.node_id, *allowed_from],
+                )
+                if cursor.rowcount != 1:
+                    row = self.db.execute(
+                        "SELECT state FROM nodes WHERE run_id = ? AND node_id = ?",
+                        (run_id, change.node_id),
+                    ).fetchone()
+                    if row is None:
+                        raise NotFound(f"run {run_id} has no node {change.node_id!r}")
+                    raise StateError(
+                        f"node {change.node_id} is {row[0]}; it cannot become {change.state}"
+                    )
+            self.db.execute(
+                "UPDATE runs SET updated_at = ? WHERE run_id = ?", (now_rfc3339(), run_id)
+            )
+
+    # -- control requests (pause / resume / cancel from another process) ----------------------
+
+    def request(self, run_id: str, action: str) -> int:
+        if action not in CONTROL_ACTIONS:
+            raise StateError(f"unknown control action {action!r}")
+        self.run(run_id)
+        with self._transaction():
+            cursor = self.db.execute(
+                "INSERT INTO controls (run_id, action, requested_at) VALUES (?, ?, ?)",
+                (run_id, action, now_rfc3339()),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def pending_controls(self, run_id: str) -> list[tuple[int, str]]:
+        rows = self.db.execute(
+            "SELECT id, action FROM controls WHERE run_id = ? AND handled_at IS NULL ORDER BY id",
+            (run_id,),
+        ).fetchall()
+        return [(int(r[0]), str(r[1])) for r in rows]
+
+    def mark_handled(self, control_ids: Iterable[int]) -> None:
+        ids = list(control_ids)
+        if not ids:
+            return
+        with self._transaction():
+            self.db.executemany(
+                "UPDATE controls SET handled_at = ? WHERE id = ?",
+                [(now_rfc3339(), i) for i in ids],
+            )
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self.db)
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on error); re-entrant."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.outer = False
+
+    def __enter__(self) -> None:
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.outer = True
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if not self.outer:
+            return
+        if exc_type is None:
+            self.db.execute("COMMIT")
+        else:
+            self.db.execute("ROLLBACK")
