@@ -15,16 +15,30 @@ Every event has the same fields::
 A line is written with a single ``write`` on a file opened with ``O_APPEND``,
 so concurrent writers (the runner and node steps in other processes) never
 interleave within a line.
+
+Before a line is written, ``details`` are made safe: token-shaped strings
+(``ghp_``, ``gho_``, ``ghu_``, ``ghs_``, ``ghr_``, ``github_pat_``) and the values
+of the secrets the log was given (``ExecutionLog(..., secrets=[...])``) become
+``***``, and values JSON cannot hold strictly (NaN, Infinity) become ``null``.
+
+Reading: :func:`read_log` reports a torn last line, invalid JSON or a line that
+fails the ``execution-log`` JSON Schema as a problem and goes on.
+:func:`query` filters events; :func:`merge_segments` merges the per-node log
+segments of GitHub jobs into one ordered log, each event once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import os
+import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -90,16 +104,84 @@ def encode_event(event: Mapping[str, Any]) -> bytes:
     ).encode("utf-8")
 
 
+REDACTED = "***"
+
+# GitHub token shapes: classic/OAuth/user/server/refresh tokens and fine-grained PATs.
+TOKEN_PATTERN = re.compile(r"(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{16,})")
+
+
+def redact_text(text: str, secrets: Sequence[str] = ()) -> str:
+    """``text`` with token-shaped strings and every secret value replaced by ``***``."""
+    for secret in secrets:
+        if secret and secret in text:
+            text = text.replace(secret, REDACTED)
+    return TOKEN_PATTERN.sub(REDACTED, text)
+
+
+def secret_values(secrets: Iterable[str]) -> tuple[str, ...]:
+    """The strings to hide for ``secrets``: each value and each line of a multi-line one.
+
+    Longest first, so a secret that contains another is hidden whole.
+    """
+    out: set[str] = set()
+    for value in secrets:
+        if not isinstance(value, str) or not value.strip():
+            continue
+        out.add(value)
+        out.update(line.strip() for line in value.splitlines() if line.strip())
+    return tuple(sorted(out, key=len, reverse=True))
+
+
+def redact(value: Any, secrets: Sequence[str] = ()) -> Any:
+    """A copy of ``value`` safe for the log: strings redacted (keys too), NaN/Infinity -> None.
+
+    Anything JSON cannot represent (a path, a datetime) becomes its ``str``.
+    """
+    if isinstance(value, str):
+        return redact_text(value, secrets)
+    if isinstance(value, bool) or value is None or isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {redact_text(str(k), secrets): redact(v, secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [redact(v, secrets) for v in value]
+    return redact_text(str(value), secrets)
+
+
+def safe_event(event: Mapping[str, Any], secrets: Sequence[str] = ()) -> dict[str, Any]:
+    """``event`` with its details (and free-text ids) redacted and made strictly JSON."""
+    out = dict(event)
+    out["details"] = redact(event.get("details") or {}, secrets)
+    for key in ("agent_id", "run_id", "correlation_id"):
+        if isinstance(out.get(key), str):
+            out[key] = redact_text(out[key], secrets)
+    return out
+
+
 @dataclass
 class ExecutionLog:
-    """Appends events to ``path`` (created with its folder on first write)."""
+    """Appends events to ``path`` (created with its folder on first write).
+
+    ``secrets`` are values (e.g. the secrets a node was given) that must never
+    reach the log; they are replaced by ``***`` like token-shaped strings.
+    """
 
     path: Path
     iteration_id: str
     run_id: str | None = None
+    secrets: Sequence[str] = field(default=(), repr=False)
+
+    def __post_init__(self) -> None:
+        self.secrets = secret_values(self.secrets)
+
+    def add_secrets(self, values: Iterable[str]) -> None:
+        """Hide ``values`` too from now on (e.g. a node's secrets when it starts)."""
+        self.secrets = secret_values([*self.secrets, *values])
 
     def append(self, event: Mapping[str, Any]) -> None:
-        data = encode_event(event)
+        data = encode_event(safe_event(event, self.secrets))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
@@ -110,9 +192,11 @@ class ExecutionLog:
             os.close(fd)
 
     def emit(self, event_type: str, **fields: Any) -> dict[str, Any]:
-        """Build an event for this log's iteration and run, append it, return it."""
+        """Build an event for this log's iteration and run, append it, return it (as written)."""
         fields.setdefault("run_id", self.run_id)
-        event = make_event(event_type, iteration_id=self.iteration_id, **fields)
+        event = safe_event(
+            make_event(event_type, iteration_id=self.iteration_id, **fields), self.secrets
+        )
         self.append(event)
         return event
 
@@ -168,9 +252,175 @@ def read_log(path: Path) -> LogContents:
                 Diagnostic(f"event is missing {', '.join(missing)}", Location(shown, number, 1))
             )
             continue
+        failure = schema_problem(event)
+        if failure is not None:
+            out.problems.append(Diagnostic(failure, Location(shown, number, 1)))
+            continue
         out.events.append(event)
     return out
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+@cache
+def _validator() -> Any:
+    import jsonschema
+
+    from dde_ci.schemas import schema
+
+    spec = schema("execution-log")
+    cls = jsonschema.validators.validator_for(spec)
+    return cls(spec, format_checker=cls.FORMAT_CHECKER)
+
+
+def schema_problem(event: Mapping[str, Any]) -> str | None:
+    """Why ``event`` fails the ``execution-log`` schema (the first reason), or None."""
+    errors = sorted(_validator().iter_errors(dict(event)), key=lambda e: list(e.absolute_path))
+    if not errors:
+        return None
+    first = errors[0]
+    where = ".".join(str(p) for p in first.absolute_path)
+    prefix = f"{where}: " if where else ""
+    return f"event does not match the execution-log schema: {prefix}{first.message}"
+
+
+# --- querying -----------------------------------------------------------------------------
+
+_DURATION = re.compile(r"^(\d+)\s*(s|m|h|d)$")
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_since(text: str, now: datetime | None = None) -> datetime:
+    """A time from ``2026-11-27T13:00:00Z``, ``2026-11-27``, or ``15m`` / ``2h`` / ``1d`` ago.
+
+    Raises ``ValueError`` with a message a person can act on.
+    """
+    value = text.strip()
+    match = _DURATION.match(value)
+    if match:
+        seconds = int(match.group(1)) * _DURATION_UNITS[match.group(2)]
+        return (now or datetime.now(UTC)) - timedelta(seconds=seconds)
+    try:
+        moment = parse_timestamp(value)
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not a time: use RFC 3339 (2026-11-27T13:00:00Z), a date "
+            "(2026-11-27) or a duration ago (30s, 15m, 2h, 1d)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _type_matcher(event_type: str) -> Callable[[str], bool]:
+    """``node.failed`` matches exactly; ``node`` or ``node.*`` matches the whole family."""
+    family = event_type.removesuffix(".*")
+    if family != event_type or "." not in event_type:
+        return lambda t: t == family or t.startswith(family + ".")
+    return lambda t: t == event_type
+
+
+def query(
+    events: Iterable[Mapping[str, Any]],
+    *,
+    node: str | None = None,
+    type: str | None = None,
+    since: datetime | str | None = None,
+    iteration: str | None = None,
+) -> list[dict[str, Any]]:
+    """The events matching every filter given, in their order."""
+    matches_type = _type_matcher(type) if type else None
+    moment = parse_since(since) if isinstance(since, str) else since
+    out: list[dict[str, Any]] = []
+    for event in events:
+        if node is not None and event.get("node_id") != node:
+            continue
+        if iteration is not None and event.get("iteration_id") != iteration:
+            continue
+        if matches_type is not None and not matches_type(str(event.get("event_type", ""))):
+            continue
+        if moment is not None:
+            try:
+                when = parse_timestamp(str(event.get("timestamp", "")))
+            except ValueError:
+                continue
+            if when < moment:
+                continue
+        out.append(dict(event))
+    return out
+
+
+# --- merging per-node segments ------------------------------------------------------------
+
+
+def event_identity(event: Mapping[str, Any]) -> str:
+    """A stable identity of an event: SHA-256 of its canonical JSON (sorted keys).
+
+    The same event copied into two segments has one identity; two different
+    events never share one (they differ at least in timestamp or content).
+    """
+    canonical = json.dumps(
+        {k: event.get(k) for k in EVENT_FIELDS},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _order_key(event: Mapping[str, Any], identity: str) -> tuple[datetime, str]:
+    try:
+        when = parse_timestamp(str(event.get("timestamp", "")))
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+    except ValueError:
+        when = datetime.min.replace(tzinfo=UTC)
+    return (when, identity)
+
+
+def merge_events(*streams: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Merge event streams into one, ordered by timestamp, each event once."""
+    seen: dict[str, dict[str, Any]] = {}
+    for stream in streams:
+        for event in stream:
+            seen.setdefault(event_identity(event), dict(event))
+    ordered = sorted(seen.items(), key=lambda item: _order_key(item[1], item[0]))
+    return [event for _, event in ordered]
+
+
+def merge_segments(
+    paths: Iterable[Path], problems: list[Diagnostic] | None = None
+) -> list[dict[str, Any]]:
+    """Merge per-node log segments (e.g. from separate GitHub jobs) into one ordered log.
+
+    Events present in several segments (a job that downloaded an earlier log)
+    appear once.  Problems found while reading (torn or invalid lines) are
+    appended to ``problems`` when given; the readable events are kept.
+    """
+    streams = []
+    for path in paths:
+        contents = read_log(path)
+        if problems is not None:
+            problems.extend(contents.problems)
+        streams.append(contents.events)
+    return merge_events(*streams)
+
+
+def write_events(path: Path, events: Iterable[Mapping[str, Any]]) -> int:
+    """Write ``events`` as a complete log at ``path`` (atomically: temp file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    count = 0
+    try:
+        with temp.open("wb") as handle:
+            for event in events:
+                handle.write(encode_event(safe_event(event)))
+                count += 1
+            handle.flush()
+            os.fsync(handle.fileno())
+        temp.replace(path)
+    finally:
+        if temp.exists():
+            temp.unlink()
+    return count

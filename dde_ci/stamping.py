@@ -1,0 +1,552 @@
+"""Artifact stamping: every output traced to the iteration and node that made it.
+
+Stamping an artifact (a file under the manifest's folder) does three things:
+
+* copies it into the artifact store at ``.dde/artifacts/{iteration}/{node}/{path}``
+  (the original stays in place), hashing the bytes as they are copied, so the
+  digest is the digest of exactly the bytes kept;
+* writes a stamp next to the copy: an in-toto Statement v1
+  (``.dde/artifacts/{iteration}/{node}/{path with '/' as %2F}.intoto.json``) whose
+  subject is the artifact path and SHA-256 digest and whose predicate
+  (``https://dde-ci.dev/stamp/v1``) says who made it, when, from which commit,
+  in which run, with which capabilities and which locked contract versions;
+* records an ``artifact.stamped`` event and adds the stamp to the search index.
+
+:func:`verify_stamps` re-hashes the stored copies (and, when asked, the
+originals) and reports every one whose bytes no longer match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote
+
+from dde_ci.errors import Diagnostic, InputError, Location, NotFound
+from dde_ci.layout import Layout, inside, is_relative_inside
+
+if TYPE_CHECKING:
+    from dde_ci.log import ExecutionLog
+    from dde_ci.manifest.models import Manifest
+    from dde_ci.node import NodeStep
+
+STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
+PREDICATE_TYPE = "https://dde-ci.dev/stamp/v1"
+STAMP_SUFFIX = ".intoto.json"
+CHUNK = 1024 * 1024  # 1 MiB reads: memory stays bounded, throughput near sha256sum's
+
+
+def hash_file(path: Path) -> str:
+    """SHA-256 of a file's bytes, hex (hashlib.file_digest: zero-copy buffered reads)."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def copy_and_hash(source: Path, target: Path) -> tuple[str, int]:
+    """Copy ``source`` to ``target`` (atomically) hashing the bytes copied; (hex digest, size)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    digest = hashlib.sha256()
+    size = 0
+    buffer = bytearray(CHUNK)
+    view = memoryview(buffer)
+    try:
+        with source.open("rb", buffering=0) as src, temp.open("wb") as dst:
+            while True:
+                count = src.readinto(buffer)
+                if not count:
+                    break
+                digest.update(view[:count])
+                dst.write(view[:count])
+                size += count
+            dst.flush()
+            os.fsync(dst.fileno())
+        temp.replace(target)
+    finally:
+        if temp.exists():
+            temp.unlink()
+    return digest.hexdigest(), size
+
+
+def stamp_file_name(artifact: str) -> str:
+    """``build/db/shop.sql`` -> ``build%2Fdb%2Fshop.sql.intoto.json`` (flat and reversible)."""
+    return quote(artifact, safe="") + STAMP_SUFFIX
+
+
+def artifact_from_stamp_name(name: str) -> str:
+    return unquote(name.removesuffix(STAMP_SUFFIX))
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """One stamped artifact: its statement and where its files are."""
+
+    artifact: str  # path relative to the manifest's folder, '/' separators
+    sha256: str
+    statement: dict[str, Any]
+    stamp_path: Path
+    stored_path: Path
+
+    @property
+    def predicate(self) -> dict[str, Any]:
+        predicate: dict[str, Any] = self.statement["predicate"]
+        return predicate
+
+    @property
+    def iteration_id(self) -> str:
+        return str(self.predicate["iteration_id"])
+
+    @property
+    def node_id(self) -> str:
+        return str(self.predicate["node_id"])
+
+
+@dataclass
+class StampResult:
+    """What stamping a node's artifacts did."""
+
+    stamps: list[Stamp] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)  # declared globs that matched no file
+
+    @property
+    def artifacts(self) -> list[str]:
+        return [s.artifact for s in self.stamps]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [f"artifact pattern {g!r} matched no file" for g in self.unmatched]
+
+
+def build_statement(
+    *,
+    artifact: str,
+    sha256: str,
+    size: int,
+    iteration_id: str,
+    node_id: str,
+    stored_at: str,
+    capabilities: Sequence[str] = (),
+    consumed_contracts: Sequence[Mapping[str, Any]] = (),
+    created_at: str | None = None,
+    created_by: Mapping[str, Any] | None = None,
+    commit: str | None = None,
+    run_id: str | None = None,
+) -> dict[str, Any]:
+    """The in-toto Statement v1 for one artifact, as dde-ci writes it (schema ``stamp``)."""
+    from dde_ci.log import now_rfc3339
+
+    return {
+        "_type": STATEMENT_TYPE,
+        "subject": [{"name": artifact, "digest": {"sha256": sha256}}],
+        "predicateType": PREDICATE_TYPE,
+        "predicate": {
+            "iteration_id": iteration_id,
+            "node_id": node_id,
+            "capabilities": list(capabilities),
+            "consumed_contracts": [
+                {"name": c.get("name"), "version": c.get("version"), "digest": c.get("digest")}
+                for c in consumed_contracts
+            ],
+            "created_at": created_at or now_rfc3339(),
+            "created_by": dict(created_by or {"kind": "person", "id": None}),
+            "commit": commit,
+            "run_id": run_id,
+            "stored_at": stored_at,
+            "size": size,
+        },
+    }
+
+
+def _relative(root: Path, path: Path) -> str:
+    return path.resolve().relative_to(root.resolve()).as_posix()
+
+
+def stamp_artifacts(
+    layout: Layout,
+    iteration_id: str,
+    node_id: str,
+    artifacts: Iterable[str],
+    *,
+    capabilities: Sequence[str] = (),
+    consumed_contracts: Sequence[Mapping[str, Any]] = (),
+    created_by: Mapping[str, Any] | None = None,
+    commit: str | None = None,
+    run_id: str | None = None,
+    log: ExecutionLog | None = None,
+    correlation_id: str | None = None,
+    attempt: int | None = None,
+) -> list[Stamp]:
+    """Stamp each artifact (a file path relative to ``layout.root``); return the stamps.
+
+    Each file is copied into the store, stamped, indexed and logged as
+    ``artifact.stamped``.  A path outside the project or a missing file is an
+    :class:`InputError`.
+    """
+    from dde_ci.artifacts import index_stamps
+
+    node_dir = layout.artifact_dir(iteration_id, node_id)
+    stamps: list[Stamp] = []
+    for given in artifacts:
+        rel = PurePosixPath(given.replace(os.sep, "/")).as_posix()
+        source = inside(layout.root, rel, what="artifact")
+        if not source.is_file():
+            raise NotFound(f"artifact {rel!r} is not a file", Location(str(layout.root / rel)))
+        artifact = _relative(layout.root, source)
+        stored = node_dir / artifact
+        sha256, size = copy_and_hash(source, stored)
+        statement = build_statement(
+            artifact=artifact,
+            sha256=sha256,
+            size=size,
+            iteration_id=iteration_id,
+            node_id=node_id,
+            stored_at=_relative(layout.root, stored),
+            capabilities=capabilities,
+            consumed_contracts=consumed_contracts,
+            created_by=created_by,
+            commit=commit,
+            run_id=run_id,
+        )
+        stamp_path = node_dir / stamp_file_name(artifact)
+        _write_json(stamp_path, statement)
+        stamp = Stamp(artifact, sha256, statement, stamp_path, stored)
+        stamps.append(stamp)
+        if log is not None:
+            log.emit(
+                "artifact.stamped",
+                node_id=node_id,
+                agent_id=(created_by or {}).get("id"),
+                attempt=attempt,
+                correlation_id=correlation_id,
+                details={
+                    "artifact": artifact,
+                    "sha256": sha256,
+                    "size": size,
+                    "stamp": _relative(layout.root, stamp_path),
+                    "stored_at": _relative(layout.root, stored),
+                },
+            )
+    index_stamps(layout, stamps)
+    return stamps
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    temp.write_text(
+        json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8"
+    )
+    temp.replace(path)
+
+
+def expand_artifact_globs(root: Path, patterns: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Files matched by ``patterns`` (relative to ``root``), and the patterns that matched none.
+
+    A pattern naming a folder takes every file under it.  Files are returned
+    once each, relative to ``root`` with '/' separators, sorted.
+    """
+    found: set[str] = set()
+    unmatched: list[str] = []
+    base = root.resolve()
+    for pattern in patterns:
+        if not is_relative_inside(pattern):
+            raise InputError(
+                f"artifact pattern {pattern!r} must be a relative path inside the project"
+            )
+        hits: set[str] = set()
+        for match in base.glob(pattern):
+            candidates = [match] if match.is_file() else sorted(match.rglob("*"))
+            for candidate in candidates:
+                if candidate.is_file():
+                    resolved = candidate.resolve()
+                    if resolved != base and base not in resolved.parents:
+                        raise InputError(
+                            f"artifact {candidate.relative_to(base).as_posix()!r} "
+                            f"(from pattern {pattern!r}) resolves outside the project"
+                        )
+                    hits.add(candidate.relative_to(base).as_posix())
+        if not hits:
+            unmatched.append(pattern)
+        found |= hits
+    return sorted(found), unmatched
+
+
+def consumed_contracts_of(context_file: Path | None) -> list[dict[str, Any]]:
+    """The ``locked_contracts`` of a node's context.json, as ``{name, version, digest}``.
+
+    Accepts a list of objects or a mapping of name to object; a missing or
+    unreadable context gives an empty list.
+    """
+    if context_file is None or not context_file.is_file():
+        return []
+    try:
+        data = json.loads(context_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    locked = data.get("locked_contracts") if isinstance(data, dict) else None
+    items: list[tuple[str | None, Any]] = []
+    if isinstance(locked, dict):
+        items = list(locked.items())
+    elif isinstance(locked, list):
+        items = [(None, entry) for entry in locked]
+    out = []
+    for name, entry in items:
+        if not isinstance(entry, dict):
+            continue
+        out.append(
+            {
+                "name": entry.get("name", name),
+                "version": _text(entry.get("version")),
+                "digest": _text(entry.get("digest")),
+            }
+        )
+    return sorted(out, key=lambda c: str(c["name"]))
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def created_by_for(manifest: Manifest, worker_id: str | None) -> dict[str, Any]:
+    """``{"kind": "agent"|"runner"|"person", "id": ...}`` for the worker that made an artifact."""
+    if worker_id is not None:
+        if any(a.id == worker_id for a in manifest.agents):
+            return {"kind": "agent", "id": worker_id}
+        return {"kind": "runner", "id": worker_id}
+    return {"kind": "person", "id": None}
+
+
+def current_commit(root: Path) -> str | None:
+    """The commit checked out at ``root`` (``git rev-parse HEAD``), or None outside Git."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--verify", "-q", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    sha = done.stdout.strip()
+    return sha if done.returncode == 0 and sha else None
+
+
+def stamp_node_artifacts(step: NodeStep) -> StampResult:
+    """Node step, step 6: stamp every file the node's ``artifacts`` globs match.
+
+    A glob that matches nothing is reported in :attr:`StampResult.unmatched`
+    (and as a warning); the node step records both in ``result.json``.
+    """
+    node = step.node
+    files, unmatched = expand_artifact_globs(step.layout.root, node.artifacts)
+    context = step.context_path or step.layout.context_file(step.iteration_id, node.id)
+    result = StampResult(unmatched=unmatched)
+    result.stamps = stamp_artifacts(
+        step.layout,
+        step.iteration_id,
+        node.id,
+        files,
+        capabilities=[c.name for c in node.capabilities],
+        consumed_contracts=consumed_contracts_of(context),
+        created_by=created_by_for(step.manifest, step.agent_id),
+        commit=step.commit,
+        run_id=step.run_id,
+        log=step.log,
+        correlation_id=step.correlation_id,
+        attempt=step.attempt or None,
+    )
+    step.extra["artifacts"] = result.artifacts
+    step.extra["unmatched_artifacts"] = list(unmatched)
+    return result
+
+
+def stamp_by_hand(
+    manifest: Manifest,
+    layout: Layout,
+    iteration_id: str,
+    node_id: str,
+    paths: Sequence[str],
+    *,
+    log: ExecutionLog | None = None,
+    run_id: str | None = None,
+    agent_id: str | None = None,
+) -> list[Stamp]:
+    """``dde-ci stamp NODE PATH...``: stamp files (or folders) for a node of ``manifest``."""
+    from dde_ci.errors import did_you_mean
+
+    if not manifest.has_node(node_id):
+        raise NotFound(
+            f"no node {node_id!r} in the manifest{did_you_mean(node_id, manifest.node_ids)}"
+        )
+    node = manifest.node(node_id)
+    files: list[str] = []
+    for given in paths:
+        rel = _project_relative(layout.root, given)
+        target = inside(layout.root, rel, what="artifact")
+        if target.is_dir():
+            files.extend(expand_artifact_globs(layout.root, [rel])[0])
+        elif target.is_file():
+            files.append(rel)
+        else:
+            raise NotFound(f"artifact {given!r} does not exist", Location(given))
+    return stamp_artifacts(
+        layout,
+        iteration_id,
+        node_id,
+        sorted(set(files)),
+        capabilities=[c.name for c in node.capabilities],
+        consumed_contracts=consumed_contracts_of(layout.context_file(iteration_id, node_id)),
+        created_by=created_by_for(manifest, agent_id),
+        commit=current_commit(layout.root),
+        run_id=run_id,
+        log=log,
+    )
+
+
+def _project_relative(root: Path, given: str) -> str:
+    """A path typed by a person (relative to the working folder or absolute) -> project-relative."""
+    path = Path(given)
+    absolute = path if path.is_absolute() else Path.cwd() / path
+    try:
+        return absolute.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        raise InputError(
+            f"artifact {given!r} is outside the project folder {root}", Location(given)
+        ) from None
+
+
+# --- reading and verifying ----------------------------------------------------------------
+
+
+def load_stamp(path: Path) -> Stamp:
+    """Read and check one stamp file (schema ``stamp``); raise :class:`InputError` if broken."""
+    import jsonschema
+
+    from dde_ci.schemas import schema
+
+    shown = str(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read stamp: {exc.strerror}", Location(shown)) from None
+    except ValueError as exc:
+        raise InputError(f"stamp is not valid JSON: {exc}", Location(shown)) from None
+    spec = schema("stamp")
+    errors = list(jsonschema.Draft202012Validator(spec).iter_errors(data))
+    if errors:
+        first = min(errors, key=lambda e: list(map(str, e.absolute_path)))
+        where = "/".join(str(p) for p in first.absolute_path)
+        raise InputError(
+            f"stamp does not match the stamp schema at /{where}: {first.message}", Location(shown)
+        )
+    subject = data["subject"][0]
+    return Stamp(
+        artifact=subject["name"],
+        sha256=subject["digest"]["sha256"],
+        statement=data,
+        stamp_path=path,
+        stored_path=path.parent / subject["name"],
+    )
+
+
+def stamp_files(layout: Layout, iteration_id: str | None = None) -> list[Path]:
+    """Every stamp file in the store (of one iteration when given), sorted."""
+    base = layout.artifacts_dir
+    if iteration_id is not None:
+        base = base / iteration_id
+    if not base.is_dir():
+        return []
+    pattern = f"*/*{STAMP_SUFFIX}" if iteration_id is not None else f"*/*/*{STAMP_SUFFIX}"
+    return sorted(p for p in base.glob(pattern) if p.is_file())
+
+
+@dataclass
+class VerifyReport:
+    """The outcome of :func:`verify_stamps`: what was checked and what no longer matches."""
+
+    checked: int = 0
+    findings: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def verify_stamps(
+    layout: Layout, iteration_id: str | None = None, *, originals: bool = False
+) -> VerifyReport:
+    """Re-hash every stored artifact and compare with its stamp.
+
+    A stored copy that changed or disappeared, or a stamp that is broken, is a
+    finding.  With ``originals=True`` the files in the working tree are checked
+    too (a changed original is a finding; a removed one is not).
+    """
+    report = VerifyReport()
+    if iteration_id is not None and not (layout.artifacts_dir / iteration_id).is_dir():
+        raise NotFound(f"no stamped artifacts for iteration {iteration_id!r}")
+    for path in stamp_files(layout, iteration_id):
+        report.checked += 1
+        shown = _relative(layout.root, path)
+        try:
+            stamp = load_stamp(path)
+        except InputError as exc:
+            report.findings.append(Diagnostic(exc.message, Location(shown)))
+            continue
+        expected_iteration, expected_node = path.parent.parent.name, path.parent.name
+        if (stamp.iteration_id, stamp.node_id) != (expected_iteration, expected_node):
+            report.findings.append(
+                Diagnostic(
+                    f"stamp names {stamp.iteration_id}/{stamp.node_id} but is kept under "
+                    f"{expected_iteration}/{expected_node}",
+                    Location(shown),
+                )
+            )
+        if artifact_from_stamp_name(path.name) != stamp.artifact or not is_relative_inside(
+            stamp.artifact
+        ):
+            report.findings.append(
+                Diagnostic(
+                    f"stamp subject {stamp.artifact!r} does not match its file name",
+                    Location(shown),
+                )
+            )
+            continue
+        stored = stamp.stored_path
+        stored_shown = _relative(layout.root, stored) if stored.exists() else str(stored)
+        if not stored.is_file():
+            report.findings.append(
+                Diagnostic(f"stored artifact {stamp.artifact!r} is missing", Location(shown))
+            )
+        else:
+            actual = hash_file(stored)
+            if actual != stamp.sha256:
+                report.findings.append(
+                    Diagnostic(
+                        f"artifact {stamp.artifact!r} was modified after stamping: sha256 is "
+                        f"{actual}, the stamp says {stamp.sha256}",
+                        Location(stored_shown),
+                    )
+                )
+        if originals:
+            original = layout.root / stamp.artifact
+            if original.is_file():
+                actual = hash_file(original)
+                if actual != stamp.sha256:
+                    report.findings.append(
+                        Diagnostic(
+                            f"artifact {stamp.artifact!r} in the working tree no longer matches "
+                            f"its stamp ({shown}): sha256 is {actual}, "
+                            f"the stamp says {stamp.sha256}",
+                            Location(stamp.artifact),
+                        )
+                    )
+    return report

@@ -1,0 +1,235 @@
+"""The execution log: redaction, strict JSON, reading with problems, query, segment merge."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dde_ci.log import (
+    REDACTED,
+    ExecutionLog,
+    event_identity,
+    make_event,
+    merge_events,
+    merge_segments,
+    parse_since,
+    query,
+    read_log,
+    redact_text,
+    write_events,
+)
+from dde_ci.schemas import schema
+
+TOKEN = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+
+
+def test_emit_writes_one_schema_valid_line(tmp_path: Path) -> None:
+    import jsonschema
+
+    log = ExecutionLog(tmp_path / "execution.log", "It-1", "run-1")
+    log.emit("node.started", node_id="API.Orders", attempt=1, details={"x": 1})
+    lines = (tmp_path / "execution.log").read_text().splitlines()
+    assert len(lines) == 1
+    event = json.loads(lines[0])
+    jsonschema.validate(event, schema("execution-log"))
+    assert event["run_id"] == "run-1" and event["attempt"] == 1
+
+
+def test_tokens_and_secrets_never_reach_the_log(tmp_path: Path) -> None:
+    path = tmp_path / "execution.log"
+    log = ExecutionLog(path, "It-1", "run-1", secrets=["s3cr3t-value", "line-one\nline-two"])
+    pat = "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz"
+    log.emit(
+        "node.failed",
+        node_id="BE.Orders",
+        details={
+            "message": f"push failed with {TOKEN} and {pat}",
+            "env": {
+                "TOKEN": "s3cr3t-value",
+                "nested": ["x line-two y", "ghs_abcdefghijklmnop1234"],
+            },
+            TOKEN: "token as a key",
+        },
+    )
+    text = path.read_text()
+    for secret in (TOKEN, pat, "s3cr3t-value", "line-two", "ghs_abcdefghijklmnop1234"):
+        assert secret not in text
+    event = read_log(path).events[0]
+    assert event["details"]["message"] == f"push failed with {REDACTED} and {REDACTED}"
+    assert event["details"]["env"]["nested"] == ["x *** y", REDACTED]
+    assert "ExecutionLog" in repr(log) and "s3cr3t" not in repr(log)
+
+
+def test_add_secrets_after_creation(tmp_path: Path) -> None:
+    log = ExecutionLog(tmp_path / "e.log", "It-1")
+    log.add_secrets(["hunter22"])
+    assert log.emit("node.started", details={"cmd": "echo hunter22"})["details"] == {
+        "cmd": f"echo {REDACTED}"
+    }
+
+
+def test_nan_and_infinity_become_null_and_odd_values_strings(tmp_path: Path) -> None:
+    path = tmp_path / "execution.log"
+    ExecutionLog(path, "It-1").emit(
+        "gate.passed", details={"a": float("nan"), "b": [float("inf")], "p": Path("x/y")}
+    )
+    raw = path.read_text()
+    assert "NaN" not in raw and "Infinity" not in raw
+    assert json.loads(raw)["details"] == {"a": None, "b": [None], "p": "x/y"}
+
+
+def test_reader_reports_torn_invalid_and_schema_failing_lines(tmp_path: Path) -> None:
+    path = tmp_path / "execution.log"
+    log = ExecutionLog(path, "It-1", "r")
+    log.emit("workflow.started")
+    bad_attempt = make_event("node.started", iteration_id="It-1", node_id="A", attempt=1)
+    bad_attempt["attempt"] = "one"
+    with path.open("a") as handle:
+        handle.write("{not json}\n")
+        handle.write(json.dumps(bad_attempt) + "\n")
+        handle.write('{"event_type": "x", "bad": NaN}\n')
+    log.emit("node.completed", node_id="A", attempt=1)
+    with path.open("a") as handle:
+        handle.write('{"event_type": "node.fa')
+    contents = read_log(path)
+    assert [e["event_type"] for e in contents.events] == ["workflow.started", "node.completed"]
+    messages = [str(p) for p in contents.problems]
+    assert messages[0].startswith(f"{path}:2:1: invalid JSON")
+    assert messages[1] == (
+        f"{path}:3:1: event does not match the execution-log schema: attempt: "
+        "'one' is not of type 'integer', 'null'"
+    )
+    assert messages[2].startswith(f"{path}:4:1: invalid JSON")
+    assert messages[3] == f"{path}:6:1: torn last line (no newline): the writer stopped mid-line"
+
+
+def _events() -> list[dict[str, object]]:
+    base = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    out = []
+    for i, (kind, node) in enumerate(
+        [
+            ("workflow.started", None),
+            ("node.started", "A"),
+            ("node.completed", "A"),
+            ("node.started", "B"),
+            ("gate.failed", "B"),
+            ("node.failed", "B"),
+        ]
+    ):
+        stamp = (base + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        out.append(make_event(kind, iteration_id="It-1", node_id=node, timestamp=stamp))
+    return out
+
+
+def test_query_filters_by_node_type_family_and_since() -> None:
+    events = _events()
+    assert [e["event_type"] for e in query(events, node="B")] == [
+        "node.started",
+        "gate.failed",
+        "node.failed",
+    ]
+    assert len(query(events, type="node")) == 4
+    assert len(query(events, type="node.*")) == 4
+    assert [e["node_id"] for e in query(events, type="node.failed")] == ["B"]
+    assert len(query(events, since="2026-11-27T12:03:00Z")) == 3
+    assert len(query(events, since="2026-11-27")) == 6
+    assert query(events, iteration="It-2") == []
+
+
+def test_parse_since_accepts_durations_and_refuses_nonsense() -> None:
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    assert parse_since("15m", now) == now - timedelta(minutes=15)
+    assert parse_since("1d", now) == now - timedelta(days=1)
+    try:
+        parse_since("yesterday")
+    except ValueError as exc:
+        assert "is not a time" in str(exc)
+    else:  # pragma: no cover
+        raise AssertionError("accepted 'yesterday'")
+
+
+def test_merge_segments_orders_and_deduplicates(tmp_path: Path) -> None:
+    events = _events()
+    a, b = tmp_path / "a.log", tmp_path / "b.log"
+    write_events(a, [events[0], events[1], events[2]])
+    # a later job downloaded the earlier log and appended its own events
+    write_events(b, [events[0], events[3], events[5], events[4]])
+    merged = merge_segments([b, a])
+    assert merged == events
+    out = tmp_path / "merged.log"
+    write_events(out, merged)
+    assert read_log(out).events == events and read_log(out).problems == []
+
+
+def test_merge_segments_reports_problems_and_keeps_the_rest(tmp_path: Path) -> None:
+    events = _events()
+    seg = tmp_path / "seg.log"
+    write_events(seg, events[:2])
+    with seg.open("a") as handle:
+        handle.write('{"torn":')
+    problems: list[object] = []
+    assert merge_segments([seg], problems) == events[:2]  # type: ignore[arg-type]
+    assert len(problems) == 1
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    count=st.integers(min_value=0, max_value=30),
+    cuts=st.lists(st.integers(min_value=0, max_value=30), max_size=5),
+    overlap=st.integers(min_value=0, max_value=3),
+    seed=st.integers(min_value=0, max_value=10_000),
+)
+def test_merge_of_shuffled_overlapping_segments_is_the_original(
+    count: int, cuts: list[int], overlap: int, seed: int
+) -> None:
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    original = [
+        make_event(
+            random.Random(seed + i).choice(["node.started", "node.completed", "gate.passed"]),
+            iteration_id="It-1",
+            node_id=f"N{i % 4}",
+            timestamp=(base + timedelta(microseconds=i)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            details={"i": i},
+        )
+        for i in range(count)
+    ]
+    bounds = sorted({0, count, *(c for c in cuts if c <= count)})
+    segments = [original[max(0, lo - overlap) : hi] for lo, hi in itertools.pairwise(bounds)]
+    rng = random.Random(seed)
+    for seg in segments:
+        rng.shuffle(seg)
+    rng.shuffle(segments)
+    assert merge_events(*segments) == original
+    assert len({event_identity(e) for e in original}) == count
+
+
+_ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+@given(
+    prefix=st.sampled_from(["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"]),
+    body=st.text(alphabet=_ALNUM, min_size=16, max_size=60),
+    before=st.text(max_size=30),
+    after=st.text(max_size=30),
+)
+def test_redaction_never_leaks_a_token(prefix: str, body: str, before: str, after: str) -> None:
+    token = prefix + body
+    assert token not in redact_text(before + token + after)
+
+
+@given(
+    secret=st.text(min_size=1, max_size=20).filter(lambda s: s.strip() and "*" not in s),
+    before=st.text(max_size=20),
+    after=st.text(max_size=20),
+)
+def test_redaction_never_leaks_a_secret(secret: str, before: str, after: str) -> None:
+    from dde_ci.log import redact, secret_values
+
+    details = redact({"k": [before + secret + after]}, secret_values([secret]))
+    assert secret not in details["k"][0]
