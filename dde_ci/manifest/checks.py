@@ -192,4 +192,8 @@ def check_manifest(manifest: Manifest, locate: Locate) -> list[Diagnostic]:
                     f"agent {default_agent!r}",
                     base,
                 )
+
+    from dde_ci.gates.attach import check_gate_references  # loads gate files only if listed
+
+    out.extend(check_gate_references(manifest, locate))
     return out

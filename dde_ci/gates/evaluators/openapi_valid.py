@@ -1,0 +1,140 @@
+"""``openapi-valid``: an OpenAPI 3.x (or Swagger 2) document is valid, offline.
+
+``path`` defaults to every OpenAPI contract the node produces.  Only local
+references (``#/...``) are allowed, and each is checked before validation, so
+validation never touches the network.  Metrics: ``errors``, ``documents``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from dde_ci.errors import InputError
+from dde_ci.gates.evaluators.base import Finding, GateContext, Measurement, Params, missing
+from dde_ci.gates.evaluators.json_metric import PointerError, resolve_pointer
+from dde_ci.yamlio import load_yaml_file, read_text
+
+MAX_ERRORS = 50
+
+
+class OpenApiValidParams(Params):
+    type: Literal["openapi-valid"] = "openapi-valid"
+    path: str | None = Field(default=None, min_length=1)
+
+
+def _refs(value: Any, where: str = "#") -> Iterator[tuple[str, str]]:
+    stack: list[tuple[Any, str]] = [(value, where)]
+    while stack:
+        item, at = stack.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if isinstance(ref, str):
+                yield at, ref
+            stack.extend((v, f"{at}/{k}") for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((v, f"{at}/{i}") for i, v in enumerate(item))
+
+
+def load_document(path: Path) -> Any:
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(read_text(path, what="OpenAPI document"))
+        except ValueError as exc:
+            raise InputError(f"{path}: not valid JSON: {exc}") from None
+    return load_yaml_file(path, what="OpenAPI document").data
+
+
+def openapi_problems(document: Any) -> list[str]:
+    """Every problem found in an OpenAPI document, without any network access."""
+    if not isinstance(document, dict) or not ("openapi" in document or "swagger" in document):
+        return ["not an OpenAPI document (no 'openapi' or 'swagger' key)"]
+    problems = []
+    for at, ref in _refs(document):
+        if not ref.startswith("#"):
+            problems.append(f"{at}: $ref {ref!r} is not local; only '#/...' references are allowed")
+            continue
+        try:
+            resolve_pointer(document, ref[1:])
+        except PointerError as exc:
+            problems.append(f"{at}: $ref {ref!r} points nowhere ({exc})")
+    if problems:
+        return problems
+    from openapi_spec_validator import (
+        OpenAPIV2SpecValidator,
+        OpenAPIV30SpecValidator,
+        OpenAPIV31SpecValidator,
+    )
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+    from openapi_spec_validator.versions.exceptions import OpenAPIVersionNotFound
+    from openapi_spec_validator.versions.shortcuts import get_spec_version
+
+    try:
+        version = get_spec_version(document)
+    except OpenAPIVersionNotFound as exc:
+        return [str(exc)]
+    validators: dict[str, Any] = {
+        "2.0": OpenAPIV2SpecValidator,
+        "3.0": OpenAPIV30SpecValidator,
+        "3.1": OpenAPIV31SpecValidator,
+    }
+    key = f"{version.major}.{version.minor}"
+    cls = validators.get(key)
+    if cls is None:
+        return [f"OpenAPI version {key} is not supported (use 2.0, 3.0 or 3.1)"]
+    try:
+        for error in cls(document, base_uri="urn:dde-ci:offline").iter_errors():
+            path = "/".join(str(p) for p in getattr(error, "absolute_path", []) or [])
+            message = getattr(error, "message", str(error))
+            problems.append(f"#/{path}: {message}" if path else message)
+            if len(problems) >= MAX_ERRORS:
+                break
+    except OpenAPIValidationError as exc:
+        problems.append(str(exc))
+    except LookupError as exc:  # referencing.Unresolvable is a LookupError subclass? keep safe
+        problems.append(f"unresolvable reference: {exc}")
+    return problems
+
+
+class OpenApiValidEvaluator:
+    name: ClassVar[str] = "openapi-valid"
+    params: ClassVar[type[Params]] = OpenApiValidParams
+    metrics: ClassVar[frozenset[str] | None] = frozenset({"errors", "documents"})
+    default_conditions: ClassVar[tuple[str, ...]] = ("errors == 0", "documents > 0")
+    phases: ClassVar[frozenset[str]] = frozenset({"pre", "post"})
+
+    def evaluate(self, params: OpenApiValidParams, context: GateContext) -> Measurement:
+        if params.path is not None:
+            wanted = [params.path]
+        else:
+            wanted = [
+                context.manifest.contract(name).path
+                for name in context.node.produces
+                if context.manifest.has_contract(name)
+                and context.manifest.contract(name).type.value == "openapi"
+            ]
+        findings: list[Finding] = []
+        documents = 0
+        for rel in wanted:
+            try:
+                file = context.path(rel, what="OpenAPI document")
+            except InputError as exc:
+                return Measurement(error=exc.message)
+            if not file.is_file():
+                return missing(context, rel, "OpenAPI document")
+            shown = context.shown(file)
+            documents += 1
+            try:
+                problems = openapi_problems(load_document(file))
+            except InputError as exc:
+                problems = [str(exc)]
+            findings += [Finding(p, shown) for p in problems]
+        return Measurement(
+            metrics={"errors": len(findings), "documents": documents},
+            details={"documents": wanted, "problems": [f.message for f in findings]},
+            findings=findings,
+        )
