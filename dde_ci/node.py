@@ -139,12 +139,15 @@ def run_node_step(step: NodeStep) -> NodeOutcome:
     # step 1: build the context
     step.context_path = write_node_context(step)
     # step 2: pre-execution gates (gates)
+    from dde_ci.gates import evaluate_node_gates
+
+    outcome = outcome.after(evaluate_node_gates(step, "pre"))
     if outcome.ok:
         # step 3: run the command with its timeout and retry policy
         outcome = run_command(step, outcome)
     if outcome.ok:
         # step 4: post-execution gates (gates)
-        pass
+        outcome = outcome.after(evaluate_node_gates(step, "post"))
     if outcome.ok:
         # step 5: lock and publish contracts (contracts)
         pass
