@@ -153,7 +153,9 @@ def run_node_step(step: NodeStep) -> NodeOutcome:
         pass
     if outcome.ok:
         # step 6: stamp artifacts (stamping)
-        pass
+        from dde_ci.stamping import stamp_node_artifacts
+
+        outcome = outcome.after(stamp_node_artifacts(step))
     # step 7: record the outcome
     return record_outcome(step, outcome)
 

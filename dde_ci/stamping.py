@@ -123,6 +123,15 @@ class StampResult:
     def warnings(self) -> list[str]:
         return [f"artifact pattern {g!r} matched no file" for g in self.unmatched]
 
+    @property
+    def blocked(self) -> bool:
+        """Stamping never blocks a node; a missing artifact is a warning the gates judge."""
+        return False
+
+    @property
+    def message(self) -> str:
+        return f"stamped {len(self.stamps)} artifact(s)"
+
 
 def build_statement(
     *,
