@@ -27,9 +27,7 @@ The JSON Schema is ``schemas/context.schema.json``.
 
 from __future__ import annotations
 
-import importlib
 import json
-from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -100,25 +98,17 @@ def dependency_outputs(layout: Layout, iteration_id: str, node_id: str) -> dict[
 
 
 def locked_contracts(manifest: Manifest, node: Node, layout: Layout) -> list[dict[str, Any]]:
-    """Contracts the node produces or consumes that are locked (from the contracts module)."""
-    entries = _plugin("dde_ci.contracts.registry")
-    return list(entries(manifest, node, layout)) if entries else []
+    """Locked contracts the node produces or consumes: name, version, digest, location."""
+    from dde_ci.contracts.registry import context_entries
+
+    return list(context_entries(manifest, node, layout))
 
 
 def quality_gates(manifest: Manifest, node: Node) -> list[dict[str, Any]]:
-    """Gates attached to the node (from the gates module)."""
-    entries = _plugin("dde_ci.gates")
-    return list(entries(manifest, node)) if entries else []
+    """Gates attached to the node: name, phase, threshold, severity."""
+    from dde_ci.gates import context_entries
 
-
-def _plugin(module: str) -> Callable[..., Iterable[dict[str, Any]]] | None:
-    """``module.context_entries`` while that module is still being written (else None)."""
-    try:
-        found = importlib.import_module(module)
-    except ImportError:
-        return None
-    entries = getattr(found, "context_entries", None)
-    return entries if callable(entries) else None
+    return list(context_entries(manifest, node))
 
 
 def write_context(context: dict[str, Any], path: Path) -> Path:

@@ -43,6 +43,7 @@ def _resource(name: str) -> Callable[[], dict[str, Any]]:
 SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
     "manifest": _manifest,
     "contract": _resource("contract.schema.json"),
+    "context": _resource("context.schema.json"),
 }
 
 
