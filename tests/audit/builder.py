@@ -26,6 +26,7 @@ MANIFEST = """\
 version: "1"
 workflow: audit-demo
 iteration: Iter-T-001
+gate_files: [gates.yaml]
 contracts:
   - {name: orders-api, domain: orders, type: openapi, path: contracts/orders-api.yaml}
 nodes:
@@ -49,6 +50,15 @@ nodes:
     type: deployment
     depends_on: [BE.Orders]
     run: "true"
+"""
+
+GATES = """\
+version: "1"
+gates:
+  - name: tests-pass
+    phase: post
+    severity: blocking
+    evaluator: {type: command, run: "true"}
 """
 
 ORDER = ["API.Orders", "DB.Schema", "BE.Orders", "DEPLOY.Staging"]
@@ -131,6 +141,7 @@ class Project:
 
     def clean(self) -> Project:
         self.manifest.write_text(MANIFEST, encoding="utf-8")
+        (self.root / "gates.yaml").write_text(GATES, encoding="utf-8")
         self.events = [self.event("workflow.started", 0)]
         clock = 1.0
         for node in ORDER:
@@ -222,7 +233,9 @@ class Project:
     def lock_contract(self, node: str, digest: str = DIGEST) -> None:
         folder = self.root / ".dde" / "contracts" / "orders" / "orders-api" / "1.0.0"
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "orders-api.yaml").write_bytes(ARTIFACTS["API.Orders"]["contracts/orders-api.yaml"])
+        (folder / "orders-api.yaml").write_bytes(
+            ARTIFACTS["API.Orders"]["contracts/orders-api.yaml"]
+        )
         write_json(
             folder / "contract.json",
             {
