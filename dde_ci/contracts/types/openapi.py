@@ -81,6 +81,17 @@ class OpenApiType:
                 out.append(Diagnostic(message, location))
                 if len(out) >= 100:
                     break
+        except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+            # the semantic checks walk the document assuming its structure is valid;
+            # when it is not, the structural errors already found say why
+            if not out:
+                out.append(
+                    Diagnostic(
+                        f"the OpenAPI document could not be checked ({type(exc).__name__}: "
+                        f"{exc}); fix its structure first",
+                        Location(doc.display),
+                    )
+                )
         except RecursionError:
             out.append(
                 Diagnostic(

@@ -1,0 +1,228 @@
+"""Locking: digest, versions, immutability, events, the registry lock across processes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dde_ci.contracts.lock import bump, lock_contract, registry_lock
+from dde_ci.contracts.registry import (
+    find_domain,
+    latest,
+    read_locked,
+    read_lockfile,
+    versions,
+)
+from dde_ci.errors import InputError, NotFound, StateError, ValidationError
+from dde_ci.layout import Layout
+from dde_ci.log import ExecutionLog, read_log
+from dde_ci.manifest.loader import load_manifest
+from dde_ci.manifest.models import Manifest
+from tests.conftest import REPO_ROOT
+from tests.contracts.contract_project import make_project, openapi, write_openapi
+
+
+def _project(tmp_path: Path) -> tuple[Manifest, Layout]:
+    manifest = load_manifest(make_project(tmp_path))
+    return manifest, Layout(manifest.root)
+
+
+def test_first_lock_writes_registry_lockfile_and_event(tmp_path: Path) -> None:
+    manifest, layout = _project(tmp_path)
+    log = ExecutionLog(layout.execution_log("Iter-1"), "Iter-1", "run-1")
+    outcome = lock_contract(
+        manifest, "orders-api", layout, iteration_id="Iter-1", commit="abc123", log=log
+    )
+    assert outcome.created and outcome.kind == "initial"
+    folder = tmp_path / ".dde/contracts/orders/orders-api/1.0.0"
+    data = json.loads((folder / "contract.json").read_text())
+    assert data["version"] == "1.0.0" and data["status"] == "LOCKED"
+    assert data["owner"] == {"node_id": "API.Orders", "iteration_id": "Iter-1", "commit": "abc123"}
+    assert data["consumers"] == ["BE.Orders", "FE.Checkout"]
+    assert data["supersedes"] is None and data["published"] is None
+    assert data["spec"] == "orders-api.yaml"
+    assert (folder / "orders-api.yaml").read_bytes() == (
+        tmp_path / "contracts/orders-api.yaml"
+    ).read_bytes()
+    lock = json.loads((tmp_path / "contracts.lock").read_text())
+    assert lock == {
+        "lockfile_version": 1,
+        "contracts": {
+            "orders-api": {
+                "domain": "orders",
+                "type": "openapi",
+                "version": "1.0.0",
+                "digest": data["digest"],
+                "locked_at": data["locked_at"],
+            }
+        },
+    }
+    events = read_log(layout.execution_log("Iter-1")).events
+    assert [e["event_type"] for e in events] == ["contract.locked"]
+    assert events[0]["details"]["version"] == "1.0.0"
+    assert events[0]["details"]["digest"] == data["digest"]
+    assert read_locked(folder).to_json() == data
+
+
+def test_locking_identical_content_again_is_a_no_op(tmp_path: Path) -> None:
+    manifest, layout = _project(tmp_path)
+    first = lock_contract(manifest, "orders-api", layout)
+    before = (first.contract.folder / "contract.json").read_bytes()
+    # reformatting (key order, JSON instead of YAML style) keeps the canonical digest
+    write_openapi(tmp_path, dict(reversed(list(openapi().items()))))
+    again = lock_contract(manifest, "orders-api", layout)
+    assert not again.created and again.kind == "unchanged"
+    assert again.contract.version == "1.0.0"
+    assert (first.contract.folder / "contract.json").read_bytes() == before
+    assert [c.version for c in versions(layout, "orders", "orders-api")] == ["1.0.0"]
+
+
+def test_a_locked_version_is_never_rewritten(tmp_path: Path) -> None:
+    manifest, layout = _project(tmp_path)
+    lock_contract(manifest, "orders-api", layout)
+    # somebody removed 1.0.0 from contracts.lock's view but the folder is there: a new
+    # version must not land on the existing folder
+    (tmp_path / ".dde/contracts/orders/orders-api/2.0.0").mkdir()
+    (tmp_path / ".dde/contracts/orders/orders-api/2.0.0/contract.json").write_text("{}")
+    spec = openapi()
+    del spec["paths"]["/orders/{orderId}"]
+    write_openapi(tmp_path, spec)
+    with pytest.raises(InputError, match=r"contract\.json does not match the contract schema"):
+        lock_contract(manifest, "orders-api", layout)
+
+
+def test_refused_when_the_target_version_folder_exists(tmp_path: Path) -> None:
+    manifest, layout = _project(tmp_path)
+    from dde_ci.contracts.lock import _publish_folder
+
+    outcome = lock_contract(manifest, "orders-api", layout)
+    with pytest.raises(StateError, match=r"orders-api 1.0.0 is already locked with other content"):
+        _publish_folder(outcome.contract, b"other")
+
+
+def test_unknown_contract_and_invalid_spec(tmp_path: Path) -> None:
+    manifest, layout = _project(tmp_path)
+    with pytest.raises(NotFound, match=r"no contract named 'order-api'.*did you mean 'orders-api'"):
+        lock_contract(manifest, "order-api", layout)
+    spec = openapi()
+    spec["paths"]["/orders"]["post"]["responses"] = "nope"
+    write_openapi(tmp_path, spec)
+    with pytest.raises(ValidationError):
+        lock_contract(manifest, "orders-api", layout)
+    assert latest(layout, "orders", "orders-api") is None
+    assert not (tmp_path / "contracts.lock").exists()
+
+
+def test_each_type_locks(tmp_path: Path) -> None:
+    manifest, layout = _project(tmp_path)
+    for name in ("orders-api", "order-created", "catalog-graph"):
+        assert lock_contract(manifest, name, layout).contract.version == "1.0.0"
+    assert sorted(read_lockfile(layout)["contracts"]) == [
+        "catalog-graph",
+        "order-created",
+        "orders-api",
+    ]
+    assert find_domain(layout, "catalog-graph") == "catalog"
+
+
+def test_bump() -> None:
+    assert bump("1.4.2", "breaking") == "2.0.0"
+    assert bump("1.4.2", "additive") == "1.5.0"
+    assert bump("1.4.2", "documentation") == "1.4.3"
+    assert bump("1.4.2", "none") == "1.4.3"
+
+
+def test_registry_lock_restored_from_lockfile_when_registry_is_gone(tmp_path: Path) -> None:
+    manifest, layout = _project(tmp_path)
+    lock_contract(manifest, "orders-api", layout)
+    import shutil
+
+    shutil.rmtree(tmp_path / ".dde")
+    again = lock_contract(manifest, "orders-api", layout)
+    assert again.created and again.contract.version == "1.0.0"
+
+
+_LOCKER = """
+import sys, time
+from pathlib import Path
+from dde_ci.contracts.lock import lock_contract
+from dde_ci.layout import Layout
+from dde_ci.manifest.loader import load_manifest
+
+manifest = load_manifest(sys.argv[1])
+import dde_ci.contracts.types.openapi, openapi_spec_validator  # loaded before the start line
+Path(sys.argv[3]).write_text("ready")
+go = Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.001)
+outcome = lock_contract(manifest, "orders-api", Layout(manifest.root))
+sys.stdout.write(f"{outcome.created} {outcome.contract.version}\\n")
+"""
+
+
+@pytest.mark.slow
+def test_processes_locking_at_once_produce_exactly_one_version(tmp_path: Path) -> None:
+    manifest_path = make_project(tmp_path)
+    go = tmp_path / "go"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _LOCKER, str(manifest_path), str(go), str(tmp_path / f"r{i}")],
+            cwd=REPO_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(4)
+    ]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not all((tmp_path / f"r{i}").exists() for i in range(4)):
+        time.sleep(0.01)  # every process loaded and waiting at the start line
+    go.write_text("go")
+    results = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], results
+    lines = sorted(out.strip() for out, _ in results)
+    assert lines == ["False 1.0.0", "False 1.0.0", "False 1.0.0", "True 1.0.0"]
+    folder = tmp_path / ".dde/contracts/orders/orders-api"
+    assert sorted(p.name for p in folder.iterdir()) == ["1.0.0"]
+    assert list(json.loads((tmp_path / "contracts.lock").read_text())["contracts"]) == [
+        "orders-api"
+    ]
+
+
+_HOLDER = """
+import sys, time
+from pathlib import Path
+from dde_ci.contracts.lock import registry_lock
+from dde_ci.layout import Layout
+
+with registry_lock(Layout(Path(sys.argv[1]))):
+    Path(sys.argv[2]).write_text("held")
+    time.sleep(1.0)
+"""
+
+
+@pytest.mark.slow
+def test_lock_waits_for_another_process_holding_the_registry(tmp_path: Path) -> None:
+    manifest, layout = _project(tmp_path)
+    held = tmp_path / "held"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(tmp_path), str(held)], cwd=REPO_ROOT
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not held.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        started = time.monotonic()
+        outcome = lock_contract(manifest, "orders-api", layout)
+        waited = time.monotonic() - started
+    finally:
+        holder.wait(timeout=30)
+    assert outcome.created
+    assert waited > 0.5
+    with registry_lock(layout, timeout=0.1):
+        pass  # released again
