@@ -150,7 +150,9 @@ def run_node_step(step: NodeStep) -> NodeOutcome:
         outcome = outcome.after(evaluate_node_gates(step, "post"))
     if outcome.ok:
         # step 5: lock and publish contracts (contracts)
-        pass
+        from dde_ci.contracts.lock import lock_node_contracts
+
+        outcome = outcome.after(lock_node_contracts(step))
     if outcome.ok:
         # step 6: stamp artifacts (stamping)
         from dde_ci.stamping import stamp_node_artifacts
