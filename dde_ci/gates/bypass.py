@@ -191,3 +191,27 @@ def _refusal(adr: Adr, entry: BypassEntry, policy: BypassPolicy, day: date) -> s
                 f"gate's policy allows at most {policy.max_days}"
             )
     return None
+
+
+def check_bypass_adr(path: Path, *, gate: str, node_id: str, today: date) -> str | None:
+    """Why the ADR at ``path`` does not cover bypassing ``gate`` on ``node_id`` (None: it does).
+
+    Used by the audit to re-check a ``bypassed`` gate result; reads the ADR the
+    same way the gate evaluation does.  A bad ADR raises :class:`InputError`.
+    """
+    from dde_ci.gates.definitions import BypassPolicy
+
+    adr = read_adr(path, str(path))
+    if adr is None:
+        return f"ADR {path} has no YAML front matter"
+    reasons = []
+    for entry in adr.entries:
+        if entry.gate != gate or not fnmatch.fnmatchcase(node_id, entry.node):
+            continue
+        reason = _refusal(adr, entry, BypassPolicy(), today)
+        if reason is None:
+            return None
+        reasons.append(reason)
+    if reasons:
+        return f"ADR {path}: " + "; ".join(reasons)
+    return f"ADR {path} does not list gate {gate!r} for node {node_id}"

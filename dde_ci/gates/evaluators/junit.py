@@ -105,7 +105,7 @@ def count_junit(source: Path | BinaryIO, counts: JUnitCounts, shown: str) -> Non
                 message = (detail.get("message") or "") if detail is not None else ""
                 file, line = _where(elem, text)
                 name = ".".join(p for p in (elem.get("classname"), elem.get("name")) if p)
-                first = (message or text.strip().splitlines()[-1:] or [""])[0]
+                first = message or next(iter(text.strip().splitlines()[-1:]), "")
                 counts.failures.append(
                     Finding(f"{outcome}: {name}: {first}"[:500].rstrip(": "), file, line)
                 )
