@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "node": "dde_ci.cli.node:node",
     "context": "dde_ci.cli.context:context",
     "metrics": "dde_ci.cli.metrics:metrics",
+    "gate": "dde_ci.cli.gate:gate",
 }
 
 EPILOG = """\b
