@@ -30,6 +30,12 @@ def _manifest() -> dict[str, Any]:
     }
 
 
+def _gates() -> dict[str, Any]:
+    from dde_ci.gates.definitions import gates_schema
+
+    return gates_schema()
+
+
 def _resource(name: str) -> Callable[[], dict[str, Any]]:
     def load() -> dict[str, Any]:
         text = resources.files("dde_ci.resources").joinpath("schemas", name).read_text("utf-8")
@@ -42,6 +48,7 @@ def _resource(name: str) -> Callable[[], dict[str, Any]]:
 # name -> loader; the file in schemas/ is f"{name}.schema.json".
 SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
     "manifest": _manifest,
+    "gates": _gates,
     "contract": _resource("contract.schema.json"),
     "context": _resource("context.schema.json"),
 }

@@ -64,7 +64,21 @@ def _number(value: Any) -> Any:
     return value
 
 
-Threshold = Annotated[float, BeforeValidator(_number), Field(allow_inf_nan=False)]
+Threshold = Annotated[
+    float,
+    BeforeValidator(_number),
+    Field(allow_inf_nan=False),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number"},
+                {"type": "boolean"},
+                {"type": "string", "pattern": r"^\s*-?\d+(\.\d+)?%?\s*$"},
+            ],
+            "description": "A number, a percentage such as '80%' (0.8), or true / false (1 / 0).",
+        }
+    ),
+]
 
 
 class _Strict(BaseModel):

@@ -447,3 +447,14 @@ def _display(path: Path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+def gates_schema() -> dict[str, Any]:
+    """The JSON Schema of a gate file, generated from :class:`GateFile`."""
+    schema = GateFile.model_json_schema(mode="validation")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://dde-ci.dev/schemas/gates.schema.json",
+        "title": "dde-ci gate file",
+        **{k: v for k, v in schema.items() if k != "title"},
+    }

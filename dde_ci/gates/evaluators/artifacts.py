@@ -16,7 +16,7 @@ from dde_ci.gates.evaluators.base import Finding, GateContext, Measurement, Para
 
 
 class ArtifactsParams(Params):
-    type: Literal["artifacts"] = "artifacts"
+    type: Literal["artifacts"]
     paths: list[str] | None = Field(default=None, min_length=1)
 
 

@@ -26,7 +26,7 @@ OUTPUT_TAIL = 4000
 
 
 class CommandParams(Params):
-    type: Literal["command"] = "command"
+    type: Literal["command"]
     run: str = Field(min_length=1)
     cwd: str | None = None
     timeout: Duration = 600.0

@@ -17,7 +17,7 @@ MAX_FINDINGS = 100
 
 
 class ContractConformanceParams(Params):
-    type: Literal["contract-conformance"] = "contract-conformance"
+    type: Literal["contract-conformance"]
 
 
 def _finding(item: Any) -> Finding:

@@ -27,7 +27,7 @@ MAX_JSON_BYTES = 256 * 1024 * 1024
 
 
 class CoverageParams(Params):
-    type: Literal["coverage"] = "coverage"
+    type: Literal["coverage"]
     path: str = Field(min_length=1)
     format: Literal["auto", "cobertura", "coverage-json"] = "auto"
 

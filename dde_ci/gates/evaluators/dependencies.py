@@ -13,7 +13,7 @@ from dde_ci.gates.evaluators.base import Finding, GateContext, Measurement, Para
 
 
 class DependenciesParams(Params):
-    type: Literal["dependencies"] = "dependencies"
+    type: Literal["dependencies"]
 
 
 class DependenciesEvaluator:

@@ -20,7 +20,7 @@ MAX_BYTES = 64 * 1024 * 1024
 
 
 class JsonMetricParams(Params):
-    type: Literal["json-metric"] = "json-metric"
+    type: Literal["json-metric"]
     path: str = Field(min_length=1)
     pointer: str = Field(pattern=r"^(/[^/]*)*$", description="RFC 6901 JSON Pointer, e.g. /a/0/b")
     metric: str = Field(default="value", pattern=METRIC_PATTERN)

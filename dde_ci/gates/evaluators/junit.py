@@ -27,7 +27,7 @@ _WHERE = re.compile(r"^([^\s:][^:\n]*\.[A-Za-z0-9]+):(\d+):", re.MULTILINE)
 
 
 class JUnitParams(Params):
-    type: Literal["junit"] = "junit"
+    type: Literal["junit"]
     path: str = Field(min_length=1)
 
 

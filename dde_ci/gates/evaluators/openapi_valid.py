@@ -23,7 +23,7 @@ MAX_ERRORS = 50
 
 
 class OpenApiValidParams(Params):
-    type: Literal["openapi-valid"] = "openapi-valid"
+    type: Literal["openapi-valid"]
     path: str | None = Field(default=None, min_length=1)
 
 

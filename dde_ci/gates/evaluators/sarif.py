@@ -24,7 +24,7 @@ LEVELS = ("error", "warning", "note", "none")
 
 
 class SarifParams(Params):
-    type: Literal["sarif"] = "sarif"
+    type: Literal["sarif"]
     path: str = Field(min_length=1)
     allow_rules: list[str] = Field(default_factory=list)
 
