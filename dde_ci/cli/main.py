@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "context": "dde_ci.cli.context:context",
     "metrics": "dde_ci.cli.metrics:metrics",
     "gate": "dde_ci.cli.gate:gate",
+    "contract": "dde_ci.cli.contract:contract",
 }
 
 EPILOG = """\b

@@ -1,0 +1,1165 @@
+"""Built-in OpenAPI 3.0/3.1 differ with oasdiff's rule ids and levels.
+
+Input: two documents whose ``$ref`` s are already resolved
+(:mod:`dde_ci.contracts.refs`); a reference cycle left unexpanded is compared
+by its reference string.  What it does:
+
+* endpoints are matched by path *template*, so ``/orders/{id}`` and
+  ``/orders/{orderId}`` are the same path, and path parameters by position;
+* schemas are compared in **request** context (what a client sends: narrowing
+  breaks) or **response** context (what a client receives: widening breaks),
+  skipping ``readOnly`` properties in requests and ``writeOnly`` ones in
+  responses; ``allOf`` of object schemas is merged before comparing;
+* every finding carries the oasdiff check id and level wherever oasdiff has the
+  same rule (``api-path-removed-without-deprecation``, ``request-parameter-removed``,
+  ``response-property-enum-value-added``, ...).  Levels follow oasdiff's
+  long-standing defaults, including the surprising ones: a new enum value in a
+  response is a ``warning``, adding or removing a security requirement is
+  ``info``, a removed request parameter is a ``warning``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from dde_ci.contracts.diff.changes import Change
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+MAX_SCHEMA_DEPTH = 64
+
+_PLACEHOLDER = re.compile(r"\{([^}/]*)\}")
+PointerKey = tuple[str | int, ...]
+
+
+def pointer(key: PointerKey) -> str:
+    """JSON Pointer text for a key tuple (``/paths/~1orders/get``)."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in key)
+
+
+def path_template(path: str) -> str:
+    """``/orders/{orderId}`` -> ``/orders/{}``: the shape that identifies an endpoint."""
+    return _PLACEHOLDER.sub("{}", path)
+
+
+def _d(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _l(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return f"'{value}'"
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _num(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _canon(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _is_ref(schema: Any) -> bool:
+    return isinstance(schema, dict) and isinstance(schema.get("$ref"), str)
+
+
+def schema_types(schema: dict[str, Any]) -> frozenset[str]:
+    """The JSON types a schema names (3.0 ``type`` string or 3.1 list, without null)."""
+    raw = schema.get("type")
+    if isinstance(raw, str):
+        return frozenset({raw}) - {"null"}
+    if isinstance(raw, list):
+        return frozenset(t for t in raw if isinstance(t, str)) - {"null"}
+    return frozenset()
+
+
+def nullable(schema: dict[str, Any]) -> bool:
+    """True when ``null`` is allowed: 3.0 ``nullable: true`` or 3.1 ``type: [.., null]``."""
+    if schema.get("nullable") is True:
+        return True
+    raw = schema.get("type")
+    if raw == "null" or (isinstance(raw, list) and "null" in raw):
+        return True
+    return any(
+        isinstance(m, dict) and (m.get("type") == "null" or m.get("nullable") is True)
+        for kw in ("anyOf", "oneOf")
+        for m in _l(schema.get(kw))
+    )
+
+
+def merge_all_of(schema: dict[str, Any]) -> dict[str, Any]:
+    """Merge an ``allOf`` of object schemas into one schema (properties and required)."""
+    members = _l(schema.get("allOf"))
+    if not members or not all(isinstance(m, dict) and not _is_ref(m) for m in members):
+        return schema
+    merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
+    props: dict[str, Any] = dict(_d(merged.get("properties")))
+    required: list[Any] = list(_l(merged.get("required")))
+    for member in members:
+        flat = merge_all_of(member)
+        for key, value in flat.items():
+            if key == "properties":
+                props.update(_d(value))
+            elif key == "required":
+                required.extend(r for r in _l(value) if r not in required)
+            else:
+                merged.setdefault(key, value)
+    if props:
+        merged["properties"] = props
+    if required:
+        merged["required"] = required
+    return merged
+
+
+def _sunset_in_future(item: dict[str, Any]) -> bool:
+    raw = item.get("x-sunset")
+    if not isinstance(raw, str):
+        return False
+    try:
+        return _dt.date.fromisoformat(raw[:10]) > _dt.datetime.now(_dt.UTC).date()
+    except ValueError:
+        return False
+
+
+# constraint keyword -> (id name, request breaks when it..., response breaks when it ...)
+_BOUNDS = (
+    ("maximum", "max", "decrease", "increase"),
+    ("minimum", "min", "increase", "decrease"),
+    ("maxLength", "max-length", "decrease", "increase"),
+    ("minLength", "min-length", "increase", "decrease"),
+    ("maxItems", "max-items", "decrease", None),
+    ("minItems", "min-items", "increase", "decrease"),
+)
+# which bounds oasdiff reports when set where none was (request: warn) or unset (response: err)
+_SET_IN_REQUEST = frozenset({"max", "min", "max-length", "min-items"})
+_UNSET_IN_RESPONSE = frozenset({"max-length", "min-items"})
+
+
+class _Site:
+    """Where a schema sits: endpoint, response status, and JSON Pointers on each side."""
+
+    __slots__ = ("base_ptr", "method", "path", "rev_ptr", "status")
+
+    def __init__(
+        self,
+        path: str | None,
+        method: str | None,
+        base_ptr: PointerKey,
+        rev_ptr: PointerKey,
+        status: str | None = None,
+    ) -> None:
+        self.path = path
+        self.method = method
+        self.base_ptr = base_ptr
+        self.rev_ptr = rev_ptr
+        self.status = status
+
+    def down(self, *keys: str | int) -> _Site:
+        return _Site(
+            self.path, self.method, (*self.base_ptr, *keys), (*self.rev_ptr, *keys), self.status
+        )
+
+
+class OpenApiDiffer:
+    """Compare two resolved OpenAPI documents; :meth:`run` returns the changes."""
+
+    def __init__(self) -> None:
+        self.changes: list[Change] = []
+
+    # -- reporting ---------------------------------------------------------------
+
+    def add(
+        self,
+        rule: str,
+        level: str,
+        message: str,
+        site: _Site,
+        *,
+        side: str = "revision",
+    ) -> None:
+        ptr = site.base_ptr if side == "base" else site.rev_ptr
+        self.changes.append(
+            Change(
+                id=rule,
+                level=level,
+                message=message,
+                path=site.path,
+                operation=site.method.upper() if site.method else None,
+                location=f"{side}#{pointer(ptr)}",
+            )
+        )
+
+    # -- document --------------------------------------------------------------
+
+    def run(self, base: dict[str, Any], revision: dict[str, Any]) -> list[Change]:
+        self._paths(_d(base.get("paths")), _d(revision.get("paths")))
+        top = _Site(None, None, (), ())
+        self._security(
+            base.get("security"), revision.get("security"), top.down("security"), glob=True
+        )
+        self._components(_d(base.get("components")), _d(revision.get("components")))
+        return self.changes
+
+    def _components(self, base: dict[str, Any], rev: dict[str, Any]) -> None:
+        site = _Site(None, None, ("components",), ("components",))
+        bs, rs = _d(base.get("securitySchemes")), _d(rev.get("securitySchemes"))
+        for name in bs.keys() - rs.keys():
+            self.add(
+                "api-security-component-removed",
+                "info",
+                f"the component security scheme '{name}' was removed",
+                site.down("securitySchemes", name),
+                side="base",
+            )
+        for name in rs.keys() - bs.keys():
+            self.add(
+                "api-security-component-added",
+                "info",
+                f"the component security scheme '{name}' was added",
+                site.down("securitySchemes", name),
+            )
+        for name in bs.keys() & rs.keys():
+            bt, rt = _d(bs[name]).get("type"), _d(rs[name]).get("type")
+            if bt != rt:
+                self.add(
+                    "api-security-component-type-changed",
+                    "info",
+                    f"the component security scheme '{name}' type changed from {bt} to {rt}",
+                    site.down("securitySchemes", name, "type"),
+                )
+        bsch, rsch = _d(base.get("schemas")), _d(rev.get("schemas"))
+        for name in sorted(bsch.keys() - rsch.keys()):
+            self.add(
+                "api-schema-removed",
+                "info",
+                f"removed the schema '{name}'",
+                site.down("schemas", name),
+                side="base",
+            )
+
+    def _paths(self, base: dict[str, Any], rev: dict[str, Any]) -> None:
+        rev_by_template: dict[str, str] = {}
+        for path in rev:
+            rev_by_template.setdefault(path_template(path), path)
+        matched: set[str] = set()
+        for bpath, bitem in base.items():
+            rpath = rev_by_template.get(path_template(bpath))
+            if rpath is None:
+                self._path_removed(bpath, _d(bitem))
+                continue
+            matched.add(rpath)
+            self._path_item(bpath, _d(bitem), rpath, _d(rev[rpath]))
+        for rpath, ritem in rev.items():
+            if rpath in matched:
+                continue
+            for method in METHODS:
+                if method in _d(ritem):
+                    site = _Site(rpath, method, (), ("paths", rpath, method))
+                    self.add("endpoint-added", "info", "endpoint added", site)
+
+    def _path_removed(self, bpath: str, bitem: dict[str, Any]) -> None:
+        for method in METHODS:
+            op = bitem.get(method)
+            if not isinstance(op, dict):
+                continue
+            site = _Site(bpath, method, ("paths", bpath, method), ())
+            if op.get("deprecated") is True:
+                if _sunset_in_future(op):
+                    self.add(
+                        "api-path-removed-before-sunset",
+                        "error",
+                        f"api path removed before the sunset date {op.get('x-sunset')}",
+                        site,
+                        side="base",
+                    )
+                else:
+                    self.add(
+                        "api-path-removed-with-deprecation",
+                        "info",
+                        "api path removed with deprecation",
+                        site,
+                        side="base",
+                    )
+            else:
+                self.add(
+                    "api-path-removed-without-deprecation",
+                    "error",
+                    "api path removed without deprecation",
+                    site,
+                    side="base",
+                )
+
+    def _path_item(
+        self, bpath: str, bitem: dict[str, Any], rpath: str, ritem: dict[str, Any]
+    ) -> None:
+        for method in METHODS:
+            bop, rop = bitem.get(method), ritem.get(method)
+            site = _Site(rpath, method, ("paths", bpath, method), ("paths", rpath, method))
+            if isinstance(bop, dict) and not isinstance(rop, dict):
+                site.path = bpath
+                if bop.get("deprecated") is True:
+                    if _sunset_in_future(bop):
+                        rule, level = "api-removed-before-sunset", "error"
+                        text = f"api removed before the sunset date {bop.get('x-sunset')}"
+                    else:
+                        rule, level, text = (
+                            "api-removed-with-deprecation",
+                            "info",
+                            "api removed with deprecation",
+                        )
+                else:
+                    rule, level, text = (
+                        "api-removed-without-deprecation",
+                        "error",
+                        "api removed without deprecation",
+                    )
+                self.add(rule, level, text, site, side="base")
+            elif isinstance(rop, dict) and not isinstance(bop, dict):
+                self.add("endpoint-added", "info", "endpoint added", site)
+            elif isinstance(bop, dict) and isinstance(rop, dict):
+                if bop == rop and bitem.get("parameters") == ritem.get("parameters"):
+                    continue
+                self._operation(bpath, bitem, bop, rpath, ritem, rop, site)
+
+    # -- operation -------------------------------------------------------------
+
+    def _operation(
+        self,
+        bpath: str,
+        bitem: dict[str, Any],
+        bop: dict[str, Any],
+        rpath: str,
+        ritem: dict[str, Any],
+        rop: dict[str, Any],
+        site: _Site,
+    ) -> None:
+        bdep, rdep = bop.get("deprecated") is True, rop.get("deprecated") is True
+        if rdep and not bdep:
+            self.add("endpoint-deprecated", "info", "endpoint deprecated", site.down("deprecated"))
+        elif bdep and not rdep:
+            self.add("endpoint-reactivated", "info", "endpoint reactivated", site)
+        bid, rid = bop.get("operationId"), rop.get("operationId")
+        if bid is not None and bid != rid:
+            self.add(
+                "api-operation-id-removed",
+                "info",
+                f"api operation id '{bid}' removed and replaced with '{rid}'",
+                site,
+            )
+        elif bid is None and rid is not None:
+            self.add("api-operation-id-added", "info", f"api operation id '{rid}' was added", site)
+        btags, rtags = [t for t in _l(bop.get("tags"))], [t for t in _l(rop.get("tags"))]
+        for tag in btags:
+            if tag not in rtags:
+                self.add("api-tag-removed", "info", f"api tag '{tag}' removed", site)
+        for tag in rtags:
+            if tag not in btags:
+                self.add("api-tag-added", "info", f"api tag '{tag}' added", site)
+        if "security" in bop or "security" in rop:
+            self._security(bop.get("security"), rop.get("security"), site.down("security"))
+        self._parameters(bpath, bitem, bop, rpath, ritem, rop, site)
+        self._request_body(_d(bop.get("requestBody")), _d(rop.get("requestBody")), site)
+        self._responses(_d(bop.get("responses")), _d(rop.get("responses")), site)
+
+    def _security(self, base: Any, rev: Any, site: _Site, *, glob: bool = False) -> None:
+        def reqs(value: Any) -> dict[frozenset[str], dict[str, list[Any]]]:
+            out: dict[frozenset[str], dict[str, list[Any]]] = {}
+            for req in _l(value):
+                if isinstance(req, dict):
+                    out[frozenset(req)] = {k: _l(v) for k, v in req.items()}
+            return out
+
+        b, r = reqs(base), reqs(rev)
+        prefix = "api-global-security" if glob else "api-security"
+        where = "the API" if glob else "the endpoint"
+        for key in b.keys() - r.keys():
+            name = " AND ".join(sorted(key)) or "{}"
+            self.add(
+                f"{prefix}-removed",
+                "info",
+                f"the security scheme '{name}' was removed from {where}",
+                site,
+                side="base",
+            )
+        for key in r.keys() - b.keys():
+            name = " AND ".join(sorted(key)) or "{}"
+            self.add(
+                f"{prefix}-added",
+                "info",
+                f"the security scheme '{name}' was added to {where}",
+                site,
+            )
+        for key in b.keys() & r.keys():
+            for scheme in sorted(key):
+                bscopes, rscopes = b[key][scheme], r[key][scheme]
+                for scope in bscopes:
+                    if scope not in rscopes:
+                        self.add(
+                            f"{prefix}-scope-removed",
+                            "info",
+                            f"the security scope '{scope}' was removed from the security scheme"
+                            f" '{scheme}'",
+                            site,
+                        )
+                for scope in rscopes:
+                    if scope not in bscopes:
+                        self.add(
+                            f"{prefix}-scope-added",
+                            "info",
+                            f"the security scope '{scope}' was added to the security scheme"
+                            f" '{scheme}'",
+                            site,
+                        )
+
+    # -- parameters ------------------------------------------------------------
+
+    @staticmethod
+    def _collect(
+        path: str, item: dict[str, Any], op: dict[str, Any]
+    ) -> dict[tuple[str, str | int], tuple[dict[str, Any], PointerKey]]:
+        names = _PLACEHOLDER.findall(path)
+        out: dict[tuple[str, str | int], tuple[dict[str, Any], PointerKey]] = {}
+        sources = (
+            (_l(item.get("parameters")), ("paths", path, "parameters")),
+            (_l(op.get("parameters")), None),
+        )
+        for params, prefix in sources:
+            for index, param in enumerate(params):
+                if not isinstance(param, dict) or _is_ref(param):
+                    continue
+                where = str(param.get("in", ""))
+                name = str(param.get("name", ""))
+                key: tuple[str, str | int]
+                if where == "path" and name in names:
+                    key = ("path", names.index(name))
+                elif where == "header":
+                    key = (where, name.lower())
+                else:
+                    key = (where, name)
+                out[key] = (param, (*prefix, index) if prefix else ("parameters", index))
+        return out
+
+    def _parameters(
+        self,
+        bpath: str,
+        bitem: dict[str, Any],
+        bop: dict[str, Any],
+        rpath: str,
+        ritem: dict[str, Any],
+        rop: dict[str, Any],
+        site: _Site,
+    ) -> None:
+        base = self._collect(bpath, bitem, bop)
+        rev = self._collect(rpath, ritem, rop)
+
+        def at(ptr: PointerKey, root: PointerKey) -> PointerKey:
+            return ptr if ptr[:1] == ("paths",) else (*root, *ptr)
+
+        for key, (param, ptr) in base.items():
+            if key in rev:
+                continue
+            psite = _Site(site.path, site.method, at(ptr, site.base_ptr), site.rev_ptr)
+            where, name = param.get("in"), param.get("name")
+            if param.get("deprecated") is True:
+                self.add(
+                    "request-parameter-removed-with-deprecation",
+                    "info",
+                    f"deleted the {where} request parameter '{name}' with deprecation",
+                    psite,
+                    side="base",
+                )
+            else:
+                self.add(
+                    "request-parameter-removed",
+                    "warning",
+                    f"deleted the {where} request parameter '{name}'",
+                    psite,
+                    side="base",
+                )
+        for key, (param, ptr) in rev.items():
+            psite = _Site(site.path, site.method, site.base_ptr, at(ptr, site.rev_ptr))
+            where, name = param.get("in"), param.get("name")
+            if key not in base:
+                if where == "path":
+                    self.add(
+                        "new-request-path-parameter",
+                        "error",
+                        f"added the new path request parameter '{name}'",
+                        psite,
+                    )
+                elif param.get("required") is True:
+                    self.add(
+                        "new-required-request-parameter",
+                        "error",
+                        f"added the new required {where} request parameter '{name}'",
+                        psite,
+                    )
+                else:
+                    self.add(
+                        "new-optional-request-parameter",
+                        "info",
+                        f"added the new optional {where} request parameter '{name}'",
+                        psite,
+                    )
+                continue
+            bparam, bptr = base[key]
+            if bparam == param:
+                continue
+            psite.base_ptr = at(bptr, site.base_ptr)
+            self._parameter(bparam, param, psite)
+
+    def _parameter(self, bparam: dict[str, Any], rparam: dict[str, Any], site: _Site) -> None:
+        where, name = rparam.get("in"), rparam.get("name")
+        label = f"the {where} request parameter '{name}'"
+        breq = bparam.get("required") is True or where == "path"
+        rreq = rparam.get("required") is True or where == "path"
+        if rreq and not breq:
+            self.add("request-parameter-became-required", "error", f"{label} became required", site)
+        elif breq and not rreq:
+            self.add("request-parameter-became-optional", "info", f"{label} became optional", site)
+        bdep, rdep = bparam.get("deprecated") is True, rparam.get("deprecated") is True
+        if rdep and not bdep:
+            self.add("request-parameter-deprecated", "info", f"{label} was deprecated", site)
+        elif bdep and not rdep:
+            self.add("request-parameter-reactivated", "info", f"{label} was reactivated", site)
+        bs, rs = _d(bparam.get("schema")), _d(rparam.get("schema"))
+        if bs == rs:
+            return
+        ssite = site.down("schema")
+        bs, rs = merge_all_of(bs), merge_all_of(rs)
+        for_label = f"for the {where} request parameter '{name}'"
+        bt, rt = schema_types(bs), schema_types(rs)
+        bf, rf = bs.get("format"), rs.get("format")
+        if (bt and rt and bt != rt) or (bt == rt and bf != rf and bf is not None):
+            what = "type/format"
+            text = f"{for_label}, the {what} was changed from {_tf(bt, bf)} to {_tf(rt, rf)}"
+            if _widened(bt, bf, rt, rf):
+                self.add("request-parameter-type-generalized", "info", text, ssite)
+            else:
+                self.add("request-parameter-type-changed", "error", text, ssite)
+        if nullable(bs) and not nullable(rs):
+            self.add(
+                "request-parameter-became-not-nullable",
+                "error",
+                f"{label} became not nullable",
+                ssite,
+            )
+        elif nullable(rs) and not nullable(bs):
+            self.add("request-parameter-became-nullable", "info", f"{label} became nullable", ssite)
+        self._enum(bs, rs, ssite, "request-parameter", label, parameter=True)
+        self._bounds(bs, rs, ssite, "request", "request-parameter", for_label)
+        self._pattern(bs, rs, ssite, "request-parameter", label)
+        if "default" in bs or "default" in rs:
+            bd, rd = bs.get("default"), rs.get("default")
+            if "default" not in bs:
+                self.add(
+                    "request-parameter-default-value-added",
+                    "error",
+                    f"{for_label}, default value {_show(rd)} was added",
+                    ssite,
+                )
+            elif "default" not in rs:
+                self.add(
+                    "request-parameter-default-value-removed",
+                    "error",
+                    f"{for_label}, default value {_show(bd)} was removed",
+                    ssite,
+                )
+            elif bd != rd:
+                self.add(
+                    "request-parameter-default-value-changed",
+                    "error",
+                    f"{for_label}, default value was changed from {_show(bd)} to {_show(rd)}",
+                    ssite,
+                )
+
+    # -- request body ----------------------------------------------------------
+
+    def _request_body(self, base: dict[str, Any], rev: dict[str, Any], site: _Site) -> None:
+        bsite = site.down("requestBody")
+        if not base and not rev:
+            return
+        if not base:
+            if rev.get("required") is True:
+                self.add(
+                    "request-body-added-required", "error", "added required request body", bsite
+                )
+            else:
+                self.add(
+                    "request-body-added-optional", "info", "added optional request body", bsite
+                )
+            return
+        if not rev:
+            self.add("request-body-removed", "info", "removed the request body", bsite, side="base")
+            return
+        breq, rreq = base.get("required") is True, rev.get("required") is True
+        if rreq and not breq:
+            self.add("request-body-became-required", "error", "request body became required", bsite)
+        elif breq and not rreq:
+            self.add("request-body-became-optional", "info", "request body became optional", bsite)
+        bc, rc = _d(base.get("content")), _d(rev.get("content"))
+        for media in bc.keys() - rc.keys():
+            self.add(
+                "request-body-media-type-removed",
+                "error",
+                f"removed the media type '{media}' from the request body",
+                bsite.down("content", media),
+                side="base",
+            )
+        for media in rc.keys() - bc.keys():
+            self.add(
+                "request-body-media-type-added",
+                "info",
+                f"added the media type '{media}' to the request body",
+                bsite.down("content", media),
+            )
+        for media in bc.keys() & rc.keys():
+            bs, rs = _d(bc[media]).get("schema"), _d(rc[media]).get("schema")
+            if isinstance(bs, dict) and isinstance(rs, dict):
+                self._schema(bs, rs, "request", bsite.down("content", media, "schema"), (), 0)
+
+    # -- responses -------------------------------------------------------------
+
+    def _responses(self, base: dict[str, Any], rev: dict[str, Any], site: _Site) -> None:
+        rsite = site.down("responses")
+        for status in base:
+            if status in rev:
+                continue
+            success = str(status).startswith("2")
+            kind = "success" if success else "non-success"
+            self.add(
+                f"response-{kind}-status-removed",
+                "error" if success else "info",
+                f"removed the {kind} response with the status '{status}'",
+                rsite.down(status),
+                side="base",
+            )
+        for status in rev:
+            if status in base:
+                continue
+            kind = "success" if str(status).startswith("2") else "non-success"
+            self.add(
+                f"response-{kind}-status-added",
+                "info",
+                f"added the {kind} response with the status '{status}'",
+                rsite.down(status),
+            )
+        for status in base:
+            if status not in rev or base[status] == rev[status]:
+                continue
+            ssite = rsite.down(status)
+            ssite.status = str(status)
+            self._response(_d(base[status]), _d(rev[status]), ssite)
+
+    def _response(self, base: dict[str, Any], rev: dict[str, Any], site: _Site) -> None:
+        status = site.status
+        bh, rh = _d(base.get("headers")), _d(rev.get("headers"))
+        rh_lower = {k.lower(): k for k in rh}
+        for name, header in bh.items():
+            rname = rh_lower.get(name.lower())
+            hsite = site.down("headers", name)
+            if rname is None:
+                if _d(header).get("required") is True:
+                    self.add(
+                        "required-response-header-removed",
+                        "error",
+                        f"the mandatory response header '{name}' removed for the status '{status}'",
+                        hsite,
+                        side="base",
+                    )
+                else:
+                    self.add(
+                        "optional-response-header-removed",
+                        "warning",
+                        f"the optional response header '{name}' removed for the status '{status}'",
+                        hsite,
+                        side="base",
+                    )
+            elif _d(header).get("required") is True and _d(rh[rname]).get("required") is not True:
+                self.add(
+                    "response-header-became-optional",
+                    "error",
+                    f"the response header '{name}' became optional for the status '{status}'",
+                    site.down("headers", rname),
+                )
+        bh_lower = {k.lower() for k in bh}
+        for name in rh:
+            if name.lower() not in bh_lower:
+                self.add(
+                    "response-header-added",
+                    "info",
+                    f"the response header '{name}' was added for the status '{status}'",
+                    site.down("headers", name),
+                )
+        bc, rc = _d(base.get("content")), _d(rev.get("content"))
+        for media in bc.keys() - rc.keys():
+            self.add(
+                "response-media-type-removed",
+                "error",
+                f"removed the media type '{media}' for the response with the status '{status}'",
+                site.down("content", media),
+                side="base",
+            )
+        for media in rc.keys() - bc.keys():
+            self.add(
+                "response-media-type-added",
+                "info",
+                f"added the media type '{media}' for the response with the status '{status}'",
+                site.down("content", media),
+            )
+        for media in bc.keys() & rc.keys():
+            bs, rs = _d(bc[media]).get("schema"), _d(rc[media]).get("schema")
+            if isinstance(bs, dict) and isinstance(rs, dict):
+                self._schema(bs, rs, "response", site.down("content", media, "schema"), (), 0)
+
+    # -- schemas ---------------------------------------------------------------
+
+    def _schema(
+        self,
+        base: dict[str, Any],
+        rev: dict[str, Any],
+        ctx: str,
+        site: _Site,
+        prop: tuple[str, ...],
+        depth: int,
+    ) -> None:
+        if base is rev or base == rev or depth > MAX_SCHEMA_DEPTH:
+            return
+        if _is_ref(base) or _is_ref(rev):
+            return  # a reference cycle kept unexpanded on one side: compared by identity only
+        base, rev = merge_all_of(base), merge_all_of(rev)
+        scope = "property" if prop else "body"
+        name = "/".join(prop)
+        label = f"the {ctx} property '{name}'" if prop else f"the {ctx}'s body"
+        status = f" for the status '{site.status}'" if ctx == "response" and site.status else ""
+
+        bt, rt = schema_types(base), schema_types(rev)
+        bf, rf = base.get("format"), rev.get("format")
+        if (bt and rt and bt != rt) or (bt == rt and bf != rf and bf is not None):
+            text = f"{label} type/format changed from {_tf(bt, bf)} to {_tf(rt, rf)}{status}"
+            if ctx == "request":
+                if _widened(bt, bf, rt, rf):
+                    self.add(f"request-{scope}-type-generalized", "info", text, site)
+                else:
+                    self.add(f"request-{scope}-type-changed", "error", text, site)
+            elif not _widened(rt, rf, bt, bf):
+                self.add(f"response-{scope}-type-changed", "error", text, site)
+
+        bn, rn = nullable(base), nullable(rev)
+        if ctx == "request" and bn and not rn:
+            self.add(
+                f"request-{scope}-became-not-nullable",
+                "error",
+                f"{label} became not nullable",
+                site,
+            )
+        elif ctx == "request" and rn and not bn:
+            self.add(f"request-{scope}-became-nullable", "info", f"{label} became nullable", site)
+        elif ctx == "response" and rn and not bn:
+            self.add(
+                f"response-{scope}-became-nullable",
+                "error",
+                f"{label} became nullable{status}",
+                site,
+            )
+        elif ctx == "response" and bn and not rn:
+            self.add(
+                f"response-{scope}-became-not-nullable",
+                "info",
+                f"{label} became not nullable{status}",
+                site,
+            )
+
+        self._enum(base, rev, site, f"{ctx}-{scope}", label + status, response=ctx == "response")
+        self._bounds(base, rev, site, ctx, f"{ctx}-{scope}", label, status)
+        if ctx == "request":
+            self._pattern(base, rev, site, "request-property", label)
+        else:
+            self._pattern(base, rev, site, "response-property", label, info_only=True)
+
+        if "default" in base or "default" in rev:
+            bd, rd = base.get("default"), rev.get("default")
+            if "default" not in base:
+                change, text = "added", f"{label} default value {_show(rd)} was added"
+            elif "default" not in rev:
+                change, text = "removed", f"{label} default value {_show(bd)} was removed"
+            elif bd != rd:
+                change, text = (
+                    "changed",
+                    f"{label} default value changed from {_show(bd)} to {_show(rd)}",
+                )
+            else:
+                change = ""
+            if change:
+                self.add(f"{ctx}-{scope}-default-value-{change}", "info", text, site)
+
+        bdep, rdep = base.get("deprecated") is True, rev.get("deprecated") is True
+        if prop and rdep and not bdep:
+            self.add(f"{ctx}-property-deprecated", "info", f"{label} deprecated", site)
+        elif prop and bdep and not rdep:
+            self.add(f"{ctx}-property-reactivated", "info", f"{label} reactivated", site)
+
+        self._properties(base, rev, ctx, site, prop, depth, status)
+
+        bi, ri = base.get("items"), rev.get("items")
+        if isinstance(bi, dict) and isinstance(ri, dict):
+            self._schema(bi, ri, ctx, site.down("items"), (*prop, "items"), depth + 1)
+        for keyword in ("anyOf", "oneOf", "allOf"):
+            self._alternatives(base, rev, keyword, ctx, site, scope, label)
+
+    def _properties(
+        self,
+        base: dict[str, Any],
+        rev: dict[str, Any],
+        ctx: str,
+        site: _Site,
+        prop: tuple[str, ...],
+        depth: int,
+        status: str,
+    ) -> None:
+        bp, rp = _d(base.get("properties")), _d(rev.get("properties"))
+        breq = {r for r in _l(base.get("required")) if isinstance(r, str)}
+        rreq = {r for r in _l(rev.get("required")) if isinstance(r, str)}
+        if not bp and not rp and breq == rreq:
+            return
+        hidden = "readOnly" if ctx == "request" else "writeOnly"
+
+        def full(name: str) -> str:
+            return "/".join((*prop, name))
+
+        for name, schema in bp.items():
+            if name in rp:
+                continue
+            if _d(schema).get(hidden) is True:
+                continue
+            psite = site.down("properties", name)
+            if ctx == "request":
+                self.add(
+                    "request-property-removed",
+                    "warning",
+                    f"removed the request property '{full(name)}'",
+                    psite,
+                    side="base",
+                )
+            elif name in breq:
+                self.add(
+                    "response-required-property-removed",
+                    "error",
+                    f"removed the required property '{full(name)}' from the response{status}",
+                    psite,
+                    side="base",
+                )
+            else:
+                self.add(
+                    "response-optional-property-removed",
+                    "warning",
+                    f"removed the optional property '{full(name)}' from the response{status}",
+                    psite,
+                    side="base",
+                )
+        for name, schema in rp.items():
+            psite = site.down("properties", name)
+            rs = _d(schema)
+            if name not in bp:
+                if rs.get(hidden) is True:
+                    continue
+                if ctx == "request":
+                    if name in rreq and "default" not in rs:
+                        self.add(
+                            "new-required-request-property",
+                            "error",
+                            f"added the new required request property '{full(name)}'",
+                            psite,
+                        )
+                    elif name in rreq:
+                        self.add(
+                            "new-required-request-property-with-default",
+                            "info",
+                            f"added the new required request property '{full(name)}'"
+                            " with a default value",
+                            psite,
+                        )
+                    else:
+                        self.add(
+                            "new-optional-request-property",
+                            "info",
+                            f"added the new optional request property '{full(name)}'",
+                            psite,
+                        )
+                else:
+                    kind = "required" if name in rreq else "optional"
+                    self.add(
+                        f"response-{kind}-property-added",
+                        "info",
+                        f"added the {kind} property '{full(name)}' to the response{status}",
+                        psite,
+                    )
+                continue
+            bs = _d(bp[name])
+            if bs.get(hidden) is True and rs.get(hidden) is True:
+                continue
+            if ctx == "request":
+                if name in rreq and name not in breq and rs.get("readOnly") is not True:
+                    if "default" in rs:
+                        self.add(
+                            "request-property-became-required-with-default",
+                            "info",
+                            f"the request property '{full(name)}' with a default value"
+                            " became required",
+                            psite,
+                        )
+                    else:
+                        self.add(
+                            "request-property-became-required",
+                            "error",
+                            f"the request property '{full(name)}' became required",
+                            psite,
+                        )
+                elif name in breq and name not in rreq:
+                    self.add(
+                        "request-property-became-optional",
+                        "info",
+                        f"the request property '{full(name)}' became optional",
+                        psite,
+                    )
+            elif name in breq and name not in rreq and rs.get("writeOnly") is not True:
+                self.add(
+                    "response-property-became-optional",
+                    "error",
+                    f"the response property '{full(name)}' became optional{status}",
+                    psite,
+                )
+            elif name in rreq and name not in breq:
+                self.add(
+                    "response-property-became-required",
+                    "info",
+                    f"the response property '{full(name)}' became required{status}",
+                    psite,
+                )
+            if bs != rs:
+                self._schema(bs, rs, ctx, psite, (*prop, name), depth + 1)
+
+    def _alternatives(
+        self,
+        base: dict[str, Any],
+        rev: dict[str, Any],
+        keyword: str,
+        ctx: str,
+        site: _Site,
+        scope: str,
+        label: str,
+    ) -> None:
+        bl, rl = _l(base.get(keyword)), _l(rev.get(keyword))
+        if (not bl and not rl) or bl == rl:
+            return
+        bc = {_canon(m): m for m in bl}
+        rc = {_canon(m): m for m in rl}
+        removed = [k for k in bc if k not in rc]
+        added = [k for k in rc if k not in bc]
+        if len(removed) == len(added) == 1 and isinstance(bc[removed[0]], dict):
+            # one alternative changed in place: compare it as a schema
+            self._schema(
+                bc[removed[0]], rc[added[0]], ctx, site.down(keyword), (), MAX_SCHEMA_DEPTH - 8
+            )
+            return
+        short = {"anyOf": "any-of", "oneOf": "one-of", "allOf": "all-of"}[keyword]
+        if ctx == "request":
+            removed_level = "warning" if keyword == "allOf" else "error"
+            added_level = "error" if keyword == "allOf" else "info"
+        else:
+            removed_level = added_level = "info"
+        if removed:
+            self.add(
+                f"{ctx}-{scope}-{short}-removed",
+                removed_level,
+                f"removed {len(removed)} schema(s) from the {keyword} list of {label}",
+                site.down(keyword),
+            )
+        if added:
+            self.add(
+                f"{ctx}-{scope}-{short}-added",
+                added_level,
+                f"added {len(added)} schema(s) to the {keyword} list of {label}",
+                site.down(keyword),
+            )
+
+    # -- keyword families ------------------------------------------------------
+
+    def _enum(
+        self,
+        base: dict[str, Any],
+        rev: dict[str, Any],
+        site: _Site,
+        prefix: str,
+        label: str,
+        *,
+        response: bool = False,
+        parameter: bool = False,
+    ) -> None:
+        be, re_ = base.get("enum"), rev.get("enum")
+        if be == re_:
+            return
+        if not isinstance(re_, list):
+            return  # enum dropped: widens requests; in responses oasdiff reports nothing
+        if not isinstance(be, list):
+            if not response:
+                self.add(
+                    f"{prefix}-became-enum",
+                    "error",
+                    f"{label} was restricted to a list of enum values",
+                    site,
+                )
+            return
+        bset = {_canon(v): v for v in be}
+        rset = {_canon(v): v for v in re_}
+        removed = [bset[k] for k in bset if k not in rset]
+        added = [rset[k] for k in rset if k not in bset]
+        if response:
+            rule = "response-property-enum-value"
+            for value in added:
+                self.add(
+                    f"{rule}-added",
+                    "warning",
+                    f"added the new {_show(value)} enum value to {label}",
+                    site,
+                )
+            for value in removed:
+                self.add(
+                    f"{rule}-removed",
+                    "info",
+                    f"removed the {_show(value)} enum value from {label}",
+                    site,
+                )
+            return
+        rule = "request-parameter-enum-value" if parameter else f"{prefix}-enum-value"
+        for value in removed:
+            self.add(
+                f"{rule}-removed",
+                "error",
+                f"removed the enum value {_show(value)} from {label}",
+                site,
+            )
+        for value in added:
+            self.add(
+                f"{rule}-added", "info", f"added the new enum value {_show(value)} to {label}", site
+            )
+
+    def _bounds(
+        self,
+        base: dict[str, Any],
+        rev: dict[str, Any],
+        site: _Site,
+        ctx: str,
+        prefix: str,
+        label: str,
+        status: str = "",
+    ) -> None:
+        for keyword, short, request_breaks, response_breaks in _BOUNDS:
+            bv, rv = _num(base.get(keyword)), _num(rev.get(keyword))
+            if bv == rv:
+                continue
+            text_b, text_r = base.get(keyword), rev.get(keyword)
+            if ctx == "request":
+                if bv is None and rv is not None:
+                    if short in _SET_IN_REQUEST:
+                        self.add(
+                            f"{prefix}-{short}-set",
+                            "warning",
+                            f"{label}: the {keyword} was set to {text_r}",
+                            site,
+                        )
+                    continue
+                if rv is None or bv is None:
+                    continue
+                grew = rv > bv
+                breaks = (request_breaks == "increase") == grew
+                verb = "increased" if grew else "decreased"
+                self.add(
+                    f"{prefix}-{short}-{verb}",
+                    "error" if breaks else "info",
+                    f"{label}: the {keyword} was {verb} from {text_b} to {text_r}",
+                    site,
+                )
+            else:
+                if response_breaks is None:
+                    continue
+                if bv is not None and rv is None:
+                    if short in _UNSET_IN_RESPONSE:
+                        self.add(
+                            f"{prefix}-{short}-unset",
+                            "error",
+                            f"{label}: the {keyword} was unset from {text_b}{status}",
+                            site,
+                        )
+                    continue
+                if rv is None or bv is None:
+                    continue
+                grew = rv > bv
+                if (response_breaks == "increase") == grew:
+                    verb = "increased" if grew else "decreased"
+                    self.add(
+                        f"{prefix}-{short}-{verb}",
+                        "error",
+                        f"{label}: the {keyword} was {verb} from {text_b} to {text_r}{status}",
+                        site,
+                    )
+
+    def _pattern(
+        self,
+        base: dict[str, Any],
+        rev: dict[str, Any],
+        site: _Site,
+        prefix: str,
+        label: str,
+        *,
+        info_only: bool = False,
+    ) -> None:
+        bp, rp = base.get("pattern"), rev.get("pattern")
+        if bp == rp:
+            return
+        if bp is None:
+            level, change, text = "warning", "added", f"added the pattern {_show(rp)} to {label}"
+        elif rp is None:
+            level, change, text = "info", "removed", f"removed the pattern {_show(bp)} from {label}"
+        else:
+            level, change = "warning", "changed"
+            text = f"changed the pattern of {label} from {_show(bp)} to {_show(rp)}"
+        self.add(f"{prefix}-pattern-{change}", "info" if info_only else level, text, site)
+
+
+def _tf(types: Iterable[str], fmt: Any) -> str:
+    shown = "/".join(sorted(types)) or "any"
+    return f"'{shown}/{fmt}'" if fmt else f"'{shown}'"
+
+
+def _widened(bt: frozenset[str], bf: Any, rt: frozenset[str], rf: Any) -> bool:
+    """True when the revision's type/format accepts everything the base's did."""
+    if not rt:
+        return True
+    if bt == rt:
+        return rf is None
+    if bt <= rt and (rf is None or rf == bf):
+        return True
+    return bool(bt == {"integer"} and "number" in rt and (rf is None or rf == bf))
+
+
+def diff_openapi(base: Any, revision: Any) -> list[Change]:
+    """Changes from ``base`` to ``revision`` (both resolved OpenAPI documents)."""
+    return OpenApiDiffer().run(_d(base), _d(revision))
