@@ -142,16 +142,12 @@ class Comparison:
         return [c for c in self.changes if c.get("level") == "error"]
 
 
-def compare(type_name: str, base: Path, revision: Path) -> Comparison:
-    """Classify ``revision`` against ``base`` with the contract differ."""
-    from dde_ci.contracts.diff import diff_contracts
+def compare(type_name: str, base: Path, revision: Path, root: Path) -> Comparison:
+    """Classify ``revision`` against ``base`` with the contract differ (refs inside ``root``)."""
+    from dde_ci.contracts.diff import diff_files
 
-    result = diff_contracts(type_name, base, revision)
-    changes = [change_json(c) for c in getattr(result, "changes", [])]
-    kind = str(getattr(result, "kind", "breaking" if result.breaking else "none"))
-    if result.breaking:
-        kind = "breaking"
-    return Comparison(kind, changes)
+    result = diff_files(base, revision, contract_type=type_name, root=root)
+    return Comparison(result.kind, [change_json(c) for c in result.changes])
 
 
 def affected_consumers(manifest: Manifest, name: str) -> list[dict[str, Any]]:
@@ -252,7 +248,7 @@ def _lock_locked(
     pinned = read_lockfile(layout)["contracts"].get(name)
     changes: list[dict[str, Any]] = []
     if previous is not None:
-        comparison = compare(type_name, previous.spec_path, source)
+        comparison = compare(type_name, previous.spec_path, source, layout.root)
         kind, changes = comparison.kind, comparison.changes
         version = bump(previous.version, kind)
     elif pinned is not None and pinned.get("digest") == checked.digest:

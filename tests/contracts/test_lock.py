@@ -226,3 +226,97 @@ def test_lock_waits_for_another_process_holding_the_registry(tmp_path: Path) -> 
     assert waited > 0.5
     with registry_lock(layout, timeout=0.1):
         pass  # released again
+
+
+def test_versions_follow_the_kind_of_change(tmp_path: Path) -> None:
+    manifest, layout = _project(tmp_path)
+    log = ExecutionLog(layout.execution_log("Iter-1"), "Iter-1", "run-1")
+    lock_contract(manifest, "orders-api", layout, log=log)
+    spec = openapi()
+    spec["info"]["description"] = "Orders, documented."
+    write_openapi(tmp_path, spec)
+    doc = lock_contract(manifest, "orders-api", layout, log=log)
+    assert (doc.kind, doc.contract.version, doc.contract.supersedes) == (
+        "documentation",
+        "1.0.1",
+        "1.0.0",
+    )
+    spec["paths"]["/orders"]["get"] = {
+        "operationId": "listOrders",
+        "responses": {"200": {"description": "All orders"}},
+    }
+    write_openapi(tmp_path, spec)
+    added = lock_contract(manifest, "orders-api", layout, log=log)
+    assert (added.kind, added.contract.version) == ("additive", "1.1.0")
+    assert not added.affected
+    del spec["paths"]["/orders/{orderId}"]
+    write_openapi(tmp_path, spec)
+    broken = lock_contract(manifest, "orders-api", layout, log=log)
+    assert (broken.kind, broken.contract.version) == ("breaking", "2.0.0")
+    assert [c["id"] for c in broken.contract.breaking_changes] == [
+        "api-path-removed-without-deprecation"
+    ]
+    assert broken.affected == [
+        {
+            "node_id": "BE.Orders",
+            "name": "BE.Orders",
+            "type": "implementation",
+            "capabilities": ["Backend:Python"],
+            "owners": ["backend-dev"],
+        },
+        {
+            "node_id": "FE.Checkout",
+            "name": "FE.Checkout",
+            "type": "implementation",
+            "capabilities": ["Frontend:JavaScript"],
+            "owners": ["web-dev"],
+        },
+    ]
+    statuses = [(c.version, c.status) for c in versions(layout, "orders", "orders-api")]
+    assert statuses == [
+        ("1.0.0", "SUPERSEDED"),
+        ("1.0.1", "SUPERSEDED"),
+        ("1.1.0", "SUPERSEDED"),
+        ("2.0.0", "LOCKED"),
+    ]
+    assert read_lockfile(layout)["contracts"]["orders-api"]["version"] == "2.0.0"
+    events = read_log(layout.execution_log("Iter-1")).events
+    assert [e["event_type"] for e in events] == [
+        "contract.locked",
+        "contract.locked",
+        "contract.locked",
+        "contract.locked",
+        "contract.breaking_change",
+    ]
+    breaking = events[-1]["details"]
+    assert breaking["contract"] == "orders-api" and breaking["previous"] == "1.1.0"
+    assert [c["node_id"] for c in breaking["consumers"]] == ["BE.Orders", "FE.Checkout"]
+
+
+def test_node_step_locks_what_an_interface_node_produces(tmp_path: Path) -> None:
+    from dde_ci.contracts.lock import lock_node_contracts
+    from dde_ci.node import NodeStep
+
+    manifest, layout = _project(tmp_path)
+    log = ExecutionLog(layout.execution_log("Iter-1"), "Iter-1", "run-1")
+
+    def step(node_id: str) -> NodeStep:
+        return NodeStep(
+            manifest, manifest.node(node_id), "Iter-1", "run-1", layout, log, commit="c0ffee"
+        )
+
+    assert lock_node_contracts(step("BE.Orders")).outcomes == []
+    done = lock_node_contracts(step("API.Orders"))
+    assert not done.blocked and done.outcomes[0].contract.owner.commit == "c0ffee"
+    spec = openapi()
+    del spec["paths"]["/orders/{orderId}"]
+    write_openapi(tmp_path, spec)
+    again = lock_node_contracts(step("API.Orders"))
+    assert not again.blocked
+    assert again.warnings == [
+        "orders-api 2.0.0 breaks 1.0.0; affected consumers: BE.Orders, FE.Checkout"
+    ]
+    spec["openapi"] = "2.0"
+    write_openapi(tmp_path, spec)
+    failed = lock_node_contracts(step("API.Orders"))
+    assert failed.blocked and failed.message.startswith("cannot lock contract 'orders-api': ")
