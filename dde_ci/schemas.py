@@ -51,6 +51,7 @@ SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
     "gates": _gates,
     "contract": _resource("contract.schema.json"),
     "context": _resource("context.schema.json"),
+    "audit": _resource("audit.schema.json"),
 }
 
 
