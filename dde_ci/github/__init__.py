@@ -1,1 +1,1 @@
-"""GitHub Actions engine: workflow generator, API client, run control (only here is PyGithub used)."""
+"""GitHub Actions engine: workflow generator, API client, run control (PyGithub only here)."""
