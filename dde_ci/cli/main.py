@@ -34,6 +34,8 @@ COMMANDS: dict[str, str] = {
     "context": "dde_ci.cli.context:context",
     "metrics": "dde_ci.cli.metrics:metrics",
     "gate": "dde_ci.cli.gate:gate",
+    "generate": "dde_ci.cli.generate:generate",
+    "iteration": "dde_ci.cli.iteration:iteration",
     "contract": "dde_ci.cli.contract:contract",
 }
 

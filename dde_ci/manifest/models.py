@@ -267,6 +267,23 @@ class GitHubSettings(Strict):
     branches: list[str] = Field(default_factory=lambda: ["main"])
     python_version: Version = "3.12"
     artifact_retention_days: int = Field(default=14, ge=1, le=90)
+    runs_on: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        description="Labels of the setup and audit jobs (default: settings.default_runs_on, "
+        "else ubuntu-latest).",
+    )
+    action: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+@[0-9a-f]{40}$",
+        description="Where the dde-ci actions live, 'OWNER/REPO@<40-hex commit SHA>'; "
+        "unset: this repository ('$/actions/...').",
+    )
+    action_version: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$",
+        description="The release tag of that commit, written as a comment next to each 'uses:'.",
+    )
 
 
 class Manifest(Strict):

@@ -1,0 +1,108 @@
+"""``dde-ci generate``: write the GitHub Actions workflow of a manifest, or check it is current."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from dde_ci.cli.options import manifest_argument
+from dde_ci.cli.output import echo, report_diagnostics
+from dde_ci.errors import CheckFailed, Diagnostic, Location
+
+
+@click.command(
+    epilog="""\b
+Examples:
+  dde-ci generate -o .github/workflows/dde.yml           write the workflow of dde.yaml
+  dde-ci generate examples/shop/dde.yaml                 print it
+  dde-ci generate -o .github/workflows/dde.yml --check   exit 1 (with a diff) when stale
+
+The workflow runs one job per node (twins share a matrix job) on the runner
+labels capability routing chooses, then an audit job to require in branch
+protection (status dde/audit).  See docs/github.md.
+"""
+)
+@manifest_argument
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Workflow file to write (default: print it; with --check: .github/workflows/dde.yml).",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 1 and show a diff when the file differs from what MANIFEST gives.",
+)
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="The repository root GitHub checks out (default: the Git work tree of MANIFEST).",
+)
+def generate(manifest: str, output: str | None, check: bool, root: str | None) -> int:
+    """Generate the GitHub Actions workflow that runs MANIFEST (default dde.yaml).
+
+    Paths in the workflow are relative to the repository root.  The output is
+    deterministic: the same manifest always gives the same bytes.
+    """
+    from dde_ci.github.workflow import (
+        DEFAULT_OUTPUT,
+        generate_workflow,
+        read_committed,
+        repository_root,
+        stale_diff,
+        workflow_options,
+        write_workflow,
+    )
+    from dde_ci.manifest.loader import load_manifest
+
+    loaded = load_manifest(manifest)
+    base = Path(root) if root else repository_root(loaded.root)
+    target = Path(output) if output else (base / DEFAULT_OUTPUT if check else None)
+    options = workflow_options(Path(manifest), target or base / DEFAULT_OUTPUT, base)
+    generated = generate_workflow(loaded, options)
+    _warn_missing_action(loaded.github.action, base)
+
+    if target is None:
+        echo(generated.text.rstrip("\n"))
+        return 0
+    shown = options.output_path
+    if check:
+        committed = read_committed(target)
+        if committed == generated.text:
+            echo(f"{shown}: current")
+            return 0
+        if committed is None:
+            raise CheckFailed(
+                f"{shown} does not exist; write it with "
+                f"'dde-ci generate {options.manifest_path} -o {shown}'",
+                Location(shown),
+            )
+        echo(stale_diff(committed, generated.text, shown).rstrip("\n"))
+        raise CheckFailed(
+            f"{shown} is stale: it differs from what {options.manifest_path} gives; "
+            f"update it with 'dde-ci generate {options.manifest_path} -o {shown}'",
+            Location(shown),
+        )
+    changed = write_workflow(generated, target)
+    plan = generated.plan
+    matrices = sum(1 for job in plan.jobs if job.is_matrix)
+    echo(
+        f"{shown}: {'written' if changed else 'unchanged'}: {len(plan.jobs)} node jobs "
+        f"({matrices} matrix) for {len(plan.job_of)} nodes, {generated.size / 1024:.0f} KiB"
+    )
+    return 0
+
+
+def _warn_missing_action(action: str | None, root: Path) -> None:
+    setup = root / "actions" / "setup" / "action.yml"
+    if action is None and not setup.exists():
+        message = (
+            "the workflow uses the dde-ci actions of this repository ('uses: $/actions/...') "
+            f"but {setup} does not exist; set github.action to 'OWNER/dde-ci@<commit SHA>' "
+            "(and github.action_version) in the manifest"
+        )
+        report_diagnostics([Diagnostic(message, None, "warning")])

@@ -1,0 +1,44 @@
+"""``dde-ci iteration``: fix the iteration id of a run (the setup job of the workflow runs it)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from dde_ci.cli.options import iteration_option, manifest_argument
+from dde_ci.cli.output import echo
+
+
+@click.command(
+    epilog="""\b
+Examples:
+  dde-ci iteration                                  the id a new run of dde.yaml would get
+  dde-ci iteration examples/shop/dde.yaml --iteration Iter-42
+
+Under GitHub Actions the id is also written to $GITHUB_OUTPUT as 'iteration'.
+"""
+)
+@manifest_argument
+@iteration_option
+def iteration(manifest: str, iteration: str | None) -> int:
+    """Print the iteration id for a new run of MANIFEST.
+
+    --iteration (or DDE_ITERATION) wins; else the manifest's 'iteration', a
+    fixed id or a template such as Iter-{date:%Y%m%d-%H%M}-{seq:03}.
+    """
+    from dde_ci.layout import Layout
+    from dde_ci.manifest.iteration import resolve_iteration
+    from dde_ci.manifest.loader import load_manifest
+
+    loaded = load_manifest(manifest)
+    iteration_id = resolve_iteration(
+        loaded.iteration, Layout(loaded.root).reports_dir, option=iteration
+    )
+    echo(iteration_id)
+    target = os.environ.get("GITHUB_OUTPUT")
+    if target:
+        with Path(target).open("a", encoding="utf-8") as handle:
+            handle.write(f"iteration={iteration_id}\n")
+    return 0

@@ -1,0 +1,688 @@
+"""The workflow generator: a manifest becomes one GitHub Actions workflow.
+
+The shape of the workflow (see ``docs/github.md``)::
+
+    setup            fixes the iteration id once for the run (job output)
+    one job per node runs the node step through the dde-ci actions; nodes that
+                     are twins (same dependencies, same dependents, same runner
+                     labels, same permissions) share one matrix job
+    audit            needs every node job, runs unless the run was cancelled,
+                     and fails when any needed job did not succeed
+
+Rules the generator keeps, each checked by ``tests/github/test_workflow.py``:
+
+* ``needs`` is the transitive reduction of the dependency graph mapped to jobs,
+  so the workflow adds no wait the graph does not have (the makespan the
+  ``needs`` imply equals the graph's critical path: :func:`simulate_makespan`);
+* least privilege: ``permissions: {}`` at the top, per job only what it uses
+  (``contents: write`` only for interface nodes, which publish contracts;
+  ``statuses: write`` only for the audit);
+* every ``uses:`` is pinned by commit SHA from :mod:`dde_ci.github.pins`;
+* no ``run:`` script contains anything from the manifest: node ids, names,
+  commands and env values reach the node step through the manifest file and
+  action inputs (which the actions pass to scripts through ``env:``); manifest
+  text that lands in an expression-evaluated field (a job name, a path) has
+  every ``${{`` neutralised (:func:`literal`);
+* GitHub's documented limits: a matrix of more than 256 legs is split, a file
+  over 500 KiB is an error, and job outputs carry only the iteration id (at
+  most 128 bytes; node outputs travel in workflow artifacts), far below 1 MB;
+* the output is deterministic: the same manifest gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from dde_ci.errors import Diagnostic, InputError, Location
+from dde_ci.github.emit import Block, Commented, Flow, Spaced, yaml_document
+from dde_ci.github.pins import CHECKOUT, DOWNLOAD_ARTIFACT, UPLOAD_ARTIFACT, Pin
+
+if TYPE_CHECKING:
+    from dde_ci.graph import Graph
+    from dde_ci.manifest.models import Manifest, Node
+
+MAX_MATRIX_LEGS = 256  # GitHub: a matrix generates at most 256 jobs
+MAX_WORKFLOW_BYTES = 500 * 1024  # GitHub: a workflow file is at most 500 KiB
+MAX_JOB_OUTPUTS_BYTES = 1024 * 1024  # GitHub: all outputs of a job together, at most 1 MB
+MAX_ITERATION_ID_BYTES = 128  # dde_ci.manifest.iteration.ITERATION_ID
+MAX_JOB_MINUTES = 7200  # GitHub: a job on a self-hosted runner runs at most 5 days
+JOB_OVERHEAD_MINUTES = 10  # checkout, Python, install, artifact transfer around the node step
+SETUP_MINUTES = 15
+AUDIT_MINUTES = 30
+DEFAULT_RUNS_ON = ("ubuntu-latest",)
+
+SETUP_JOB = "setup"
+AUDIT_JOB = "audit"
+ITERATION = "${{ needs.setup.outputs.iteration }}"
+
+_JOB_ID_UNSAFE = re.compile(r"[^a-z0-9_-]+")
+_EXPRESSION_OPEN = "${{"
+_ESCAPED_OPEN = "${{ '${{' }}"
+
+PERMISSION_REASONS = {
+    "contents: read": "check out the repository",
+    "contents: write": "publish the node's locked contract",
+    "statuses: write": "set the dde/audit commit status",
+}
+
+
+def literal(text: str) -> str:
+    """``text`` with every ``${{`` turned into an expression that yields ``${{`` itself.
+
+    GitHub evaluates ``${{ ... }}`` in job names, ``with:`` values, matrix values
+    and labels; manifest text written there must reach GitHub as text.
+    """
+    return text.replace(_EXPRESSION_OPEN, _ESCAPED_OPEN) if _EXPRESSION_OPEN in text else text
+
+
+@dataclass(frozen=True)
+class JobPlan:
+    """One node job: a single node, or the twins of one matrix (at most 256 legs)."""
+
+    job_id: str
+    nodes: tuple[str, ...]
+    needs: tuple[str, ...]  # job ids of other node jobs (setup is added when written)
+    dependencies: tuple[str, ...]  # every direct dependency (node ids): their outputs are fetched
+    labels: tuple[str, ...]
+    timeout_minutes: int
+    publishes: bool  # an interface node: gets ``contents: write``
+
+    @property
+    def is_matrix(self) -> bool:
+        return len(self.nodes) > 1
+
+
+@dataclass
+class WorkflowPlan:
+    """The jobs of a workflow, in topological order, and which job runs each node."""
+
+    jobs: list[JobPlan]
+    job_of: dict[str, str]
+
+    def job(self, job_id: str) -> JobPlan:
+        return next(j for j in self.jobs if j.job_id == job_id)
+
+
+@dataclass(frozen=True)
+class ActionRef:
+    """Where the dde-ci composite actions live.
+
+    Unset in the manifest, they are this repository's, referenced with GitHub's
+    self-repository syntax (``$/actions/node``: this repository at the running
+    commit).  Else ``github.action`` names a repository pinned to a commit.
+    """
+
+    repository: str | None = None  # "OWNER/REPO"
+    sha: str | None = None
+    version: str | None = None
+
+    def uses(self, sub: str) -> Commented | str:
+        if self.repository is None:
+            return f"$/{sub}"
+        value = f"{self.repository}/{sub}@{self.sha}"
+        return Commented(value, self.version) if self.version else value
+
+
+@dataclass(frozen=True)
+class GeneratedWorkflow:
+    """The workflow text and the plan it was written from."""
+
+    text: str
+    plan: WorkflowPlan
+
+    @property
+    def size(self) -> int:
+        return len(self.text.encode("utf-8"))
+
+
+# -- the plan -----------------------------------------------------------------------------
+
+
+def job_minutes(node: Node) -> int:
+    """``timeout-minutes`` for a node job: every attempt and wait, plus the job's own steps."""
+    retry = node.retry
+    seconds = node.timeout * retry.max_attempts
+    seconds += sum(retry.delay(attempt) for attempt in range(1, retry.max_attempts))
+    return min(MAX_JOB_MINUTES, max(1, math.ceil(seconds / 60)) + JOB_OVERHEAD_MINUTES)
+
+
+def _publishes(node: Node) -> bool:
+    return node.type.value == "interface" and bool(node.produces)
+
+
+def plan_jobs(manifest: Manifest, graph: Graph) -> WorkflowPlan:
+    """Group nodes into jobs (twins into matrices) and compute each job's ``needs``."""
+    from dde_ci.routing import Unroutable, route_runner
+
+    where = Location(str(manifest.path))
+    labels: dict[str, tuple[str, ...]] = {}
+    errors: list[Diagnostic] = []
+    for node in manifest.nodes:
+        try:
+            route = route_runner(manifest, node)
+        except Unroutable as exc:
+            errors.append(Diagnostic(str(exc), where))
+            continue
+        labels[node.id] = tuple(route.labels)
+    if errors:
+        from dde_ci.errors import ValidationError
+
+        raise ValidationError(errors)
+
+    # Twins: same dependencies, same dependents, same labels, same permissions.
+    groups: dict[tuple[Any, ...], list[str]] = {}
+    for node_id in graph.order:
+        node = manifest.node(node_id)
+        key = (
+            tuple(graph.preds[node_id]),
+            tuple(graph.succs[node_id]),
+            labels[node_id],
+            _publishes(node),
+        )
+        groups.setdefault(key, []).append(node_id)
+
+    taken: set[str] = {SETUP_JOB, AUDIT_JOB}
+    chunks: list[tuple[str, list[str]]] = []  # (job id, its nodes)
+    job_of: dict[str, str] = {}
+    for members in groups.values():  # in the order each group's first node comes
+        base = _job_base(members)
+        for start in range(0, len(members), MAX_MATRIX_LEGS):
+            part = members[start : start + MAX_MATRIX_LEGS]
+            suffix = "" if start == 0 else f"-part-{start // MAX_MATRIX_LEGS + 1}"
+            job_id = _unique(f"{base}{suffix}", taken)
+            chunks.append((job_id, part))
+            for member in part:
+                job_of[member] = job_id
+
+    reduced = graph.reduced_preds
+    jobs: list[JobPlan] = []
+    for job_id, part in chunks:
+        needs: list[str] = []
+        for member in part:
+            for pred in reduced[member]:
+                if job_of[pred] not in needs:
+                    needs.append(job_of[pred])
+        first = manifest.node(part[0])
+        jobs.append(
+            JobPlan(
+                job_id=job_id,
+                nodes=tuple(part),
+                needs=tuple(needs),
+                dependencies=tuple(graph.preds[part[0]]),
+                labels=labels[part[0]],
+                timeout_minutes=max(job_minutes(manifest.node(n)) for n in part),
+                publishes=_publishes(first),
+            )
+        )
+    return WorkflowPlan(jobs=jobs, job_of=job_of)
+
+
+def _job_base(members: Sequence[str]) -> str:
+    """A readable job id for a node, or for the twins of a matrix job."""
+    if len(members) == 1:
+        return _sanitize(members[0])
+    split = [re.split(r"[._-]", m) for m in members]
+    common: list[str] = []
+    for parts in zip(*split, strict=False):
+        if all(p == parts[0] for p in parts):
+            common.append(parts[0])
+        else:
+            break
+    stem = "-".join(common) if common else members[0]
+    return f"{_sanitize(stem)}-matrix"
+
+
+def _sanitize(text: str) -> str:
+    job_id = _JOB_ID_UNSAFE.sub("-", text.lower()).strip("-") or "node"
+    if not job_id[0].isalpha() and job_id[0] != "_":
+        job_id = f"n-{job_id}"
+    return job_id
+
+
+def _unique(job_id: str, taken: set[str]) -> str:
+    candidate = job_id
+    n = 2
+    while candidate in taken:
+        candidate = f"{job_id}-{n}"
+        n += 1
+    taken.add(candidate)
+    return candidate
+
+
+def simulate_makespan(plan: WorkflowPlan, weights: Mapping[str, float]) -> float:
+    """The makespan the plan's ``needs`` imply with unlimited runners.
+
+    A job starts when the last job it needs has finished; a matrix job's legs
+    run side by side, so it lasts as long as its heaviest node.
+    """
+    finish: dict[str, float] = {}
+    for job in plan.jobs:  # jobs are in topological order
+        start = max((finish[n] for n in job.needs), default=0.0)
+        finish[job.job_id] = start + max(weights[n] for n in job.nodes)
+    return max(finish.values(), default=0.0)
+
+
+# -- the document -------------------------------------------------------------------------
+
+
+def _join(base: str, rel: str) -> str:
+    return rel if base in ("", ".") else f"{base}/{rel}"
+
+
+def _uses(pin: Pin) -> Commented:
+    return Commented(pin.uses, pin.tag)
+
+
+def _permissions(*grants: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for grant in grants:
+        scope, level = grant.split(": ")
+        out[scope] = Commented(level, PERMISSION_REASONS[grant])
+    return out
+
+
+def _labels(labels: Sequence[str]) -> Any:
+    escaped = [literal(label) for label in labels]
+    return escaped[0] if len(escaped) == 1 else Flow(escaped)
+
+
+def _checkout_step() -> dict[str, Any]:
+    return {
+        "name": "Check out the repository",
+        "uses": _uses(CHECKOUT),
+        "with": {"persist-credentials": False},
+    }
+
+
+def _title(node: Node) -> str:
+    text = f"{node.id}: {node.name}" if node.name else node.id
+    return literal(" ".join(text.split()))
+
+
+def _artifact_paths(manifest_dir: str, node: Node) -> list[str]:
+    paths: list[str] = []
+    for pattern in node.artifacts:
+        if "\n" in pattern or "\r" in pattern or pattern.startswith("!"):
+            raise InputError(
+                f"node {node.id!r}: artifact pattern {pattern!r} cannot be uploaded "
+                "(no line breaks, no leading '!')",
+                Location(str(node.id)),
+            )
+        paths.append(literal(_join(manifest_dir, pattern)))
+    return paths
+
+
+@dataclass(frozen=True)
+class WorkflowOptions:
+    """Where things are, relative to the repository root that GitHub checks out."""
+
+    manifest_path: str  # e.g. "examples/shop/dde.yaml"
+    output_path: str  # e.g. ".github/workflows/dde.yml" (shown in the header)
+
+    @property
+    def manifest_dir(self) -> str:
+        parent = str(PurePosixPath(self.manifest_path).parent)
+        return "." if parent in ("", ".") else parent
+
+
+def header_lines(options: WorkflowOptions) -> list[str]:
+    manifest, output = options.manifest_path, options.output_path
+    return [
+        f"Generated by dde-ci from {manifest}. Do not edit: change the manifest and regenerate:",
+        f"  dde-ci generate {manifest} -o {output}",
+        f"Check that it is current: dde-ci generate {manifest} -o {output} --check",
+        "(the dde-workflow-sync pre-commit hook runs that check)",
+    ]
+
+
+def workflow_document(
+    manifest: Manifest, plan: WorkflowPlan, options: WorkflowOptions
+) -> dict[str, Any]:
+    """The workflow as a tree of dicts and lists, ready for :func:`yaml_document`."""
+    gh = manifest.github
+    action = _action_ref(manifest)
+    setup_labels = tuple(gh.runs_on or manifest.settings.default_runs_on or DEFAULT_RUNS_ON)
+    mdir = options.manifest_dir
+    mpath = options.manifest_path
+
+    on: dict[str, Any] = {}
+    if "push" in gh.triggers:
+        on["push"] = {"branches": Flow(gh.branches)}
+    if "pull_request" in gh.triggers:
+        on["pull_request"] = {"branches": Flow(gh.branches)}
+    if "workflow_dispatch" in gh.triggers:
+        on["workflow_dispatch"] = {
+            "inputs": {
+                "iteration": {
+                    "description": "Iteration id (empty: made from the manifest's template)",
+                    "type": "string",
+                    "required": False,
+                    "default": "",
+                }
+            }
+        }
+
+    jobs: dict[str, Any] = Spaced()
+    setup_with: dict[str, Any] = {
+        "command": f"iteration {mpath}",
+        "python-version": gh.python_version,
+    }
+    if "workflow_dispatch" in gh.triggers:
+        setup_with["iteration"] = "${{ inputs.iteration }}"
+    jobs[SETUP_JOB] = {
+        "name": "setup",
+        "runs-on": _labels(setup_labels),
+        "timeout-minutes": SETUP_MINUTES,
+        "permissions": _permissions("contents: read"),
+        "outputs": {"iteration": "${{ steps.iteration.outputs.iteration }}"},
+        "steps": [
+            _checkout_step(),
+            {
+                "name": "Fix the iteration id for this run",
+                "id": "iteration",
+                "uses": action.uses("actions/setup"),
+                "with": setup_with,
+            },
+        ],
+    }
+    for job in plan.jobs:
+        jobs[job.job_id] = _node_job(manifest, job, action, mdir, mpath)
+    jobs[AUDIT_JOB] = _audit_job(manifest, plan, action, setup_labels, mdir, mpath)
+
+    return {
+        "name": f"dde {manifest.workflow}",
+        "on": on,
+        "permissions": {},
+        "concurrency": {
+            "group": f"dde-{manifest.workflow}-${{{{ github.ref }}}}",
+            "cancel-in-progress": "${{ github.event_name == 'pull_request' }}",
+        },
+        "jobs": jobs,
+    }
+
+
+def _action_ref(manifest: Manifest) -> ActionRef:
+    given = manifest.github.action
+    if not given:
+        return ActionRef()
+    repository, sha = given.split("@", 1)
+    return ActionRef(repository, sha, manifest.github.action_version)
+
+
+def _node_job(
+    manifest: Manifest,
+    job: JobPlan,
+    action: ActionRef,
+    mdir: str,
+    mpath: str,
+) -> dict[str, Any]:
+    first = manifest.node(job.nodes[0])
+    body: dict[str, Any] = {}
+    if job.is_matrix:
+        body["name"] = "${{ matrix.name }}"
+    else:
+        body["name"] = _title(first)
+    body["needs"] = Flow([SETUP_JOB, *job.needs])
+    body["runs-on"] = _labels(job.labels)
+    body["timeout-minutes"] = job.timeout_minutes
+    grants = ["contents: write" if job.publishes else "contents: read"]
+    body["permissions"] = _permissions(*grants)
+    node_ref = "${{ matrix.node }}" if job.is_matrix else first.id
+    if job.is_matrix:
+        legs = []
+        for node_id in job.nodes:
+            node = manifest.node(node_id)
+            legs.append(
+                {
+                    "node": node_id,
+                    "name": _title(node),
+                    "artifacts": "\n".join(_artifact_paths(mdir, node)),
+                }
+            )
+        body["strategy"] = {
+            "fail-fast": False,
+            "max-parallel": manifest.settings.wip_limit,
+            "matrix": {"include": legs},
+        }
+
+    steps: list[dict[str, Any]] = [_checkout_step()]
+    for dep in job.dependencies:
+        steps.append(
+            {
+                "name": f"Download the outputs of {dep}",
+                "uses": _uses(DOWNLOAD_ARTIFACT),
+                "with": {"name": f"dde-{ITERATION}-{dep}", "path": literal(mdir)},
+            }
+        )
+    steps.append(
+        {
+            "name": "Set up dde-ci",
+            "uses": action.uses("actions/setup"),
+            "with": {"python-version": manifest.github.python_version},
+        }
+    )
+    node_with: dict[str, Any] = {
+        "manifest": literal(mpath),
+        "node": node_ref,
+        "iteration": ITERATION,
+    }
+    if job.publishes:
+        node_with["github-token"] = "${{ github.token }}"
+    steps.append(
+        {
+            "name": "Run the node step" if job.is_matrix else f"Run the node step of {first.id}",
+            "uses": action.uses("actions/node"),
+            "with": node_with,
+        }
+    )
+    upload = [
+        literal(mpath),
+        f"{literal(_join(mdir, 'reports'))}/{ITERATION}/{node_ref}/",
+        f"{literal(_join(mdir, '.dde/artifacts'))}/{ITERATION}/{node_ref}/",
+    ]
+    if job.publishes:
+        upload.append(literal(_join(mdir, ".dde/contracts/")))
+        upload.append(literal(_join(mdir, "contracts.lock")))
+    if job.is_matrix:
+        upload.append("${{ matrix.artifacts }}")
+    else:
+        upload.extend(_artifact_paths(mdir, first))
+    steps.append(
+        {
+            "name": "Upload the node's reports and artifacts",
+            "if": "${{ !cancelled() }}",
+            "uses": _uses(UPLOAD_ARTIFACT),
+            "with": {
+                "name": f"dde-{ITERATION}-{node_ref}",
+                "path": Block("\n".join(upload) + "\n"),
+                "include-hidden-files": True,
+                "retention-days": manifest.github.artifact_retention_days,
+            },
+        }
+    )
+    body["steps"] = steps
+    return body
+
+
+def _audit_job(
+    manifest: Manifest,
+    plan: WorkflowPlan,
+    action: ActionRef,
+    labels: Sequence[str],
+    mdir: str,
+    mpath: str,
+) -> dict[str, Any]:
+    needs = [SETUP_JOB, *(job.job_id for job in plan.jobs)]
+    failed = " || ".join(
+        f"contains(needs.*.result, '{result}')" for result in ("failure", "cancelled", "skipped")
+    )
+    return {
+        "name": "audit",
+        "needs": Flow(needs),
+        "if": "${{ !cancelled() }}",
+        "runs-on": _labels(labels),
+        "timeout-minutes": AUDIT_MINUTES,
+        "permissions": _permissions("contents: read", "statuses: write"),
+        "steps": [
+            _checkout_step(),
+            {
+                "name": "Download the outputs of every node",
+                "uses": _uses(DOWNLOAD_ARTIFACT),
+                "with": {
+                    "pattern": f"dde-{ITERATION}-*",
+                    "merge-multiple": True,
+                    "path": literal(mdir),
+                },
+            },
+            {
+                "name": "Set up dde-ci",
+                "uses": action.uses("actions/setup"),
+                "with": {"python-version": manifest.github.python_version},
+            },
+            {
+                "name": "Audit the iteration",
+                "uses": action.uses("actions/audit"),
+                "with": {
+                    "manifest": literal(mpath),
+                    "iteration": ITERATION,
+                    "github-status": True,
+                    "github-token": "${{ github.token }}",
+                },
+            },
+            {
+                "name": "Upload the audit report",
+                "if": "${{ !cancelled() }}",
+                "uses": _uses(UPLOAD_ARTIFACT),
+                "with": {
+                    "name": f"dde-audit-{ITERATION}",
+                    "path": Block(
+                        f"{literal(_join(mdir, 'reports'))}/{ITERATION}/audit.json\n"
+                        f"{literal(_join(mdir, 'reports'))}/{ITERATION}/audit.md\n"
+                        f"{literal(_join(mdir, 'reports'))}/{ITERATION}/execution.log\n"
+                    ),
+                    "retention-days": manifest.github.artifact_retention_days,
+                },
+            },
+            {
+                "name": "Fail when a needed job did not succeed",
+                "if": f"${{{{ !cancelled() && ({failed}) }}}}",
+                "env": {"JOB_RESULTS": "${{ toJSON(needs) }}"},
+                "run": Block(
+                    'echo "::error title=dde audit::a job this audit needs did not succeed"\n'
+                    "printf '%s\\n' \"$JOB_RESULTS\"\n"
+                    "exit 1\n"
+                ),
+            },
+        ],
+    }
+
+
+# -- entry point --------------------------------------------------------------------------
+
+
+def generate_workflow(manifest: Manifest, options: WorkflowOptions) -> GeneratedWorkflow:
+    """Plan, write and check the workflow for ``manifest`` (raises on a GitHub limit)."""
+    from dde_ci.graph import build_graph
+
+    graph = build_graph(manifest)
+    plan = plan_jobs(manifest, graph)
+    document = workflow_document(manifest, plan, options)
+    text = yaml_document(document, header_lines(options))
+    check_limits(text, options)
+    return GeneratedWorkflow(text, plan)
+
+
+def check_limits(text: str, options: WorkflowOptions) -> None:
+    """Raise :class:`InputError` when the workflow breaks one of GitHub's documented limits."""
+    size = len(text.encode("utf-8"))
+    if size > MAX_WORKFLOW_BYTES:
+        raise InputError(
+            f"the generated workflow is {size / 1024:.0f} KiB; GitHub accepts at most "
+            f"{MAX_WORKFLOW_BYTES // 1024} KiB per workflow file. Split the manifest into "
+            "several manifests (one workflow each), or group nodes that always run together",
+            Location(options.manifest_path),
+        )
+    # The only job output is the iteration id, whose length the id pattern bounds.
+    assert MAX_ITERATION_ID_BYTES < MAX_JOB_OUTPUTS_BYTES
+
+
+def stale_diff(current: str, expected: str, path: str) -> str:
+    """A unified diff from the committed workflow to the one the manifest gives."""
+    import difflib
+
+    return "".join(
+        difflib.unified_diff(
+            current.splitlines(keepends=True),
+            expected.splitlines(keepends=True),
+            fromfile=f"{path} (committed)",
+            tofile=f"{path} (generated)",
+        )
+    )
+
+
+def iter_uses(document: Mapping[str, Any]) -> Iterable[str]:
+    """Every ``uses:`` value in a workflow tree (for tests and tools)."""
+    for job in document.get("jobs", {}).values():
+        for step in job.get("steps", []):
+            if "uses" in step:
+                value = step["uses"]
+                yield value.value if isinstance(value, Commented) else value
+
+
+# -- files --------------------------------------------------------------------------------
+
+DEFAULT_OUTPUT = ".github/workflows/dde.yml"
+
+
+def repository_root(start: Path) -> Path:
+    """The Git work tree holding ``start`` (the folder with ``.git``), else ``start`` itself."""
+    here = start.resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder
+    return here
+
+
+def workflow_options(manifest_file: Path, output: Path, root: Path) -> WorkflowOptions:
+    """Paths as GitHub sees them: relative to the repository root, with ``/``."""
+    base = root.resolve()
+    manifest_abs = manifest_file.resolve()
+    try:
+        manifest_rel = manifest_abs.relative_to(base).as_posix()
+    except ValueError:
+        raise InputError(
+            f"the manifest is outside the repository root {base}; pass --root with the "
+            "folder GitHub checks out",
+            Location(str(manifest_file)),
+        ) from None
+    output_abs = output.resolve()
+    try:
+        output_rel = output_abs.relative_to(base).as_posix()
+    except ValueError:
+        output_rel = output.as_posix()
+    return WorkflowOptions(manifest_path=manifest_rel, output_path=output_rel)
+
+
+def read_committed(path: Path) -> str | None:
+    """The workflow file as committed, or None when there is none."""
+    from dde_ci.yamlio import read_text
+
+    if not path.exists():
+        return None
+    return read_text(path, max_bytes=4 * MAX_WORKFLOW_BYTES, what="workflow")
+
+
+def write_workflow(generated: GeneratedWorkflow, path: Path) -> bool:
+    """Write the workflow (only when it changed); True when the file was written."""
+    if read_committed(path) == generated.text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_text(generated.text, encoding="utf-8", newline="\n")
+    temp.replace(path)
+    return True
