@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "context": "dde_ci.cli.context:context",
     "metrics": "dde_ci.cli.metrics:metrics",
     "gate": "dde_ci.cli.gate:gate",
+    "gh": "dde_ci.cli.gh:gh",
     "generate": "dde_ci.cli.generate:generate",
     "iteration": "dde_ci.cli.iteration:iteration",
     "contract": "dde_ci.cli.contract:contract",
