@@ -102,9 +102,16 @@ def append_step_summary(markdown: str) -> bool:
         return False
     if len(data) > room:
         note = b"\n\n> Truncated: the full report is in the workflow artifact.\n"
-        data = data[: max(0, room - len(note))].decode("utf-8", "ignore").encode() + note
-    with path.open("ab") as handle:
-        handle.write(data + b"\n")
+        kept = data[: max(0, room - len(note) - 8)].decode("utf-8", "ignore")
+        kept = kept[: kept.rfind("\n") + 1]  # whole lines only: no half table row
+        if sum(1 for line in kept.splitlines() if line.startswith("```")) % 2:
+            kept += "```\n"  # close an open code block so the note shows as text
+        data = kept.encode() + note
+    try:
+        with path.open("ab") as handle:
+            handle.write(data + b"\n")
+    except OSError:
+        return False  # a summary must never fail the step
     return True
 
 

@@ -140,6 +140,7 @@ class Project:
         )
 
     def clean(self) -> Project:
+        self.root.mkdir(parents=True, exist_ok=True)
         self.manifest.write_text(MANIFEST, encoding="utf-8")
         (self.root / "gates.yaml").write_text(GATES, encoding="utf-8")
         self.events = [self.event("workflow.started", 0)]
