@@ -358,3 +358,30 @@ def test_listing_runners_needs_admin_read(gh: Any) -> None:
     )
     with pytest.raises(GitHubApiError, match="Administration: read"):
         list_runners(REPO, token="t")
+
+
+def test_every_job_name_of_the_generated_shop_workflow_maps_to_its_node() -> None:
+    """Agreement with the generator: node jobs and matrix legs are named after node ids."""
+    import yaml
+
+    from tests.conftest import EXAMPLE_MANIFEST
+
+    workflow = EXAMPLE_MANIFEST.parent / ".github" / "workflows" / "dde.yml"
+    if not workflow.exists():
+        pytest.skip("the shop workflow has not been generated")
+    jobs = yaml.safe_load(workflow.read_text())["jobs"]
+    shop_nodes = [str(n["id"]) for n in yaml.safe_load(EXAMPLE_MANIFEST.read_text())["nodes"]]
+    names: dict[str, str | None] = {}
+    for body in jobs.values():
+        legs = body.get("strategy", {}).get("matrix", {}).get("include")
+        if legs:
+            names.update({leg["name"]: leg["node"] for leg in legs})
+        else:
+            names[body["name"]] = None
+    mapped = {name: job_node(name, shop_nodes) for name in names}
+    assert {mapped["setup"], mapped["audit"]} == {None}
+    node_jobs = {n: node for n, node in mapped.items() if n not in ("setup", "audit")}
+    assert sorted(v for v in node_jobs.values() if v) == sorted(shop_nodes)
+    for name, node in names.items():
+        if node is not None:
+            assert mapped[name] == node
