@@ -1,0 +1,108 @@
+"""``dde-ci stamp``: stamp artifacts by hand, and verify every stamp."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from dde_ci.cli.options import format_option, iteration_option
+from dde_ci.cli.output import echo, echo_json, report_diagnostics
+
+
+@click.command(
+    epilog="""\b
+Examples:
+  dde-ci stamp BE.Orders build/app.whl dist/ --iteration Iter-42
+  dde-ci stamp verify                   check every stored artifact against its stamp
+  dde-ci stamp verify --iteration Iter-42 --originals --format json
+
+\b
+Stamps are in-toto Statement v1 files:
+  .dde/artifacts/{iteration}/{node}/{path with / as %2F}.intoto.json
+Exit codes: 0 ok, 1 an artifact no longer matches its stamp, 2 bad input.
+"""
+)
+@click.argument("node_id", metavar="NODE")
+@click.argument("paths", metavar="PATH...", nargs=-1)
+@click.option(
+    "--manifest",
+    metavar="PATH",
+    default="dde.yaml",
+    show_default=True,
+    help="The manifest; its folder holds .dde/artifacts/.",
+)
+@iteration_option
+@click.option("--run-id", metavar="ID", envvar="DDE_RUN_ID", help="Run id to record.")
+@click.option("--agent", metavar="ID", help="The agent or runner to record as the creator.")
+@click.option("--originals", is_flag=True, help="verify: also check the files in the working tree.")
+@format_option("text", "json")
+def stamp(
+    node_id: str,
+    paths: tuple[str, ...],
+    manifest: str,
+    iteration: str | None,
+    run_id: str | None,
+    agent: str | None,
+    originals: bool,
+    output_format: str,
+) -> int:
+    """Stamp the files (or folders) PATH... as artifacts of NODE; or `stamp verify`.
+
+    Each file is copied to .dde/artifacts/{iteration}/{node}/ (the original
+    stays), stamped with its SHA-256, the node, iteration, capabilities,
+    consumed contract versions, creator, commit and run, and logged as
+    artifact.stamped.  `dde-ci stamp verify` re-hashes every stored artifact
+    and exits 1 when one no longer matches its stamp.
+    """
+    if node_id == "verify" and not paths:
+        return _verify(manifest, iteration, originals, output_format)
+    if not paths:
+        raise click.UsageError("give at least one PATH to stamp (or use `dde-ci stamp verify`)")
+    from dde_ci.layout import Layout
+    from dde_ci.log import ExecutionLog
+    from dde_ci.manifest.iteration import is_template, latest_iteration, resolve_iteration
+    from dde_ci.manifest.loader import load_manifest
+    from dde_ci.stamping import stamp_by_hand
+
+    loaded = load_manifest(manifest)
+    layout = Layout(loaded.root)
+    latest = latest_iteration(layout.reports_dir)
+    if not iteration and is_template(loaded.iteration) and latest:
+        iteration_id = latest
+    else:
+        iteration_id = resolve_iteration(loaded.iteration, layout.reports_dir, option=iteration)
+    log = ExecutionLog(layout.execution_log(iteration_id), iteration_id, run_id)
+    stamps = stamp_by_hand(
+        loaded, layout, iteration_id, node_id, list(paths), log=log, run_id=run_id, agent_id=agent
+    )
+    if output_format == "json":
+        echo_json([s.statement for s in stamps])
+    else:
+        for item in stamps:
+            echo(f"stamped {item.artifact}  sha256:{item.sha256}  -> {item.stamp_path}")
+    return 0
+
+
+def _verify(manifest: str, iteration: str | None, originals: bool, output_format: str) -> int:
+    from dde_ci.layout import Layout
+    from dde_ci.stamping import verify_stamps
+
+    layout = Layout(Path(manifest).absolute().parent)
+    report = verify_stamps(layout, iteration, originals=originals)
+    if output_format == "json":
+        echo_json(
+            {
+                "ok": report.ok,
+                "checked": report.checked,
+                "findings": [
+                    {"location": str(d.location) if d.location else None, "message": d.message}
+                    for d in report.findings
+                ],
+            }
+        )
+    else:
+        report_diagnostics(report.findings)
+        state = "ok" if report.ok else f"{len(report.findings)} problem(s)"
+        echo(f"verified {report.checked} stamp(s): {state}")
+    return 0 if report.ok else 1
