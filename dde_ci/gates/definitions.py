@@ -376,6 +376,12 @@ def _diagnostics(exc: Any, doc: YamlDocument, *, skip_evaluator_tags: bool) -> l
             hint = did_you_mean(name, list(model.model_fields) if model else [])
             message = f"unknown key {name!r} in {_describe(key[:-1])}{hint}"
             location = doc.locate_key(key)
+        elif kind == "string_pattern_mismatch" and key and key[-1] == "name":
+            message = (
+                f"{_describe(key)}: {err.get('input')!r} is not a valid name; use letters, "
+                "digits, '.', '_' or '-', starting with a letter or digit"
+            )
+            location = doc.locate(key)
         elif kind == "missing" and key:
             message = f"{_describe(key[:-1])} is missing the required key {key[-1]!r}"
             location = doc.locate(key[:-1])
