@@ -44,6 +44,24 @@ class Finding:
     location: str | None = None
     level: str = "error"  # error | warning
 
+    @property
+    def file(self) -> str | None:
+        """The file part of ``location`` (``path:line:col``), for annotations."""
+        if not self.location:
+            return None
+        head, _, tail = self.location.rpartition(":")
+        head2, _, line = head.rpartition(":")
+        return head2 if line.isdigit() and tail.isdigit() else self.location
+
+    @property
+    def line(self) -> int:
+        parts = (self.location or "").rsplit(":", 2)
+        return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else 0
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        return f"{where}{self.message}"
+
     def to_json(self) -> dict[str, Any]:
         return {
             "check": self.check,
@@ -85,6 +103,15 @@ class VerifyReport:
     @property
     def ok(self) -> bool:
         return all(r.ok for r in self.results)
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every error-level finding, over all contracts (what fails the gate)."""
+        return [f for r in self.results for f in r.findings if f.level == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for r in self.results for f in r.findings if f.level != "error"]
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -214,3 +214,15 @@ def test_graphql_operation_examples(tmp_path: Path) -> None:
     assert [(f["location"], f["message"]) for f in findings] == [
         ("q.graphql:2:23", "q.graphql: Cannot query field 'price' on type 'Product'.")
     ]
+
+
+def test_report_findings_for_the_gate(tmp_path: Path) -> None:
+    manifest, layout = _locked(tmp_path)
+    _built(manifest, layout, "BE.Orders")
+    (tmp_path / "examples" / "order.json").write_text(
+        json.dumps({"id": 7, "status": "paid", "total_cents": 1}, indent=2)
+    )
+    report = verify_node(manifest, "BE.Orders", layout, IT)
+    assert [(f.file, f.line) for f in report.findings] == [("examples/order.json", 2)]
+    assert str(report.findings[0]).startswith("examples/order.json:2:9: examples/order.json: ")
+    assert report.warnings == []
