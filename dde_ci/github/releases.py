@@ -71,10 +71,14 @@ def _find_release(repository: Repository, tag: str) -> GitRelease | None:
         return repository.get_release(tag)
     except UnknownObjectException:
         pass
-    for release in repository.get_releases():
-        if release.tag_name == tag:
-            return release
-    return None
+    drafts = [r for r in repository.get_releases() if r.tag_name == tag]
+    if not drafts:
+        return None
+    # Drafts do not reserve their tag: a re-sent create may have made a second one.
+    for duplicate in drafts[1:]:
+        if duplicate.draft and recorded_digest(duplicate.body) is not None:
+            duplicate.delete_release()
+    return drafts[0]
 
 
 def _check_digest(release: GitRelease, tag: str, digest: str) -> None:

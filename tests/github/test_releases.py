@@ -261,3 +261,14 @@ def test_bad_input(tag: str, digest: str, message: str, files: dict[str, Path]) 
 def test_missing_file_is_bad_input(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="does not exist"):
         publish_contract(REPO, TAG, "n", {"a.yaml": tmp_path / "nope"}, DIGEST, token="t")
+
+
+def test_duplicate_draft_from_a_re_sent_create_is_deleted(gh: Any, files: dict[str, Path]) -> None:
+    gh.get(BY_TAG, status=404, json={"message": "Not Found"})
+    gh.get(LIST, json=[release(7, TAG, body=body()), release(8, TAG, body=body())])
+    gh.delete(f"{REPO_API}/releases/8", status=204)
+    gh.get(ASSETS, json=[])
+    gh.post(UPLOAD, status=201, json=asset(11, "contract.json"))
+    gh.post(UPLOAD, status=201, json=asset(12, "openapi.yaml"))
+    gh.patch(PATCH, json=release(7, TAG, body=body(), draft=False))
+    assert publish(files) == HTML
