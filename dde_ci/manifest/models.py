@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
@@ -256,6 +257,16 @@ class Conventions(Strict):
         default_factory=lambda: ["main", "master", "develop", "release/*", "hotfix/*"]
     )
     max_message_length: int = Field(default=20_000, ge=100, le=1_000_000)
+
+    @field_validator("branch_name", "commit_subject", "pr_title")
+    @classmethod
+    def _valid_pattern(cls, value: str, info: Any) -> str:
+        from dde_ci.hooks.conventions import pattern_problem
+
+        problem = pattern_problem(value, str(info.field_name))
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class GitHubSettings(Strict):
