@@ -15,7 +15,10 @@ from typing import Any
 from dde_ci.contracts.diff.changes import Change
 from dde_ci.errors import InputError, Location
 
-_SUBJECT = re.compile(r"^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)?(?:\(\w+:\))?)")
+_DOTTED = re.compile(r"[A-Za-z_]\w*\.[A-Za-z_]\w*(?:\(\w+:\))?")
+_UNION = re.compile(r"union type (\w+)")
+_LEADING = re.compile(r"^([A-Za-z_]\w*) (?:was|changed)\b")
+_STANDARD_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
 
 
 def build_sdl(sdl: Any, display: str = "<schema>") -> Any:
@@ -37,8 +40,12 @@ def build_sdl(sdl: Any, display: str = "<schema>") -> Any:
 
 
 def _subject(description: str) -> str | None:
-    match = _SUBJECT.match(description)
-    return match.group(1) if match else None
+    """``Order.total`` from "Field Order.total changed type ...", ``U`` for a union."""
+    for pattern in (_DOTTED, _UNION, _LEADING):
+        match = pattern.search(description)
+        if match:
+            return match.group(match.lastindex or 0)
+    return None
 
 
 def signature(schema: Any) -> dict[str, Any]:
@@ -115,6 +122,8 @@ def diff_graphql(base: Any, revision: Any) -> tuple[list[Change], bool, bool]:
     new = build_sdl(revision, "revision")
     changes: list[Change] = []
     for item in find_breaking_changes(old, new):
+        if item.description.startswith("Standard scalar "):
+            continue  # a built-in scalar no longer used: nothing a client relies on
         changes.append(
             Change(
                 id=item.type.name.lower().replace("_", "-"),
@@ -133,7 +142,7 @@ def diff_graphql(base: Any, revision: Any) -> tuple[list[Change], bool, bool]:
             )
         )
     for name, gtype in new.type_map.items():
-        if name.startswith("__"):
+        if name.startswith("__") or name in _STANDARD_SCALARS:
             continue
         if name not in old.type_map:
             changes.append(Change("type-added", "info", f"{name} was added.", name))
