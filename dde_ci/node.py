@@ -31,6 +31,7 @@ import os
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -49,6 +50,7 @@ CANCELLED = "CANCELLED"
 
 GRACE_SECONDS = 5.0  # SIGTERM, then SIGKILL after this many seconds
 MAX_OUTPUT_BYTES = 1024 * 1024  # the most of $DDE_OUTPUT that is read
+PID_FILE = "command.pid"  # the running command's process group, for crash recovery
 
 
 @dataclass
@@ -341,6 +343,8 @@ def run_attempt(step: NodeStep, output_file: Path, control: ProcessControl) -> A
             start_new_session=True,
         )
     control.register(proc)
+    pid_file = node_dir / PID_FILE
+    pid_file.write_text(f"{proc.pid}\n", "utf-8")
     try:
         try:
             code = proc.wait(timeout=node.timeout if node.timeout > 0 else None)
@@ -352,9 +356,43 @@ def run_attempt(step: NodeStep, output_file: Path, control: ProcessControl) -> A
         _signal_group(proc.pid, signal.SIGKILL)
     finally:
         control.unregister(proc)
+        pid_file.unlink(missing_ok=True)
     if control.cancelled.is_set():
         return Attempt(code, cancelled=True)
     return Attempt(code)
+
+
+def stop_leftover_command(node_dir: Path, run_id: str, grace: float = GRACE_SECONDS) -> int | None:
+    """Stop the command a dead runner left running for this node (its ``command.pid``).
+
+    The group is only signalled when its leader still carries ``DDE_RUN_ID`` of
+    ``run_id`` (so a reused process id is never hit).  Returns the group id stopped.
+    """
+    pid_file = node_dir / PID_FILE
+    try:
+        pgid = int(pid_file.read_text("utf-8").strip())
+        environ = Path(f"/proc/{pgid}/environ").read_bytes()
+    except (OSError, ValueError):
+        pid_file.unlink(missing_ok=True)
+        return None
+    if f"DDE_RUN_ID={run_id}".encode() not in environ.split(b"\0"):
+        pid_file.unlink(missing_ok=True)
+        return None
+    _signal_group(pgid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and _group_leader_alive(pgid):
+        time.sleep(0.02)
+    _signal_group(pgid, signal.SIGKILL)
+    pid_file.unlink(missing_ok=True)
+    return pgid
+
+
+def _group_leader_alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text("utf-8")
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def command_env(step: NodeStep, output_file: Path) -> dict[str, str]:

@@ -43,7 +43,14 @@ from dde_ci.layout import Layout
 from dde_ci.log import ExecutionLog, now_rfc3339
 from dde_ci.node import CANCELLED as OUTCOME_CANCELLED
 from dde_ci.node import COMPLETED as OUTCOME_COMPLETED
-from dde_ci.node import GRACE_SECONDS, NodeOutcome, NodeStep, ProcessControl, record_outcome
+from dde_ci.node import (
+    GRACE_SECONDS,
+    NodeOutcome,
+    NodeStep,
+    ProcessControl,
+    record_outcome,
+    stop_leftover_command,
+)
 from dde_ci.runner.control import RunLock, lock_path
 from dde_ci.runner.state import (
     CANCELLED,
@@ -253,6 +260,10 @@ class Scheduler:
     def recover(self) -> None:
         """After a crash: RUNNING nodes run again (at-least-once), the run goes on."""
         rerun = [n for n, s in self.state.items() if s == RUNNING]
+        for node_id in rerun:  # a killed runner's commands may still run: stop them first
+            stop_leftover_command(
+                self.layout.node_dir(self.iteration_id, node_id), self.run_id, self.control.grace
+            )
         self._apply(
             [NodeChange(n, READY, message="run again after the runner stopped") for n in rerun]
         )

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from dde_ci.errors import NotFound, StateError
+from dde_ci.runner.state import (
+    CANCELLED,
+    COMPLETED,
+    FAILED,
+    NODE_TRANSITIONS,
+    PAUSED,
+    PENDING,
+    READY,
+    RUNNING,
+    SKIPPED,
+    NodeChange,
+    StateStore,
+)
+
+
+def make(tmp_path: Path) -> StateStore:
+    store = StateStore(tmp_path / ".dde" / "state.db")
+    store.create_run(
+        "r1", workflow="w", manifest="/x/dde.yaml", iteration_id="it1", jobs=2, node_ids=["A", "B"]
+    )
+    return store
+
+
+def test_database_is_wal_and_readable_from_another_connection(tmp_path: Path) -> None:
+    store = make(tmp_path)
+    store.apply("r1", [NodeChange("A", READY, {"ready_at": "t"})])
+    other = sqlite3.connect(tmp_path / ".dde" / "state.db")
+    assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert other.execute("SELECT state FROM nodes WHERE node_id='A'").fetchone()[0] == READY
+    with StateStore(tmp_path / ".dde" / "state.db", create=False) as again:
+        assert [n.state for n in again.nodes("r1")] == [READY, PENDING]
+        assert again.latest_run().run_id == "r1"
+
+
+def test_node_life_cycle(tmp_path: Path) -> None:
+    store = make(tmp_path)
+    for state in (READY, RUNNING, COMPLETED):
+        store.apply("r1", [NodeChange("A", state)])
+    store.apply("r1", [NodeChange("B", SKIPPED, message="dependency A failed")])
+    nodes = {n.node_id: n for n in store.nodes("r1")}
+    assert nodes["A"].state == COMPLETED
+    assert nodes["B"].message == "dependency A failed"
+
+
+@pytest.mark.parametrize(
+    ("path", "bad"),
+    [
+        ([], RUNNING),  # PENDING cannot start without being READY
+        ([], COMPLETED),
+        ([READY, RUNNING, COMPLETED], RUNNING),  # completed nodes never run again
+        ([READY, RUNNING, FAILED], READY),
+        ([SKIPPED], READY),
+    ],
+)
+def test_invalid_transitions_are_refused(tmp_path: Path, path: list[str], bad: str) -> None:
+    store = make(tmp_path)
+    for state in path:
+        store.apply("r1", [NodeChange("A", state)])
+    before = [n.state for n in store.nodes("r1")]
+    with pytest.raises(StateError, match=f"node A is .*; it cannot become {bad}"):
+        store.apply("r1", [NodeChange("B", READY), NodeChange("A", bad)])
+    assert [n.state for n in store.nodes("r1")] == before  # the whole batch rolled back
+
+
+def test_every_finished_state_is_final() -> None:
+    for state in (COMPLETED, FAILED, SKIPPED, CANCELLED):
+        assert NODE_TRANSITIONS[state] == frozenset()
+
+
+def test_run_transitions(tmp_path: Path) -> None:
+    store = make(tmp_path)
+    assert store.set_run_state("r1", PAUSED).state == PAUSED
+    with pytest.raises(StateError, match="run r1 is PAUSED; it cannot become COMPLETED"):
+        store.set_run_state("r1", COMPLETED)
+    store.set_run_state("r1", RUNNING)
+    done = store.set_run_state("r1", COMPLETED, "0 failed")
+    assert done.finished_at is not None and done.message == "0 failed"
+    with pytest.raises(StateError):
+        store.set_run_state("r1", RUNNING)
+
+
+def test_controls_queue(tmp_path: Path) -> None:
+    store = make(tmp_path)
+    first = store.request("r1", "pause")
+    store.request("r1", "resume")
+    assert [a for _, a in store.pending_controls("r1")] == ["pause", "resume"]
+    store.mark_handled([first])
+    assert [a for _, a in store.pending_controls("r1")] == ["resume"]
+    with pytest.raises(StateError):
+        store.request("r1", "explode")
+
+
+def test_unknown_run_and_missing_database(tmp_path: Path) -> None:
+    store = make(tmp_path)
+    with pytest.raises(NotFound, match=r"no run 'r11'.*did you mean 'r1'"):
+        store.run("r11")
+    with pytest.raises(NotFound, match="no runs yet"):
+        StateStore(tmp_path / "nowhere" / "state.db", create=False)
+    with pytest.raises(NotFound, match="run r1 has no node 'C'"):
+        store.apply("r1", [NodeChange("C", READY)])
