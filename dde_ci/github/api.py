@@ -145,9 +145,7 @@ class DdeRetry(Retry):
             secondary_rate_wait=self.secondary_rate_wait,
             waited=self.waited,
         )
-        new = super().new(**kw)
-        assert isinstance(new, DdeRetry)
-        return new
+        return super().new(**kw)
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         if status_code in (403, 429):
@@ -231,7 +229,6 @@ class DdeRetry(Retry):
                     response.status if response is not None else None,
                 ) from None
             raise
-        assert isinstance(new, DdeRetry)
         wait = self._backoff(len(new.history))
         if required is not None:
             wait = max(wait, required)
