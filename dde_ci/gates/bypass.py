@@ -113,7 +113,10 @@ def read_adr(path: Path, shown: str) -> Adr | None:
         for err in exc.errors(include_url=False):
             key = tuple(p for p in err["loc"] if isinstance(p, str | int))
             where = ".".join(str(p) for p in key)
-            out.append(Diagnostic(f"{where}: {err['msg']}", doc.locate(key)))
+            if err["type"] == "extra_forbidden":
+                out.append(Diagnostic(f"unknown key {where!r}", doc.locate_key(key)))
+            else:
+                out.append(Diagnostic(f"{where}: {err['msg']}", doc.locate(key)))
         raise ValidationError(out) from None
     return Adr(shown, meta.status.strip().lower(), meta.date, tuple(meta.bypass), doc.locate(()))
 
@@ -139,7 +142,7 @@ def load_adrs(root: Path) -> AdrIndex:
         try:
             adr = read_adr(file, shown)
         except InputError as exc:
-            index.problems.append(str(exc))
+            index.problems.extend(str(d) for d in exc.diagnostics)
             continue
         if adr is not None:
             index.adrs.append(adr)
