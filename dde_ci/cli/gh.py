@@ -144,15 +144,26 @@ def pause(run_id: int, repo: str, api_url: str | None) -> int:
     epilog="""\b
 Examples:
   dde-ci gh resume 9182736455
+  dde-ci gh resume 9182736455 --wait 30    poll until the run ends, then re-run
 """
 )
 @_run_argument
+@click.option(
+    "--wait",
+    "wait_minutes",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="MINUTES",
+    help="Wait up to MINUTES for a still running RUN to finish, then re-run what the pause "
+    "stopped.",
+)
 @_remote
-def resume(run_id: int, repo: str, api_url: str | None) -> int:
+def resume(run_id: int, wait_minutes: float, repo: str, api_url: str | None) -> int:
     """Lift the pause of RUN and, once it has finished, re-run the jobs the pause
     stopped (and their dependents); completed nodes are not run again.
     Needs 'statuses: write' and 'actions: write'."""
-    run, rerun = _control(repo, api_url).resume(run_id)
+    run, rerun = _control(repo, api_url).resume(run_id, wait=wait_minutes * 60)
     if rerun:
         echo(f"run {run.run_id} resumed: its failed and stopped jobs run again ({run.html_url})")
     elif run.status != "completed":

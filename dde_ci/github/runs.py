@@ -22,7 +22,8 @@ node's title, ``"{node id}: {node name}"`` or just ``"{node id}"``; a name of th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -224,6 +225,7 @@ class RunControl:
 
     repo: str
     client: Github
+    sleep: Callable[[float], None] = time.sleep
 
     @classmethod
     def open(
@@ -234,7 +236,25 @@ class RunControl:
         base_url: str | None = None,
         options: ClientOptions | None = None,
     ) -> RunControl:
-        return cls(check_repo(repo), connect(token, base_url, options))
+        from dde_ci.github import api
+
+        opts = options or api.DEFAULT_OPTIONS
+        return cls(check_repo(repo), connect(token, base_url, opts), opts.sleep)
+
+    def wait_finished(self, run_id: int, timeout: float, interval: float = 15.0) -> RunInfo:
+        """Poll the run until it has finished (StateError after ``timeout`` seconds)."""
+        waited = 0.0
+        run = self.info(run_id)
+        while run.status != "completed":
+            if waited >= timeout:
+                raise StateError(
+                    f"run {run_id} is still {run.status} after {waited:.0f} s; "
+                    f"call 'dde-ci gh resume {run_id}' again once it has finished"
+                )
+            self.sleep(interval)
+            waited += interval
+            run = self.info(run_id)
+        return run
 
     def _run(self, run_id: int) -> WorkflowRun:
         from github.GithubException import UnknownObjectException
@@ -328,13 +348,14 @@ class RunControl:
         )
         return run
 
-    def resume(self, run_id: int) -> tuple[RunInfo, bool]:
-        """Lift the pause; re-run the stopped jobs when the run has finished.
-
-        Returns the run and whether the re-run was requested.
+    def resume(self, run_id: int, wait: float = 0.0) -> tuple[RunInfo, bool]:
+        """Lift the pause; re-run the stopped jobs when the run has finished (waiting up to
+        ``wait`` seconds for that).  Returns the run and whether the re-run was requested.
         """
         run = self.info(run_id)
         self._set_marker(run, "success", "resumed")
+        if run.status != "completed" and wait > 0:
+            run = self.wait_finished(run_id, wait)
         if run.status != "completed" or run.conclusion == "success":
             return run, False
         self._rerun_failed(run)

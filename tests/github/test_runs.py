@@ -385,3 +385,22 @@ def test_every_job_name_of_the_generated_shop_workflow_maps_to_its_node() -> Non
     for name, node in names.items():
         if node is not None:
             assert mapped[name] == node
+
+
+def test_resume_with_wait_polls_until_the_run_finishes(gh: Any) -> None:
+    gh.get(RUN_URL, json=workflow_run(RUN))
+    gh.post(STATUSES, status=201, json=status("success", f"dde/pause/{RUN}"))
+    gh.get(RUN_URL, json=workflow_run(RUN))
+    gh.get(RUN_URL, json=workflow_run(RUN, status="completed", conclusion="failure"))
+    gh.post(f"{RUN_URL}/rerun-failed-jobs", status=201, json={})
+    _, rerun = control().resume(RUN, wait=60)
+    assert rerun
+    assert gh.sleeps == [15.0]
+
+
+def test_resume_with_wait_gives_up(gh: Any) -> None:
+    gh.get(RUN_URL, json=workflow_run(RUN))
+    gh.post(STATUSES, status=201, json=status("success", f"dde/pause/{RUN}"))
+    with pytest.raises(StateError, match=r"is still in_progress after 30 s"):
+        control().resume(RUN, wait=30)
+    assert gh.sleeps == [15.0, 15.0]
