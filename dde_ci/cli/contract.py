@@ -6,12 +6,21 @@ parses, calls one domain function, renders and returns an exit code.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from dde_ci.cli.options import format_option
+from dde_ci.cli.options import format_option, iteration_option, manifest_argument
 from dde_ci.cli.output import annotation, append_step_summary, echo, echo_json, on_github
+
+if TYPE_CHECKING:
+    from dde_ci.layout import Layout
+    from dde_ci.manifest.models import Manifest
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @click.group(
@@ -19,6 +28,8 @@ from dde_ci.cli.output import annotation, append_step_summary, echo, echo_json, 
 Examples:
   dde-ci contract diff v1/openapi.yaml openapi.yaml --fail-on breaking
   dde-ci contract diff old.graphql new.graphql --format markdown
+  dde-ci contract lock orders-api && dde-ci contract verify BE.Orders
+  dde-ci contract history orders-api --format json
 """
 )
 def contract() -> None:
@@ -120,3 +131,305 @@ def _split_location(location: str | None) -> tuple[str | None, int, int]:
     if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
         return parts[0], int(parts[1]), int(parts[2])
     return location, 0, 0
+
+
+# ---------------------------------------------------------------------------------------
+# lock, verify, history, publish (contracts: lock and publish, consumer validation, history)
+
+
+def _load(manifest: str) -> tuple[Manifest, Layout]:
+    from dde_ci.layout import Layout
+    from dde_ci.manifest.loader import load_manifest
+
+    loaded = load_manifest(manifest)
+    return loaded, Layout(loaded.root)
+
+
+def _iteration(loaded: Manifest, layout: Layout, option: str | None) -> str:
+    """``--iteration``, else the latest iteration when the manifest's id is a template."""
+    from dde_ci.manifest.iteration import is_template, latest_iteration, resolve_iteration
+
+    latest = latest_iteration(layout.reports_dir)
+    if not option and is_template(loaded.iteration) and latest:
+        return latest
+    return resolve_iteration(loaded.iteration, layout.reports_dir, option=option)
+
+
+def _github_options(func: F) -> F:
+    func = click.option(
+        "--repo",
+        metavar="OWNER/NAME",
+        envvar="GITHUB_REPOSITORY",
+        show_envvar=True,
+        help="GitHub repository (for --github / --pr).",
+    )(func)
+    return click.option(
+        "--api-url",
+        metavar="URL",
+        envvar="GITHUB_API_URL",
+        show_envvar=True,
+        default=None,
+        help="GitHub API URL (default https://api.github.com; GHES: https://HOST/api/v3).",
+    )(func)
+
+
+def _need_repo(repo: str | None, flag: str) -> str:
+    if not repo:
+        raise click.UsageError(f"{flag} needs --repo OWNER/NAME (or GITHUB_REPOSITORY)")
+    return repo
+
+
+@contract.command(
+    "lock",
+    epilog="""\b
+Examples:
+  dde-ci contract lock orders-api
+  dde-ci contract lock orders-api examples/shop/dde.yaml --iteration Iter-7
+  dde-ci contract lock orders-api --format json
+  dde-ci contract lock orders-api --pr 42      (comment on PR 42 when it breaks consumers)
+
+\b
+The first lock is 1.0.0; then major when the change breaks the previous version,
+minor when it only adds, patch when only documentation changed.  Locking the same
+content again changes nothing.  Writes .dde/contracts/{domain}/{name}/{version}/
+and contracts.lock; logs contract.locked (and contract.breaking_change).
+""",
+)
+@click.argument("name")
+@manifest_argument
+@iteration_option
+@click.option("--commit", metavar="SHA", help="Commit that owns the version (default: git HEAD).")
+@click.option("--node", "node_id", metavar="NODE", help="Owner node (default: the producer).")
+@click.option(
+    "--pr",
+    "pr_number",
+    type=click.IntRange(min=1),
+    help="On a breaking change, comment on this pull request naming the affected consumers.",
+)
+@_github_options
+@format_option("text", "json")
+def lock(
+    name: str,
+    manifest: str,
+    iteration: str | None,
+    commit: str | None,
+    node_id: str | None,
+    pr_number: int | None,
+    repo: str | None,
+    api_url: str | None,
+    output_format: str,
+) -> int:
+    """Lock contract NAME: digest its canonical form and record an immutable version."""
+    from dde_ci.contracts.lock import current_commit, lock_contract
+    from dde_ci.log import ExecutionLog
+
+    loaded, layout = _load(manifest)
+    iteration_id = _iteration(loaded, layout, iteration)
+    log = ExecutionLog(layout.execution_log(iteration_id), iteration_id)
+    outcome = lock_contract(
+        loaded,
+        name,
+        layout,
+        node_id=node_id,
+        iteration_id=iteration_id,
+        commit=commit or current_commit(loaded.root),
+        log=log,
+    )
+    comment = None
+    if pr_number is not None and outcome.created and outcome.breaking:
+        from dde_ci.github.pulls import comment_affected_consumers
+
+        comment = comment_affected_consumers(
+            _need_repo(repo, "--pr"),
+            pr_number,
+            outcome.contract.to_json(),
+            outcome.affected,
+            token=os.environ.get("GITHUB_TOKEN"),
+            base_url=api_url,
+        )
+    c = outcome.contract
+    if output_format == "json":
+        echo_json(
+            {
+                **c.to_json(),
+                "created": outcome.created,
+                "kind": outcome.kind,
+                "changes": outcome.changes,
+                "affected_consumers": outcome.affected,
+                "registry": str(c.folder),
+                "comment": comment,
+            }
+        )
+    else:
+        echo(outcome.summary())
+        for change in c.breaking_changes if outcome.created else []:
+            echo(f"  breaking: {change.get('message')} [{change.get('id')}]")
+        for node in outcome.affected:
+            owners = ", ".join(node["owners"]) or "no matching worker"
+            echo(f"  affected consumer: {node['node_id']} ({owners})")
+        if comment:
+            echo(f"  commented: {comment}")
+    if on_github() and outcome.breaking and outcome.created:
+        names = ", ".join(a["node_id"] for a in outcome.affected) or "none"
+        echo(
+            annotation(
+                "warning",
+                f"{c.name} {c.version} breaks {c.supersedes}; affected consumers: {names}",
+                title="breaking contract change",
+            )
+        )
+    return 0
+
+
+@contract.command(
+    "verify",
+    epilog="""\b
+Examples:
+  dde-ci contract verify BE.Orders
+  dde-ci contract verify BE.Orders examples/shop/dde.yaml --iteration Iter-7 --format json
+
+\b
+For each contract NODE consumes: the source still has the locked digest, the node
+was built against the registry's version (its context.json), the description it
+serves (serves:) covers the contract with nothing breaking, and its examples
+(examples:) validate.  Writes reports/{iteration}/{node}/contracts.json.
+Exit codes: 0 conforms, 1 a finding, 2 bad input.
+""",
+)
+@click.argument("node_id", metavar="NODE")
+@manifest_argument
+@iteration_option
+@format_option("text", "json")
+def verify(node_id: str, manifest: str, iteration: str | None, output_format: str) -> int:
+    """Check that NODE matches every contract it consumes."""
+    from dde_ci.contracts.verify import verify_node
+    from dde_ci.log import ExecutionLog
+
+    loaded, layout = _load(manifest)
+    iteration_id = _iteration(loaded, layout, iteration)
+    log = ExecutionLog(layout.execution_log(iteration_id), iteration_id)
+    report = verify_node(loaded, node_id, layout, iteration_id, log=log)
+    if output_format == "json":
+        echo_json(report.to_json())
+    else:
+        for result in report.results:
+            state = "ok" if result.ok else "FAILED"
+            echo(f"{result.contract} {result.version or '(not locked)'}: {state}")
+            for finding in result.findings:
+                op = f" [{finding.operation}]" if finding.operation else ""
+                ptr = f" at {finding.pointer}" if finding.pointer else ""
+                tag = "warning: " if finding.level == "warning" else ""
+                echo(f"  {finding.check}{op}{ptr}: {tag}{finding.message}")
+        if not report.results:
+            echo(f"{node_id} consumes no contracts")
+    if on_github():
+        for finding in report.findings:
+            echo(annotation("error", finding.message, file=finding.file, line=finding.line))
+    return 0 if report.ok else 1
+
+
+@contract.command(
+    "history",
+    epilog="""\b
+Examples:
+  dde-ci contract history orders-api
+  dde-ci contract history orders-api examples/shop/dde.yaml --format json
+""",
+)
+@click.argument("name")
+@manifest_argument
+@format_option("markdown", "json")
+def history(name: str, manifest: str, output_format: str) -> int:
+    """Show every locked version of NAME, with the changes between consecutive versions."""
+    from dde_ci.contracts.history import contract_history, history_json, history_markdown
+
+    loaded, layout = _load(manifest)
+    domain = loaded.contract(name).domain if loaded.has_contract(name) else None
+    entries = contract_history(layout, name, domain)
+    if output_format == "json":
+        echo_json(history_json(name, entries))
+    else:
+        text = history_markdown(name, entries)
+        echo(text.rstrip("\n"))
+        if on_github():
+            append_step_summary(text)
+    return 0
+
+
+@contract.command(
+    "publish",
+    epilog="""\b
+Examples:
+  dde-ci contract publish orders-api                  (show the local registry entry)
+  export GITHUB_TOKEN=...  GITHUB_REPOSITORY=octo/shop
+  dde-ci contract publish orders-api --github         (release contract/orders/orders-api/v1.0.0)
+  dde-ci contract publish orders-api --github --version 1.0.0
+
+\b
+Locking already publishes to the local registry.  With --github the version becomes
+a GitHub release tagged contract/{domain}/{name}/v{version} with the spec and
+contract.json as assets; re-running is safe, and a tag that exists with another
+digest is refused (exit 1).
+""",
+)
+@click.argument("name")
+@manifest_argument
+@click.option("--version", "version", metavar="X.Y.Z", help="Version (default: the current).")
+@click.option("--github", "to_github", is_flag=True, help="Publish as a GitHub release.")
+@click.option("--target", metavar="SHA", help="Commit the release tag points at (new tags).")
+@_github_options
+@format_option("text", "json")
+def publish(
+    name: str,
+    manifest: str,
+    version: str | None,
+    to_github: bool,
+    target: str | None,
+    repo: str | None,
+    api_url: str | None,
+    output_format: str,
+) -> int:
+    """Publish the locked contract NAME (locally, or as a GitHub release with --github)."""
+    from dde_ci.contracts.registry import (
+        CONTRACT_FILE,
+        find_domain,
+        find_version,
+        latest,
+        record_published,
+    )
+    from dde_ci.errors import NotFound
+
+    loaded, layout = _load(manifest)
+    domain = loaded.contract(name).domain if loaded.has_contract(name) else None
+    domain = domain or find_domain(layout, name)
+    found = find_version(layout, domain, name, version) if version else latest(layout, domain, name)
+    if found is None:
+        which = f"version {version}" if version else "a locked version"
+        raise NotFound(f"contract {name!r} has no {which}; lock it: dde-ci contract lock {name}")
+    if to_github:
+        from dde_ci.github.releases import contract_tag, publish_contract
+        from dde_ci.log import now_rfc3339
+
+        owner = _need_repo(repo, "--github")
+        tag = contract_tag(found.domain, found.name, found.version)
+        url = publish_contract(
+            owner,
+            tag,
+            found.name,
+            {found.spec: found.spec_path, CONTRACT_FILE: found.metadata_path},
+            found.digest,
+            token=os.environ.get("GITHUB_TOKEN"),
+            base_url=api_url,
+            target_commitish=target or found.owner.commit,
+        )
+        found = record_published(
+            found, {"url": url, "tag": tag, "repository": owner, "published_at": now_rfc3339()}
+        )
+    if output_format == "json":
+        echo_json({**found.to_json(), "registry": str(found.folder)})
+    else:
+        echo(f"{found.name} {found.version} ({found.status}) {found.digest}")
+        echo(f"  registry: {found.folder}")
+        if found.published:
+            echo(f"  published: {found.published.get('url')}")
+    return 0
