@@ -122,9 +122,12 @@ class RunStatus:
 
     @property
     def state(self) -> str:
-        """The run's state in the local runner's words."""
+        """The run's state in the local runner's words (PAUSED while the pause lasts, even
+        when GitHub already reports the run failed because the pause stopped its jobs)."""
+        if self.paused and self.run.conclusion != "success":
+            return PAUSED
         if self.run.status != "completed":
-            return PAUSED if self.paused else RUNNING
+            return RUNNING
         return _CONCLUSIONS.get(self.run.conclusion or "", FAILED)
 
     def to_json(self) -> dict[str, Any]:

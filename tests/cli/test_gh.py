@@ -82,7 +82,8 @@ def test_status_json(gh: Any, capsys: pytest.CaptureFixture[str]) -> None:
     gh.get(STATUSES, json=[status("pending", f"dde/pause/{RUN}")])
     assert main(["gh", "status", str(RUN), "-m", MANIFEST, "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["state"] == "FAILED" and data["paused"] is True
+    assert data["state"] == "PAUSED" and data["paused"] is True
+    assert data["github_conclusion"] == "failure"
     assert data["nodes"][0]["state"] == "PAUSED"
 
 
