@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dde_ci.cli.progress import describe
+from dde_ci.log import make_event
+from tests.conftest import run_cli
+from tests.runner.project import chain_manifest, events
+
+
+def test_run_prints_the_run_id_and_progress_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = chain_manifest(tmp_path, {"A": ([], "true"), "B": (["A"], "exit 2")})
+    code = run_cli("run", str(manifest.path), "--jobs", "1", "--run-id", "r-cli")
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "run r-cli started: iteration it1, 2 nodes" in out
+    assert "started   A (agent local, attempt 1)" in out  # plain lines: not a terminal
+    assert "FAILED    B : command exited with 2" in out
+    assert "run r-cli FAILED" in out
+    assert "failed: B" in err
+
+
+def test_status_of_the_latest_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = chain_manifest(tmp_path, {"A": ([], "true")})
+    assert run_cli("run", str(manifest.path), "--run-id", "first", "--no-progress") == 0
+    assert run_cli("run", str(manifest.path), "--run-id", "second", "--no-progress") == 0
+    capsys.readouterr()
+    assert run_cli("status", "-m", str(manifest.path), "--format", "json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["run_id"], data["state"]) == ("second", "COMPLETED")
+    assert data["nodes"][0]["node_id"] == "A" and data["nodes"][0]["state"] == "COMPLETED"
+    assert data["runner_alive"] is False
+    assert run_cli("status", "first", "-m", str(manifest.path)) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("run first: COMPLETED (iteration it1, workflow t, WIP 4)")
+    assert "A  COMPLETED  agent local" in text
+
+
+def test_status_without_runs_or_with_unknown_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = chain_manifest(tmp_path, {"A": ([], "true")})
+    assert run_cli("status", "-m", str(manifest.path)) == 2
+    assert "no runs yet" in capsys.readouterr().err
+    assert run_cli("run", str(manifest.path), "--run-id", "abc", "--no-progress") == 0
+    assert run_cli("status", "abd", "-m", str(manifest.path)) == 2
+    assert "no run 'abd'" in capsys.readouterr().err
+
+
+def test_run_refuses_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = chain_manifest(tmp_path, {"A": ([], "true")})
+    assert run_cli("run", str(manifest.path), "--run-id", "../x") == 2
+    assert "run id '../x' is not usable" in capsys.readouterr().err
+    assert run_cli("run", str(tmp_path / "missing.yaml")) == 2
+    assert run_cli("run", str(manifest.path), "--iteration", "bad id") == 2
+    assert run_cli("run", str(manifest.path), "--events-webhook", "ftp://x") == 2
+
+
+READ_ANSWER = (
+    "python3 -c \"import json, os; context = json.load(open(os.environ['DDE_CONTEXT'])); "
+    "print(context['depends_on_outputs']['A']['outputs']['answer'])\""
+)
+
+
+def test_node_run_uses_files_earlier_nodes_left(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = chain_manifest(
+        tmp_path,
+        {
+            "A": ([], 'echo "answer=42" >> "$DDE_OUTPUT"; echo building A'),
+            "B": (["A"], READ_ANSWER),
+        },
+    )
+    path = str(manifest.path)
+    assert run_cli("node", "run", "A", path, "--iteration", "it7", "--run-id", "gh-1") == 0
+    out = capsys.readouterr().out
+    assert "building A" in out
+    assert "A: COMPLETED after 1 attempt(s) (iteration it7, run gh-1)" in out
+    assert run_cli("node", "run", "B", path, "--iteration", "it7", "-q") == 0
+    out = capsys.readouterr().out
+    assert "42" not in out.replace("it7", "")  # quiet: no command output
+    assert "42" in (tmp_path / "reports/it7/B/output.log").read_text()
+    kinds = [e["event_type"] for e in events(manifest, "it7") if e["node_id"]]
+    assert kinds.count("node.completed") == 2
+
+
+def test_node_run_failure_and_unknown_node(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    manifest = chain_manifest(tmp_path, {"A": ([], "echo oops; exit 5")})
+    assert run_cli("node", "run", "A", str(manifest.path)) == 1
+    out = capsys.readouterr().out
+    assert "::group::A output" in out and "oops" in out and "::endgroup::" in out
+    assert "A: FAILED after 1 attempt(s)" in out
+    assert run_cli("node", "run", "Q", str(manifest.path)) == 2
+    assert "no node 'Q'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run"],
+        ["status"],
+        ["pause"],
+        ["resume"],
+        ["cancel"],
+        ["node", "run"],
+        ["context"],
+        ["metrics"],
+    ],
+)
+def test_help_has_examples(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(*command, "--help") == 0
+    assert "Examples:" in capsys.readouterr().out
+
+
+def test_plain_progress_lines() -> None:
+    retry = make_event(
+        "node.retrying",
+        iteration_id="i",
+        node_id="A",
+        attempt=1,
+        timestamp="2026-11-27T10:00:01.000000Z",
+        details={"exit_code": 3, "delay_seconds": 0.5},
+    )
+    assert describe(retry) == "10:00:01 retrying  A (attempt 1 exited 3; next in 0.5s)"
+    skipped = make_event(
+        "node.skipped",
+        iteration_id="i",
+        node_id="B",
+        timestamp="2026-11-27T10:00:02.000000Z",
+        details={"reason": "dependency A failed"},
+    )
+    assert describe(skipped) == "10:00:02 skipped   B : dependency A failed"
+    assert describe(make_event("gate.passed", iteration_id="i")) is None
