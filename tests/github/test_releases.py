@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -272,3 +275,105 @@ def test_duplicate_draft_from_a_re_sent_create_is_deleted(gh: Any, files: dict[s
     gh.post(UPLOAD, status=201, json=asset(12, "openapi.yaml"))
     gh.patch(PATCH, json=release(7, TAG, body=body(), draft=False))
     assert publish(files) == HTML
+
+
+# -- a connection reset halfway through an upload, through real urllib3 ----------------------
+
+
+class _GitHub(BaseHTTPRequestHandler):
+    """A scripted GitHub on 127.0.0.1: replies are taken in order per (method, path)."""
+
+    protocol_version = "HTTP/1.1"
+    script: dict[tuple[str, str], list[Any]] = {}
+    seen: list[tuple[str, str, int]] = []
+
+    def _reply(self) -> None:
+        path = self.path.split("?")[0]
+        length = int(self.headers.get("Content-Length") or 0)
+        reply = type(self).script[(self.command, path)].pop(0)
+        if reply == "reset":
+            self.rfile.read(length // 2)
+            type(self).seen.append((self.command, path, -1))
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
+        self.rfile.read(length)
+        code, body = reply
+        type(self).seen.append((self.command, path, code))
+        data = json.dumps(body).encode() if body is not None else b""
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PATCH = do_DELETE = _reply
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def _local(payload: Any, base: str) -> Any:
+    text = json.dumps(payload)
+    text = text.replace("https://api.github.com", base)
+    text = text.replace("https://uploads.github.com", f"{base}/uploads")
+    return json.loads(text)
+
+
+def test_connection_reset_mid_upload_with_real_urllib3(gh: Any, files: dict[str, Path]) -> None:
+    gh.add_passthru("http://127.0.0.1")
+    handler: type[_GitHub] = type("Handler", (_GitHub,), {"script": {}, "seen": []})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    rel = f"/repos/{REPO}/releases"
+    draft = _local(release(7, TAG, body=body()), base)
+    handler.script = {
+        ("GET", f"{rel}/tags/contract%2Fshop%2Forders-api%2Fv1.0.0"): [
+            (404, {"message": "Not Found"})
+        ],
+        ("GET", rel): [(200, [])],
+        ("POST", rel): [(201, draft)],
+        ("GET", f"{rel}/7/assets"): [
+            (200, []),
+            (
+                200,
+                _local(
+                    [
+                        uploaded(11, "contract.json", files["contract.json"]),
+                        asset(12, "openapi.yaml", state="starter"),
+                    ],
+                    base,
+                ),
+            ),
+        ],
+        ("POST", f"/uploads{rel}/7/assets"): [
+            (201, _local(asset(11, "contract.json"), base)),
+            "reset",  # the connection drops halfway through the second upload
+            (
+                422,
+                {
+                    "message": "Validation Failed",
+                    "errors": [{"resource": "ReleaseAsset", "code": "already_exists"}],
+                },
+            ),
+            (201, _local(asset(13, "openapi.yaml"), base)),
+        ],
+        ("DELETE", f"{rel}/assets/12"): [(204, None)],
+        ("PATCH", f"{rel}/7"): [(200, _local(release(7, TAG, body=body(), draft=False), base))],
+    }
+    try:
+        url = publish_contract(
+            REPO, TAG, "orders-api 1.0.0", files, DIGEST, token="t", base_url=base
+        )
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+    assert url == HTML
+    uploads = [(m, code) for m, p, code in handler.seen if p.startswith("/uploads")]
+    assert uploads == [("POST", 201), ("POST", -1), ("POST", 422), ("POST", 201)]
+    assert ("DELETE", f"{rel}/assets/12", 204) in handler.seen
+    assert gh.sleeps == [1.0]
+    assert all(not script for script in handler.script.values())
