@@ -5,12 +5,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from prometheus_client.openmetrics.parser import text_string_to_metric_families
+from prometheus_client.openmetrics import parser as openmetrics
 
 from dde_ci.log import encode_event, make_event
 from dde_ci.runner.metrics import compute_metrics, to_markdown, to_openmetrics
 from tests.conftest import run_cli
 from tests.runner.project import chain_manifest
+
+
+def families(text: str) -> dict[str, Any]:
+    """Parse OpenMetrics text with the Prometheus client's strict parser."""
+    parse: Any = openmetrics.text_string_to_metric_families
+    return {f.name: f for f in parse(text)}
 
 
 def at(seconds: float) -> str:
@@ -76,16 +82,16 @@ def test_metrics_from_the_log() -> None:
 def test_openmetrics_text_parses() -> None:
     text = to_openmetrics(compute_metrics(LOG, "r1"))
     assert text.endswith("# EOF\n")
-    families = {f.name: f for f in text_string_to_metric_families(text)}
-    runtime = families["dde_run_duration_seconds"].samples[0]
+    found = families(text)
+    runtime = found["dde_run_duration_seconds"].samples[0]
     assert runtime.value == pytest.approx(6.5)
     retries = {
         s.labels["node_id"]: s.value
-        for s in families["dde_node_retries"].samples
+        for s in found["dde_node_retries"].samples
         if s.name == "dde_node_retries_total"
     }
     assert retries == {"A": 1, "B": 0, "C": 0}
-    assert families["dde_node_execution_seconds"].type == "gauge"
+    assert found["dde_node_execution_seconds"].type == "gauge"
 
 
 def test_markdown_table() -> None:
@@ -115,6 +121,6 @@ def test_metrics_command_for_the_latest_run(
     capsys.readouterr()
     assert run_cli("metrics", "-m", str(manifest.path), "--format", "prometheus") == 0
     out = capsys.readouterr().out
-    names = {f.name for f in text_string_to_metric_families(out)}
+    names = set(families(out))
     assert {"dde_run_duration_seconds", "dde_parallel_efficiency"} <= names
     assert 'run_id="m1"' in out
