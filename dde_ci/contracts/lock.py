@@ -147,7 +147,14 @@ def compare(type_name: str, base: Path, revision: Path, root: Path) -> Compariso
     from dde_ci.contracts.diff import diff_files
 
     result = diff_files(base, revision, contract_type=type_name, root=root)
-    return Comparison(result.kind, [change_json(c) for c in result.changes])
+    changes = [change_json(c) for c in result.changes]
+    prefixes = {f"{root}/", f"{root.resolve()}/"}
+    for change in changes:  # keep recorded places relative to the project (they are committed)
+        location = change.get("location")
+        for prefix in prefixes:
+            if isinstance(location, str) and location.startswith(prefix):
+                change["location"] = location[len(prefix) :]
+    return Comparison(result.kind, changes)
 
 
 def affected_consumers(manifest: Manifest, name: str) -> list[dict[str, Any]]:

@@ -256,6 +256,9 @@ def test_versions_follow_the_kind_of_change(tmp_path: Path) -> None:
     assert [c["id"] for c in broken.contract.breaking_changes] == [
         "api-path-removed-without-deprecation"
     ]
+    assert broken.contract.breaking_changes[0]["location"].startswith(
+        ".dde/contracts/orders/orders-api/1.1.0/orders-api.yaml:"
+    )
     assert broken.affected == [
         {
             "node_id": "BE.Orders",
