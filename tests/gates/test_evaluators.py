@@ -363,3 +363,14 @@ def test_contract_conformance_fails_clearly_when_unavailable(
     assert m.error is not None
     assert "contract verification is not available" in m.error
     assert m.metrics == {}
+
+
+def test_artifacts_double_star_means_every_file_below(tmp_path: Path) -> None:
+    context = _context(tmp_path)
+    (tmp_path / "build" / "pkg" / "sub").mkdir(parents=True)
+    m = _measure("artifacts", {"paths": ["build/**"]}, context)
+    assert m.metrics["missing"] == 1
+    (tmp_path / "build" / "pkg" / "sub" / "x.py").write_text("x = 1\n")
+    (tmp_path / "build" / "top.txt").write_text("t")
+    m = _measure("artifacts", {"paths": ["build/**"]}, context)
+    assert m.details["present"] == ["build/pkg/sub/x.py", "build/top.txt"]

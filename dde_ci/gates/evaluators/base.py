@@ -84,6 +84,8 @@ class GateContext:
         if not any(ch in rel for ch in "*?["):
             return [inside(self.root, rel, what=what)]
         inside(self.root, rel.split("*", 1)[0].rsplit("/", 1)[0] or ".", what=what)
+        if rel.endswith("**"):  # 'dir/**' means every file under dir (Path.glob: dirs only)
+            rel += "/*"
         base = self.root.resolve()
         found = []
         for match in sorted(self.root.glob(rel)):
