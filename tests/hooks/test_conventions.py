@@ -16,7 +16,6 @@ from dde_ci.cli.hook_fast import run_hook
 from dde_ci.cli.main import main
 from dde_ci.hooks.conventions import (
     DEFAULTS,
-    _compile,
     clean_message,
     current_branch,
     match_pattern,
@@ -25,6 +24,7 @@ from dde_ci.hooks.conventions import (
     render_example,
     template_of,
 )
+from dde_ci.hooks.patterns import _compile
 
 MANIFEST = """\
 version: "1"

@@ -1,0 +1,338 @@
+"""What the hooks read: the manifest's node ids and conventions, the current branch.
+
+Only ``os`` at import time: the hooks run on every commit.  The manifest is
+read with the safe YAML loader (no pydantic) only when it changed since the
+last run; node ids and conventions are cached in ``.dde/cache/hooks``
+(ignored by Git through a ``.gitignore`` written next to it).
+"""
+
+# ruff: noqa: PTH100, PTH103, PTH105, PTH110, PTH112, PTH113, PTH116, PTH118, PTH120
+# (os.path on purpose: importing pathlib costs more than this whole hook may take)
+
+from __future__ import annotations
+
+import os
+
+from dde_ci.hooks.patterns import DEFAULTS, PATTERN_FIELDS, pattern_problem
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: importing typing costs more than this whole hook
+    from collections.abc import Sequence
+
+    from dde_ci.yamlio import YamlDocument
+
+CACHE_VERSION = "dde-ci-hook-cache 1"
+
+
+class HookConfig:
+    """What the hooks need from a manifest: node ids, the iteration and the conventions."""
+
+    __slots__ = (
+        "branch_name",
+        "commit_subject",
+        "iteration",
+        "long_lived_branches",
+        "manifest",
+        "max_message_length",
+        "node_ids",
+        "pr_title",
+    )
+
+    def __init__(
+        self,
+        manifest: str | None = None,
+        node_ids: Sequence[str] = (),
+        iteration: str = "",
+        conventions: dict[str, object] | None = None,
+    ) -> None:
+        values = dict(DEFAULTS)
+        values.update(conventions or {})
+        self.manifest = manifest
+        self.node_ids = list(node_ids)
+        self.iteration = iteration
+        self.branch_name = str(values["branch_name"])
+        self.commit_subject = str(values["commit_subject"])
+        self.pr_title = str(values["pr_title"])
+        lived = values["long_lived_branches"]
+        self.long_lived_branches = [str(b) for b in lived] if isinstance(lived, list) else []
+        length = values["max_message_length"]
+        self.max_message_length = length if isinstance(length, int) else 20_000
+
+    @property
+    def has_manifest(self) -> bool:
+        return self.manifest is not None
+
+    def example_node(self, preferred: str | None = None) -> str:
+        if preferred and preferred in self.node_ids:
+            return preferred
+        return self.node_ids[0] if self.node_ids else "API.Orders"
+
+    def example_iteration(self) -> str:
+        template = self.iteration or "Iter-{date:%Y%m%d}-{seq:03}"
+        if "{" not in template:
+            return template
+        try:
+            return template.format(date=_Now(), seq=1)
+        except (KeyError, IndexError, ValueError):
+            return "Iter-1"
+
+    def node_problem(self, node: str) -> str | None:
+        """Why ``node`` is not acceptable (unknown in the manifest), or None."""
+        if not self.has_manifest or node in self.node_ids:
+            return None
+        from dde_ci.errors import did_you_mean
+
+        shown = str(self.manifest)
+        try:
+            relative = os.path.relpath(shown)
+        except ValueError:  # pragma: no cover - another drive on Windows
+            relative = shown
+        shown = relative if not relative.startswith("..") else shown
+        return f"unknown node {node!r} in {shown}{did_you_mean(node, self.node_ids)}"
+
+    def nodes_line(self) -> list[str]:
+        if not self.node_ids:
+            return []
+        shown = ", ".join(self.node_ids[:12])
+        more = f", ... ({len(self.node_ids)} in all)" if len(self.node_ids) > 12 else ""
+        return [f"nodes:    {shown}{more}"]
+
+
+class _Now:
+    """Formats ``{date:%Y%m%d}`` in an iteration template with the current UTC time."""
+
+    def __format__(self, spec: str) -> str:
+        import time
+
+        return time.strftime(spec or "%Y%m%d", time.gmtime())
+
+
+def find_repo_root(start: str) -> str | None:
+    """The nearest folder at or above ``start`` holding ``.git`` (a folder or a file)."""
+    current = os.path.abspath(start)
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def find_manifest(start: str, explicit: str | None = None) -> str | None:
+    """``explicit``, else ``dde.yaml`` in ``start`` or a parent up to the repository root."""
+    if explicit:
+        return explicit
+    root = find_repo_root(start)
+    current = os.path.abspath(start)
+    while True:
+        candidate = os.path.join(current, "dde.yaml")
+        if os.path.isfile(candidate):
+            return candidate
+        parent = os.path.dirname(current)
+        if current == root or parent == current:
+            return None
+        current = parent
+
+
+def git_dir(start: str) -> str | None:
+    root = find_repo_root(start)
+    if root is None:
+        return None
+    dot_git = os.path.join(root, ".git")
+    if os.path.isdir(dot_git):
+        return dot_git
+    try:
+        with open(dot_git, encoding="utf-8") as handle:  # a worktree or submodule: "gitdir: X"
+            first = handle.readline().strip()
+    except OSError:
+        return None
+    if first.startswith("gitdir: "):
+        return os.path.normpath(os.path.join(root, first[len("gitdir: ") :]))
+    return None
+
+
+def current_branch(start: str) -> str | None:
+    """The checked-out branch read from ``HEAD`` (None when detached or not in Git)."""
+    folder = git_dir(start)
+    if folder is None:
+        return None
+    try:
+        with open(os.path.join(folder, "HEAD"), encoding="utf-8") as handle:
+            head = handle.read(4096).strip()
+    except OSError:
+        return None
+    prefix = "ref: refs/heads/"
+    return head[len(prefix) :] if head.startswith(prefix) else None
+
+
+_ESCAPES = (("%", "%25"), ("\t", "%09"), ("\n", "%0A"), ("\r", "%0D"))
+
+
+def _escape(text: str) -> str:
+    for char, code in _ESCAPES:
+        text = text.replace(char, code)
+    return text
+
+
+def _unescape(text: str) -> str:
+    for char, code in reversed(_ESCAPES):
+        text = text.replace(code, char)
+    return text
+
+
+def _cache_key(path: str) -> str:
+    from dde_ci import __version__
+
+    info = os.stat(path)
+    return _escape(
+        f"{__version__}|{os.path.abspath(path)}|{info.st_mtime_ns}|{info.st_size}|{info.st_ino}"
+    )
+
+
+def _cache_file(manifest: str) -> str:
+    return os.path.join(os.path.dirname(os.path.abspath(manifest)), ".dde", "cache", "hooks")
+
+
+def _read_cache(manifest: str, key: str) -> HookConfig | None:
+    try:
+        with open(_cache_file(manifest), encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except (OSError, ValueError):
+        return None
+    if len(lines) < 2 or lines[0] != CACHE_VERSION or lines[1] != key:
+        return None
+    nodes: list[str] = []
+    conventions: dict[str, object] = {"long_lived_branches": []}
+    iteration = ""
+    try:
+        for line in lines[2:]:
+            name, _, value = line.partition("\t")
+            text = _unescape(value)
+            if name == "node":
+                nodes.append(text)
+            elif name == "iteration":
+                iteration = text
+            elif name == "long_lived":
+                conventions["long_lived_branches"].append(text)  # type: ignore[attr-defined]
+            elif name == "max_message_length":
+                conventions[name] = int(text)
+            elif name in PATTERN_FIELDS:
+                conventions[name] = text
+    except ValueError:
+        return None
+    return HookConfig(manifest, nodes, iteration, conventions)
+
+
+def _write_cache(manifest: str, key: str, config: HookConfig) -> None:
+    lines = [CACHE_VERSION, key, f"iteration\t{_escape(config.iteration)}"]
+    lines += [f"{name}\t{_escape(getattr(config, name))}" for name in PATTERN_FIELDS]
+    lines.append(f"max_message_length\t{config.max_message_length}")
+    lines += [f"long_lived\t{_escape(b)}" for b in config.long_lived_branches]
+    lines += [f"node\t{_escape(n)}" for n in config.node_ids]
+    target = _cache_file(manifest)
+    folder = os.path.dirname(target)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        ignore = os.path.join(folder, ".gitignore")
+        if not os.path.exists(ignore):
+            with open(ignore, "w", encoding="utf-8") as handle:
+                handle.write("# created by dde-ci: a cache, never committed\n*\n")
+        temp = f"{target}.{os.getpid()}.tmp"
+        with open(temp, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(lines) + "\n")
+        os.replace(temp, target)
+    except OSError:
+        pass  # a read-only checkout: the hook still works, just without the cache
+
+
+def load_config(manifest: str | None) -> HookConfig:
+    """Node ids and conventions of ``manifest`` (defaults, and no node check, when None).
+
+    Raises :class:`dde_ci.errors.InputError` (``path:line:col``) for a manifest
+    that cannot be read or a convention that is not valid.
+    """
+    if manifest is None:
+        return HookConfig()
+    try:
+        key = _cache_key(manifest)
+    except OSError:
+        from dde_ci.errors import InputError, Location
+
+        raise InputError("manifest not found", Location(manifest)) from None
+    cached = _read_cache(manifest, key)
+    if cached is not None:
+        return cached
+    config = config_from_manifest(manifest)
+    _write_cache(manifest, key, config)
+    return config
+
+
+def config_from_manifest(manifest: str) -> HookConfig:
+    """Read node ids and conventions with the safe YAML loader, without pydantic."""
+    from pathlib import Path
+
+    from dde_ci.yamlio import load_yaml_file
+
+    doc = load_yaml_file(Path(manifest), what="manifest")
+    data = doc.data if isinstance(doc.data, dict) else {}
+    nodes = data.get("nodes")
+    node_ids = [n["id"] for n in (nodes if isinstance(nodes, list) else []) if isinstance(n, dict)]
+    node_ids = [n for n in node_ids if isinstance(n, str)]
+    iteration = data.get("iteration")
+    conventions = check_conventions(data.get("conventions"), doc)
+    return HookConfig(
+        manifest, node_ids, iteration if isinstance(iteration, str) else "", conventions
+    )
+
+
+def check_conventions(raw: object, doc: YamlDocument) -> dict[str, object]:
+    """Validate a manifest's ``conventions`` mapping; raise ``path:line:col`` errors."""
+    from dde_ci.errors import Diagnostic, ValidationError, did_you_mean
+
+    if raw is None:
+        return {}
+    problems: list[Diagnostic] = []
+    if not isinstance(raw, dict):
+        problems.append(Diagnostic("conventions must be a mapping", doc.locate(("conventions",))))
+        raise ValidationError(problems)
+    for key, value in raw.items():
+        where = ("conventions", key)
+        if key not in DEFAULTS:
+            problems.append(
+                Diagnostic(
+                    f"unknown key {key!r} in conventions{did_you_mean(key, DEFAULTS)}",
+                    doc.locate_key(where),
+                )
+            )
+        elif key in PATTERN_FIELDS:
+            problem = pattern_problem(value, key)
+            if problem:
+                problems.append(Diagnostic(f"conventions.{key}: {problem}", doc.locate(where)))
+        elif key == "long_lived_branches":
+            if not isinstance(value, list) or not all(isinstance(b, str) and b for b in value):
+                problems.append(
+                    Diagnostic(
+                        "conventions.long_lived_branches must be a list of branch names or globs",
+                        doc.locate(where),
+                    )
+                )
+        elif key == "max_message_length" and (
+            not isinstance(value, int) or isinstance(value, bool) or not 100 <= value <= 1_000_000
+        ):
+            problems.append(
+                Diagnostic(
+                    "conventions.max_message_length must be a whole number from 100 to 1000000",
+                    doc.locate(where),
+                )
+            )
+    if problems:
+        raise ValidationError(problems)
+    return dict(raw)
+
+
+def read_message(path: str, limit: int) -> str:
+    """The commit message file, reading at most a little more than ``limit`` characters."""
+    with open(path, "rb") as handle:
+        raw = handle.read(limit * 4 + 4)
+    return raw.decode("utf-8", "replace")
