@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import random
+import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from dde_ci.contracts.types import CONTRACT_TYPES, check_contract, contract_type
+from dde_ci.contracts.types import CONTRACT_TYPES, canonical_json, check_contract, contract_type
 from dde_ci.errors import InputError, ValidationError
 from tests.contracts.contract_project import EVENT, GRAPHQL, make_project, openapi, write_openapi
 
@@ -179,3 +184,49 @@ def test_graphql_syntax_and_schema_errors_have_places(tmp_path: Path) -> None:
     broken.write_text("type Query {\n  product(: ID\n}\n")
     with pytest.raises(InputError, match=r"broken.graphql:2:11: invalid GraphQL SDL"):
         check_contract("graphql", broken, tmp_path)
+
+
+def _shuffled(value: object, rnd: random.Random) -> object:
+    if isinstance(value, dict):
+        items = list(value.items())
+        rnd.shuffle(items)
+        return {k: _shuffled(v, rnd) for k, v in items}
+    if isinstance(value, list):
+        return [_shuffled(v, rnd) for v in value]
+    return value
+
+
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=2**32), indent=st.sampled_from([None, 1, 4]))
+def test_digest_is_independent_of_key_order_and_layout(seed: int, indent: int | None) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        reference = root / "reference.json"
+        reference.write_text(json.dumps(openapi()))
+        shuffled = _shuffled(openapi(), random.Random(seed))
+        as_json = root / "shuffled.json"
+        as_json.write_text(json.dumps(shuffled, indent=indent))
+        as_yaml = root / "shuffled.yaml"
+        as_yaml.write_text(
+            yaml.safe_dump(shuffled, sort_keys=False, default_flow_style=bool(seed % 2))
+        )
+        expected = check_contract("openapi", reference, root).digest
+        assert check_contract("openapi", as_json, root).digest == expected
+        assert check_contract("openapi", as_yaml, root).digest == expected
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    data=st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+        lambda inner: (
+            st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+        ),
+        max_leaves=12,
+    )
+)
+def test_canonical_json_round_trips_and_is_stable(data: object) -> None:
+    encoded = canonical_json(data)
+    assert json.loads(encoded) == data
+    assert canonical_json(json.loads(encoded)) == encoded
+    assert b"\n" not in encoded and b", " not in encoded.replace(b'", "', b"")
