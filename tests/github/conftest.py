@@ -1,4 +1,9 @@
-"""Every test here talks to a mocked GitHub: ``responses`` is active, no request leaves."""
+"""The mocked GitHub of the API tests: ``responses`` active, retries recorded instead of slept.
+
+Each API test module applies it to every test with
+``pytestmark = pytest.mark.usefixtures("gh")`` (so it is not forced on the workflow
+generator's tests that share this folder); the root conftest blocks the network for all.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ import pytest
 from tests.github.payloads import mocked_github
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def gh(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     mock = mocked_github(monkeypatch)
     with mock:

@@ -23,6 +23,8 @@ from dde_ci.github.api import (
 )
 from tests.github.payloads import API, REPO, REPO_API, SHA, status
 
+pytestmark = pytest.mark.usefixtures("gh")
+
 URL = f"{REPO_API}/statuses/{SHA}"
 SECONDARY = {
     "message": "You have exceeded a secondary rate limit. Please wait a few minutes before "

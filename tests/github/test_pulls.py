@@ -10,6 +10,8 @@ from dde_ci.github.api import GitHubApiError
 from dde_ci.github.pulls import comment_affected_consumers, marker, render_comment
 from tests.github.payloads import REPO, REPO_API, comment
 
+pytestmark = pytest.mark.usefixtures("gh")
+
 COMMENTS = f"{REPO_API}/issues/7/comments"
 CONTRACT: dict[str, Any] = {
     "name": "orders-api",

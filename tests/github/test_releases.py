@@ -21,6 +21,8 @@ from dde_ci.github.releases import (
 )
 from tests.github.payloads import REPO, REPO_API, UPLOADS, asset, release
 
+pytestmark = pytest.mark.usefixtures("gh")
+
 TAG = "contract/shop/orders-api/v1.0.0"
 DIGEST = "sha256:" + "ab" * 32
 OTHER = "sha256:" + "cd" * 32

@@ -29,6 +29,8 @@ from tests.github.payloads import (
     workflow_run,
 )
 
+pytestmark = pytest.mark.usefixtures("gh")
+
 RUN = 30433642
 RUN_URL = f"{REPO_API}/actions/runs/{RUN}"
 JOBS = f"{RUN_URL}/jobs"

@@ -10,6 +10,8 @@ from dde_ci.github.api import GitHubApiError
 from dde_ci.github.status import set_commit_status, shorten
 from tests.github.payloads import REPO, REPO_API, SHA, status
 
+pytestmark = pytest.mark.usefixtures("gh")
+
 URL = f"{REPO_API}/statuses/{SHA}"
 
 
