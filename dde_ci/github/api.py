@@ -233,10 +233,15 @@ class DdeRetry(Retry):
         if required is not None:
             wait = max(wait, required)
         if self.waited + wait > self.max_total_wait:
+            advice = (
+                "re-run after the limit resets (or use a token with a higher rate limit, "
+                "e.g. a GitHub App installation token)"
+                if rate_limited
+                else "re-run later"
+            )
             raise RateLimitWaitExceeded(
                 f"GitHub API {reason}: waiting {wait:.0f} s more would exceed dde-ci's limit of "
-                f"{self.max_total_wait:g} s in total for one call; re-run after the limit resets "
-                "(or use a token with a higher rate limit, e.g. a GitHub App installation token)",
+                f"{self.max_total_wait:g} s in total for one call; {advice}",
                 response.status if response is not None else None,
             )
         if wait > 0:

@@ -251,3 +251,13 @@ def test_no_request_leaves_the_machine(gh: Any) -> None:
     with pytest.raises(GitHubApiError, match="cannot reach the GitHub API"):
         post_status()
     assert API.startswith("https://api.github.com")
+
+
+def test_retry_after_on_a_503_counts_against_the_budget(gh: Any) -> None:
+    gh.post(URL, status=503, headers={"Retry-After": "500"}, json={"message": "busy"})
+    with pytest.raises(RateLimitWaitExceeded) as info:
+        post_status()
+    assert str(info.value) == (
+        "GitHub API HTTP 503: waiting 500 s more would exceed dde-ci's limit of 120 s in total "
+        "for one call; re-run later"
+    )
