@@ -80,7 +80,8 @@ def stamp(
         echo_json([s.statement for s in stamps])
     else:
         for item in stamps:
-            echo(f"stamped {item.artifact}  sha256:{item.sha256}  -> {item.stamp_path}")
+            shown = item.stamp_path.relative_to(layout.root).as_posix()
+            echo(f"stamped {item.artifact}  sha256:{item.sha256}  -> {shown}")
     return 0
 
 
