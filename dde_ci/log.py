@@ -132,6 +132,22 @@ def secret_values(secrets: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(out, key=len, reverse=True))
 
 
+_SECRET_NAME = re.compile(
+    r"(TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE_KEY|API_KEY|ACCESS_KEY|CREDENTIAL)", re.IGNORECASE
+)
+MIN_ENV_SECRET = 8  # shorter values ("true", "1") would redact ordinary words
+
+
+def env_secrets(environ: Mapping[str, str]) -> list[str]:
+    """Values of environment variables whose names say they are secret (``GITHUB_TOKEN``,
+    ``DDE_WEBHOOK_SECRET``, ``DB_PASSWORD``...), at least 8 characters long."""
+    return [
+        value
+        for name, value in environ.items()
+        if _SECRET_NAME.search(name) and len(value.strip()) >= MIN_ENV_SECRET
+    ]
+
+
 def redact(value: Any, secrets: Sequence[str] = ()) -> Any:
     """A copy of ``value`` safe for the log: strings redacted (keys too), NaN/Infinity -> None.
 
@@ -166,15 +182,19 @@ class ExecutionLog:
 
     ``secrets`` are values (e.g. the secrets a node was given) that must never
     reach the log; they are replaced by ``***`` like token-shaped strings.
+    With ``redact_environment`` (the default) the values of this process's
+    secret-named environment variables (:func:`env_secrets`) are hidden too.
     """
 
     path: Path
     iteration_id: str
     run_id: str | None = None
     secrets: Sequence[str] = field(default=(), repr=False)
+    redact_environment: bool = field(default=True, repr=False)
 
     def __post_init__(self) -> None:
-        self.secrets = secret_values(self.secrets)
+        found = env_secrets(os.environ) if self.redact_environment else []
+        self.secrets = secret_values([*self.secrets, *found])
 
     def add_secrets(self, values: Iterable[str]) -> None:
         """Hide ``values`` too from now on (e.g. a node's secrets when it starts)."""

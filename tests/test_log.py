@@ -8,6 +8,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -233,3 +234,15 @@ def test_redaction_never_leaks_a_secret(secret: str, before: str, after: str) ->
 
     details = redact({"k": [before + secret + after]}, secret_values([secret]))
     assert secret not in details["k"][0]
+
+
+def test_secret_named_environment_values_are_hidden(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DDE_WEBHOOK_SECRET", "webhook-shared-key-1")
+    monkeypatch.setenv("TOKENIZERS_PARALLELISM", "false")
+    log = ExecutionLog(tmp_path / "e.log", "It-1")
+    event = log.emit("node.started", details={"cmd": "curl -H webhook-shared-key-1", "p": "false"})
+    assert event["details"] == {"cmd": f"curl -H {REDACTED}", "p": "false"}
+    plain = ExecutionLog(tmp_path / "e.log", "It-1", redact_environment=False)
+    assert plain.emit("x.y", details={"k": "webhook-shared-key-1"})["details"]["k"] != REDACTED
