@@ -10,6 +10,10 @@ from typing import Any
 
 import pytest
 import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from urllib3.exceptions import MaxRetryError
+from urllib3.response import HTTPResponse
 
 from dde_ci.errors import InputError
 from dde_ci.github import api
@@ -21,6 +25,8 @@ from dde_ci.github.api import (
     github_errors,
     require_token,
 )
+from dde_ci.github.runs import job_node
+from dde_ci.github.status import shorten
 from tests.github.payloads import API, REPO, REPO_API, SHA, status
 
 pytestmark = pytest.mark.usefixtures("gh")
@@ -261,3 +267,63 @@ def test_retry_after_on_a_503_counts_against_the_budget(gh: Any) -> None:
         "GitHub API HTTP 503: waiting 500 s more would exceed dde-ci's limit of 120 s in total "
         "for one call; re-run later"
     )
+
+
+# -- properties --------------------------------------------------------------------------------
+
+
+_replies = st.lists(
+    st.tuples(
+        st.sampled_from([403, 429, 500, 502, 503, 504]),
+        st.one_of(st.none(), st.integers(min_value=0, max_value=200)),
+        st.booleans(),  # a secondary-rate-limit message
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_replies, st.floats(min_value=0, max_value=300))
+def test_total_wait_never_exceeds_the_budget(
+    replies: list[tuple[int, int | None, bool]], budget: float
+) -> None:
+    slept: list[float] = []
+    retry = DdeRetry(sleep_fn=slept.append, clock=lambda: 0.0, max_total_wait=budget)
+    for code, retry_after, secondary in replies:
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        body = (
+            SECONDARY
+            if secondary
+            else {"message": "API rate limit exceeded" if code == 403 else "x"}
+        )
+        response = HTTPResponse(
+            body=json.dumps(body).encode(), headers=headers, status=code, preload_content=False
+        )
+        try:
+            retry = retry.increment("POST", "/x", response=response)
+        except (RateLimitWaitExceeded, MaxRetryError):
+            break
+        except Exception as exc:  # a plain 403 raises what PyGithub would raise
+            assert code == 403 and type(exc).__module__.startswith("github")
+            break
+    assert sum(slept) <= budget
+    assert len(slept) <= 5
+
+
+@given(st.text(max_size=400))
+def test_shortened_descriptions_fit(text: str) -> None:
+    short = shorten(text)
+    assert len(short) <= 140
+    assert "\n" not in short
+
+
+_ids = st.from_regex(r"[A-Z][A-Za-z0-9._-]{0,15}", fullmatch=True)
+
+
+@given(st.lists(_ids, min_size=1, max_size=10, unique=True), st.data())
+def test_a_node_title_maps_back_to_its_node(ids: list[str], data: st.DataObject) -> None:
+    node = data.draw(st.sampled_from(ids))
+    title = data.draw(st.text(max_size=30).map(lambda t: " ".join(t.split())))
+    name = f"{node}: {title}" if title else node
+    assert job_node(name, ids) == node
