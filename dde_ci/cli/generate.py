@@ -64,7 +64,7 @@ def generate(manifest: str, output: str | None, check: bool, root: str | None) -
     target = Path(output) if output else (base / DEFAULT_OUTPUT if check else None)
     options = workflow_options(Path(manifest), target or base / DEFAULT_OUTPUT, base)
     generated = generate_workflow(loaded, options)
-    _warn_missing_action(loaded.github.action, base)
+    _warn_missing_action(loaded.github.action, base, manifest)
 
     if target is None:
         echo(generated.text.rstrip("\n"))
@@ -97,7 +97,7 @@ def generate(manifest: str, output: str | None, check: bool, root: str | None) -
     return 0
 
 
-def _warn_missing_action(action: str | None, root: Path) -> None:
+def _warn_missing_action(action: str | None, root: Path, manifest: str) -> None:
     setup = root / "actions" / "setup" / "action.yml"
     if action is None and not setup.exists():
         message = (
@@ -105,4 +105,4 @@ def _warn_missing_action(action: str | None, root: Path) -> None:
             f"but {setup} does not exist; set github.action to 'OWNER/dde-ci@<commit SHA>' "
             "(and github.action_version) in the manifest"
         )
-        report_diagnostics([Diagnostic(message, None, "warning")])
+        report_diagnostics([Diagnostic(message, Location(manifest), "warning")])

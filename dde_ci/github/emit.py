@@ -31,7 +31,7 @@ _RESERVED = re.compile(
     r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
     r"|null|Null|NULL|~|\.inf|\.Inf|\.INF|\.nan|\.NaN|\.NAN|<<)$"
 )
-_NUMBER_LIKE = re.compile(r"^\.[0-9]")
+_NUMBER_LIKE = re.compile(r"^\.[0-9_]")
 
 
 @dataclass(frozen=True)
@@ -69,12 +69,11 @@ def scalar(value: str, flow: bool = False) -> str:
     """``value`` as a YAML scalar: plain when that is unambiguous, else double-quoted."""
     pattern = _PLAIN_FLOW if flow else _PLAIN_BLOCK
     if (
-        pattern.match(value)
+        pattern.fullmatch(value)
         and not value.endswith(" ")
         and "  " not in value
-        and not _RESERVED.match(value)
+        and not _RESERVED.fullmatch(value)
         and not _NUMBER_LIKE.match(value)
-        and not (value.startswith("$") and not value.startswith("${{"))
     ):
         return value
     return quoted(value)

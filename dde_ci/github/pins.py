@@ -49,7 +49,5 @@ DOWNLOAD_ARTIFACT = Pin(
 )
 CACHE = Pin("actions/cache", "5a3ec84eff668545956fd18022155c47e93e2684", "v4.2.3")
 
-PINS: dict[str, Pin] = {
-    pin.repository: pin
-    for pin in (CHECKOUT, SETUP_PYTHON, UPLOAD_ARTIFACT, DOWNLOAD_ARTIFACT, CACHE)
-}
+ALL_PINS = (CHECKOUT, SETUP_PYTHON, UPLOAD_ARTIFACT, DOWNLOAD_ARTIFACT, CACHE)
+PINS: dict[str, Pin] = {pin.repository: pin for pin in ALL_PINS}

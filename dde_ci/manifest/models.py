@@ -27,6 +27,7 @@ from pydantic import (
 NODE_ID_PATTERN = r"^[A-Za-z][A-Za-z0-9._-]{0,99}$"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 CAPABILITY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._+#/-]*(:[A-Za-z0-9][A-Za-z0-9 ._+#/-]*)*$"
+BRANCH_FILTER_PATTERN = r"^[^\s~^:\\$\x00-\x1f\x7f]{1,255}$"
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
@@ -273,9 +274,14 @@ class GitHubSettings(Strict):
     """How ``dde-ci generate`` writes the workflow."""
 
     triggers: list[Literal["push", "pull_request", "workflow_dispatch"]] = Field(
-        default_factory=lambda: ["push", "pull_request", "workflow_dispatch"]  # type: ignore[arg-type]
+        default_factory=lambda: ["push", "pull_request", "workflow_dispatch"],  # type: ignore[arg-type]
+        min_length=1,
     )
-    branches: list[str] = Field(default_factory=lambda: ["main"])
+    branches: list[Annotated[str, Field(pattern=BRANCH_FILTER_PATTERN)]] = Field(
+        default_factory=lambda: ["main"],
+        description="Branch filters of the push and pull_request triggers (globs such as "
+        "'release/*'; no spaces, '~', '^', ':', '\\' or '$').",
+    )
     python_version: Version = "3.12"
     artifact_retention_days: int = Field(default=14, ge=1, le=90)
     runs_on: list[str] | None = Field(

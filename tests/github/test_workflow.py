@@ -1,0 +1,629 @@
+"""The workflow generator: structure, least privilege, pins, limits, the golden file, the tools."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dde_ci.errors import InputError
+from dde_ci.github.emit import Block, Commented, Flow, quoted, scalar, yaml_document
+from dde_ci.github.pins import ALL_PINS
+from dde_ci.github.workflow import (
+    MAX_MATRIX_LEGS,
+    MAX_WORKFLOW_BYTES,
+    WorkflowOptions,
+    generate_workflow,
+    job_minutes,
+    literal,
+    plan_jobs,
+    simulate_makespan,
+)
+from dde_ci.graph import build_graph
+from dde_ci.manifest.loader import load_manifest, load_manifest_text
+from dde_ci.manifest.models import Manifest
+from dde_ci.routing import route_runner
+from tests.github import tools
+from tests.github.hostile import EXPR, NAMES, hostile_manifest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SHOP = REPO_ROOT / "examples" / "shop" / "dde.yaml"
+GOLDEN = REPO_ROOT / "examples" / "shop" / ".github" / "workflows" / "dde.yml"
+OPTIONS = WorkflowOptions("examples/shop/dde.yaml", "examples/shop/.github/workflows/dde.yml")
+SHA_USES = re.compile(r"^([\w.-]+/[\w.-]+)@([0-9a-f]{40})$")
+
+
+def shop() -> Manifest:
+    return load_manifest(SHOP)
+
+
+def document(text: str) -> dict[str, Any]:
+    data = yaml.safe_load(text)
+    assert isinstance(data, dict)
+    # PyYAML reads the key "on" as written (quoted), GitHub the same.
+    return data
+
+
+def runs_of(data: dict[str, Any]) -> list[str]:
+    return [s["run"] for job in data["jobs"].values() for s in job["steps"] if "run" in s]
+
+
+def expand(text: str) -> str:
+    """What GitHub makes of ``text`` where it evaluates ``${{ }}``, for literal-only expressions.
+
+    Scans like GitHub's template reader: ``${{`` opens, ``}}`` outside a quoted
+    string closes.  Any expression other than a single string literal is
+    returned as ``<EXPR:...>`` so a test sees that something would be evaluated.
+    """
+    out: list[str] = []
+    i = 0
+    while True:
+        start = text.find("${{", i)
+        if start < 0:
+            out.append(text[i:])
+            return "".join(out)
+        out.append(text[i:start])
+        j = start + 3
+        in_string = False
+        while j < len(text):
+            if text[j] == "'":
+                in_string = not in_string
+            elif not in_string and text.startswith("}}", j):
+                break
+            j += 1
+        body = text[start + 3 : j].strip()
+        literal_match = re.fullmatch(r"'((?:[^']|'')*)'", body)
+        out.append(literal_match.group(1).replace("''", "'") if literal_match else f"<EXPR:{body}>")
+        i = j + 2
+
+
+# -- the golden workflow ------------------------------------------------------------------
+
+
+def test_golden_shop_workflow_is_current(cli: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli("generate", str(SHOP), "-o", str(GOLDEN), "--check", "--root", str(REPO_ROOT))
+    assert code == 0, capsys.readouterr().out
+    assert GOLDEN.read_text() == generate_workflow(shop(), OPTIONS).text
+
+
+def test_check_fails_with_a_diff_when_stale(
+    tmp_path: Path, cli: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stale = tmp_path / "dde.yml"
+    stale.write_text(GOLDEN.read_text().replace("timeout-minutes: 70", "timeout-minutes: 7", 1))
+    code = cli("generate", str(SHOP), "-o", str(stale), "--check", "--root", str(REPO_ROOT))
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "-    timeout-minutes: 7\n+    timeout-minutes: 70" in captured.out
+    assert "is stale" in captured.err
+    assert f"dde-ci generate examples/shop/dde.yaml -o {stale}" in captured.err
+
+
+def test_check_fails_when_the_file_is_missing(
+    tmp_path: Path, cli: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "none.yml"
+    code = cli("generate", str(SHOP), "-o", str(missing), "--check", "--root", str(REPO_ROOT))
+    assert code == 1
+    assert "does not exist" in capsys.readouterr().err
+    assert not missing.exists()
+
+
+def test_generate_writes_then_leaves_an_unchanged_file_alone(
+    tmp_path: Path, cli: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "wf" / "dde.yml"
+    assert cli("generate", str(SHOP), "-o", str(out), "--root", str(REPO_ROOT)) == 0
+    assert "written: 12 node jobs (1 matrix) for 13 nodes" in capsys.readouterr().out
+    assert out.read_text() == GOLDEN.read_text().replace(
+        "examples/shop/.github/workflows/dde.yml", str(out)
+    )
+    stamp = out.stat().st_mtime_ns
+    assert cli("generate", str(SHOP), "-o", str(out), "--root", str(REPO_ROOT)) == 0
+    assert "unchanged" in capsys.readouterr().out
+    assert out.stat().st_mtime_ns == stamp
+
+
+def test_generate_prints_without_output(cli: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli("generate", str(SHOP), "--root", str(REPO_ROOT)) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("# Generated by dde-ci from examples/shop/dde.yaml.")
+    assert "jobs:" in printed
+
+
+def test_output_is_deterministic() -> None:
+    first = generate_workflow(shop(), OPTIONS).text
+    second = generate_workflow(load_manifest(SHOP), OPTIONS).text
+    assert first == second
+
+
+def test_header_says_generated_and_how_to_regenerate() -> None:
+    head = generate_workflow(shop(), OPTIONS).text.splitlines()[:3]
+    assert "Generated by dde-ci" in head[0] and "Do not edit" in head[0]
+    assert (
+        "dde-ci generate examples/shop/dde.yaml -o examples/shop/.github/workflows/dde.yml"
+        in (head[1])
+    )
+    assert head[2].endswith("--check")
+
+
+def test_manifest_outside_the_root_is_refused(
+    tmp_path: Path, cli: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli("generate", str(SHOP), "--root", str(tmp_path))
+    assert code == 2
+    assert "outside the repository root" in capsys.readouterr().err
+
+
+def test_warns_when_the_local_actions_are_missing(
+    tmp_path: Path, cli: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = tmp_path / "dde.yaml"
+    manifest.write_text("workflow: w\nnodes: [{id: A, type: action, runs_on: [x]}]\n")
+    assert cli("generate", str(manifest), "-o", str(tmp_path / "w.yml")) == 0
+    err = capsys.readouterr().err
+    assert "warning: the workflow uses the dde-ci actions of this repository" in err
+    assert "set github.action" in err
+
+
+# -- structure ----------------------------------------------------------------------------
+
+
+def test_jobs_needs_are_the_transitive_reduction() -> None:
+    manifest = shop()
+    graph = build_graph(manifest)
+    generated = generate_workflow(manifest, OPTIONS)
+    data = document(generated.text)
+    job_of = generated.plan.job_of
+    for job in generated.plan.jobs:
+        expected = {job_of[p] for n in job.nodes for p in graph.reduced_preds[n]}
+        assert set(data["jobs"][job.job_id]["needs"]) == {"setup", *expected}
+    # BE.Orders waits for DB.Schema and API.Orders; TEST.Backend only for BE.Orders.
+    assert data["jobs"]["be-orders"]["needs"] == ["setup", "api-orders", "db-schema"]
+    assert data["jobs"]["test-backend"]["needs"] == ["setup", "be-orders"]
+    # DEPLOY.Staging waits for INT.EndToEnd and SEC.Scan, not for what those already wait for.
+    assert data["jobs"]["deploy-staging"]["needs"] == ["setup", "sec-scan", "int-endtoend"]
+
+
+def test_twins_share_one_matrix_job() -> None:
+    manifest = shop()
+    generated = generate_workflow(manifest, OPTIONS)
+    data = document(generated.text)
+    matrix = data["jobs"]["fe-matrix"]
+    assert matrix["name"] == "${{ matrix.name }}"
+    strategy = matrix["strategy"]
+    assert strategy["fail-fast"] is False
+    assert strategy["max-parallel"] == manifest.settings.wip_limit
+    legs = strategy["matrix"]["include"]
+    assert [leg["node"] for leg in legs] == ["FE.Checkout", "FE.OrderHistory"]
+    assert legs[0]["name"] == "FE.Checkout: Checkout page"
+    assert legs[0]["artifacts"].splitlines() == [
+        "examples/shop/build/frontend/checkout.html",
+        "examples/shop/build/frontend/orders-client.js",
+    ]
+    assert len(generated.plan.jobs) == 12 < len(manifest.nodes)
+    # The dependents of both twins need the one matrix job.
+    assert data["jobs"]["test-frontend"]["needs"] == ["setup", "fe-matrix"]
+
+
+def test_runs_on_and_timeout_come_from_routing_and_the_node() -> None:
+    manifest = shop()
+    generated = generate_workflow(manifest, OPTIONS)
+    data = document(generated.text)
+    for node in manifest.nodes:
+        job = data["jobs"][generated.plan.job_of[node.id]]
+        assert job["runs-on"] == route_runner(manifest, node).labels
+        assert job["timeout-minutes"] >= job_minutes(node)
+    assert data["jobs"]["api-orders"]["runs-on"] == ["self-hosted", "linux", "python"]
+    assert data["jobs"]["deploy-staging"]["runs-on"] == ["self-hosted", "linux", "deploy"]
+    assert data["jobs"]["setup"]["runs-on"] == ["self-hosted", "linux"]
+
+
+def test_job_minutes_cover_every_attempt_and_backoff() -> None:
+    manifest = load_manifest_text(
+        "workflow: w\nsettings: {default_runs_on: [x]}\nnodes:\n"
+        "  - {id: A, type: action, timeout: 10m, retry: {max_attempts: 3, initial_delay: 60,"
+        " factor: 2, max_delay: 600}}\n"
+        "  - {id: B, type: action, timeout: 30s}\n"
+        "  - {id: C, type: action, timeout: 30d}\n".replace("30d", "3000000")
+    )
+    # 3 attempts of 10 min, waits of 1 and 2 min, plus 10 min for the job's own steps.
+    assert job_minutes(manifest.node("A")) == 30 + 3 + 10
+    assert job_minutes(manifest.node("B")) == 1 + 10
+    assert job_minutes(manifest.node("C")) == 7200  # GitHub's 5-day cap for self-hosted
+
+
+def test_least_privilege() -> None:
+    manifest = shop()
+    generated = generate_workflow(manifest, OPTIONS)
+    data = document(generated.text)
+    assert data["permissions"] == {}
+    publishers = {generated.plan.job_of[n.id] for n in manifest.nodes if n.produces}
+    for job_id, job in data["jobs"].items():
+        perms = job["permissions"]
+        if job_id == "audit":
+            assert perms == {"contents": "read", "statuses": "write"}
+        elif job_id in publishers:
+            assert perms == {"contents": "write"}
+        else:
+            assert perms == {"contents": "read"}
+    assert publishers == {"api-orders", "evt-ordercreated"}
+    # Every permission line says why.
+    for line in generated.text.splitlines():
+        if re.match(r"^\s+(contents|statuses): (read|write)", line):
+            assert "  # " in line, line
+    # Only publishing jobs get a token for the node step; checkout never keeps one.
+    for job_id, job in data["jobs"].items():
+        for step in job["steps"]:
+            if "checkout" in step.get("uses", ""):
+                assert step["with"]["persist-credentials"] is False
+            if step.get("uses", "").endswith("actions/node"):
+                assert ("github-token" in step["with"]) == (job_id in publishers)
+
+
+def test_every_uses_is_pinned_by_sha_with_its_tag() -> None:
+    text = generate_workflow(shop(), OPTIONS).text
+    pins = {p.repository: p for p in ALL_PINS}
+    seen = set()
+    for line in text.splitlines():
+        match = re.match(r"^\s+(?:- )?uses: (\S+)(.*)$", line)
+        if not match:
+            continue
+        value, rest = match.groups()
+        if value.startswith("$/actions/"):
+            continue
+        pinned = SHA_USES.match(value)
+        assert pinned, value
+        pin = pins[pinned.group(1)]
+        assert pinned.group(2) == pin.sha
+        assert rest == f"  # {pin.tag}"
+        seen.add(pin.repository)
+    assert seen == {"actions/checkout", "actions/download-artifact", "actions/upload-artifact"}
+
+
+def test_remote_action_reference_is_pinned() -> None:
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    text = SHOP.read_text() + f"\ngithub:\n  action: acme/dde-ci@{sha}\n  action_version: v0.1.0\n"
+    manifest = load_manifest_text(text, SHOP)
+    out = generate_workflow(manifest, WorkflowOptions("dde.yaml", "w.yml")).text
+    assert f"uses: acme/dde-ci/actions/setup@{sha}  # v0.1.0" in out
+    assert f"uses: acme/dde-ci/actions/node@{sha}  # v0.1.0" in out
+    assert f"uses: acme/dde-ci/actions/audit@{sha}  # v0.1.0" in out
+    assert "$/" not in out
+
+
+def test_an_unpinned_action_reference_is_refused() -> None:
+    text = SHOP.read_text() + "\ngithub:\n  action: acme/dde-ci@v1\n"
+    with pytest.raises(InputError) as info:
+        load_manifest_text(text, SHOP)
+    assert "github.action" in str(info.value)
+
+
+def test_setup_fixes_the_iteration_and_every_node_job_uses_it() -> None:
+    data = document(generate_workflow(shop(), OPTIONS).text)
+    setup = data["jobs"]["setup"]
+    assert setup["outputs"] == {"iteration": "${{ steps.iteration.outputs.iteration }}"}
+    step = setup["steps"][1]
+    assert step["id"] == "iteration"
+    assert step["with"]["command"] == "iteration examples/shop/dde.yaml"
+    assert step["with"]["iteration"] == "${{ inputs.iteration }}"
+    for job_id, job in data["jobs"].items():
+        if job_id == "setup":
+            continue
+        assert "setup" in job["needs"]
+        names = [s["with"]["name"] for s in job["steps"] if "upload-artifact" in s.get("uses", "")]
+        for name in names:
+            assert "${{ needs.setup.outputs.iteration }}" in name
+
+
+def test_node_jobs_download_every_dependency_and_upload_their_outputs() -> None:
+    manifest = shop()
+    graph = build_graph(manifest)
+    generated = generate_workflow(manifest, OPTIONS)
+    data = document(generated.text)
+    it = "${{ needs.setup.outputs.iteration }}"
+    for job in generated.plan.jobs:
+        steps = data["jobs"][job.job_id]["steps"]
+        downloads = [s["with"]["name"] for s in steps if "download-artifact" in s.get("uses", "")]
+        assert downloads == [f"dde-{it}-{p}" for p in graph.preds[job.nodes[0]]]
+        upload = next(s for s in steps if "upload-artifact" in s.get("uses", ""))
+        assert upload["if"] == "${{ !cancelled() }}"
+        assert upload["with"]["include-hidden-files"] is True
+        paths = upload["with"]["path"].splitlines()
+        assert paths[0] == "examples/shop/dde.yaml"  # keeps the manifest folder as the root
+        node = "${{ matrix.node }}" if job.is_matrix else job.nodes[0]
+        assert f"examples/shop/reports/{it}/{node}/" in paths
+        assert f"examples/shop/.dde/artifacts/{it}/{node}/" in paths
+        assert ("examples/shop/.dde/contracts/" in paths) == job.publishes
+    be = next(s for s in data["jobs"]["be-orders"]["steps"] if "upload" in s.get("uses", ""))
+    assert "examples/shop/build/backend/**" in be["with"]["path"].splitlines()
+
+
+def test_audit_job_needs_every_job_and_cannot_be_skipped_into_success() -> None:
+    generated = generate_workflow(shop(), OPTIONS)
+    data = document(generated.text)
+    audit = data["jobs"]["audit"]
+    assert audit["needs"] == ["setup", *(job.job_id for job in generated.plan.jobs)]
+    assert audit["if"] == "${{ !cancelled() }}"
+    steps = {s["name"]: s for s in audit["steps"]}
+    run = steps["Audit the iteration"]
+    assert run["uses"] == "$/actions/audit"
+    assert run["with"]["github-status"] is True
+    guard = steps["Fail when a needed job did not succeed"]
+    assert guard["if"].startswith("${{ !cancelled() && (")
+    for result in ("failure", "cancelled", "skipped"):
+        assert f"contains(needs.*.result, '{result}')" in guard["if"]
+    assert guard["run"].rstrip().endswith("exit 1")
+    assert list(steps)[-1] == "Fail when a needed job did not succeed"
+
+
+def test_triggers_and_concurrency_follow_the_manifest() -> None:
+    text = SHOP.read_text() + "\ngithub:\n  triggers: [push]\n  branches: [main, 'release/*']\n"
+    manifest = load_manifest_text(text, SHOP)
+    data = document(generate_workflow(manifest, WorkflowOptions("dde.yaml", "w.yml")).text)
+    assert data["on"] == {"push": {"branches": ["main", "release/*"]}}
+    assert data["concurrency"]["group"] == "dde-shop-delivery-${{ github.ref }}"
+    setup_step = data["jobs"]["setup"]["steps"][1]
+    assert "iteration" not in setup_step["with"]  # no workflow_dispatch input to read
+    full = document(generate_workflow(shop(), OPTIONS).text)
+    assert set(full["on"]) == {"push", "pull_request", "workflow_dispatch"}
+    assert full["on"]["workflow_dispatch"]["inputs"]["iteration"]["type"] == "string"
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("triggers: []", "github.triggers"),
+        ("branches: ['release/${{ github.event.issue.title }}']", "github.branches[0]"),
+        ("branches: ['with space']", "github.branches[0]"),
+    ],
+)
+def test_bad_github_settings_are_refused(setting: str, message: str) -> None:
+    with pytest.raises(InputError) as info:
+        load_manifest_text(SHOP.read_text() + f"\ngithub:\n  {setting}\n", SHOP)
+    assert message in str(info.value)
+
+
+# -- manifest text never reaches a script or an expression --------------------------------
+
+
+def hostile() -> Manifest:
+    return load_manifest_text(hostile_manifest(), Path("/repo/plan/dde.yaml"))
+
+
+HOSTILE_OPTIONS = WorkflowOptions("plan/dde.yaml", ".github/workflows/dde.yml")
+
+
+def test_hostile_text_stays_text() -> None:
+    manifest = hostile()
+    text = generate_workflow(manifest, HOSTILE_OPTIONS).text
+    data = document(text)
+    # No run: script holds an expression or anything from the manifest.
+    for run in runs_of(data):
+        assert "${{" not in run
+        assert "github.event" not in run and "rm -rf" not in run
+    # Commands and env values are not in the workflow at all.
+    assert "rm -rf" not in text.replace("rm -rf / | cat", "")  # only inside quoted names
+    assert "printf %s" not in text
+    # Every ${{ }} left is dde-ci's own, or a literal that GitHub turns back into the text.
+    names = {n.id: n for n in manifest.nodes}
+    api = data["jobs"]["api-evil"]
+    assert expand(api["name"]) == f"API.Evil: {EXPR}"
+    legs = data["jobs"]["be-twin-matrix"]["strategy"]["matrix"]["include"]
+    for leg in legs:
+        node = names[leg["node"]]
+        assert expand(leg["name"]) == " ".join(f"{node.id}: {node.name}".split())
+        assert expand(leg["artifacts"]) == f"plan/build/{leg['node'][-1]}/{EXPR}/**"
+    for job in data["jobs"].values():
+        for step in job["steps"]:
+            for value in step.get("with", {}).values():
+                evaluated = re.findall(r"<EXPR:([^>]*)>", expand(str(value)))
+                for expr in evaluated:
+                    assert expr.startswith(("needs.setup.", "matrix.", "github.token", "inputs."))
+
+
+def test_hostile_names_cannot_break_the_yaml() -> None:
+    text = generate_workflow(hostile(), HOSTILE_OPTIONS).text
+    data = document(text)
+    assert set(data["jobs"]) == {"setup", "api-evil", "be-twin-matrix", "z-final", "audit"}
+    # One line per YAML line: no name brought its own line break.
+    assert all(not line.startswith(("::", "line two")) for line in text.splitlines())
+    assert len([n for n in NAMES if "\n" in n]) == 1
+
+
+def test_literal_escapes_every_expression() -> None:
+    assert literal("plain") == "plain"
+    assert expand(literal(EXPR)) == EXPR
+    assert expand(literal("${{${{ a }}")) == "${{${{ a }}"
+    assert "<EXPR" not in expand(literal("x ${{ secrets.A }} y ${{ github.token }}"))
+
+
+# -- GitHub's limits ----------------------------------------------------------------------
+
+
+def wide_manifest(twins: int) -> str:
+    lines = ["workflow: wide", "settings: {default_runs_on: [self-hosted, linux]}", "nodes:"]
+    lines.append("  - {id: Start, type: action}")
+    for i in range(twins):
+        lines.append(f"  - {{id: T{i:04d}, type: action, depends_on: [Start]}}")
+    deps = ", ".join(f"T{i:04d}" for i in range(twins))
+    lines.append(f"  - {{id: End, type: action, depends_on: [{deps}]}}")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_matrix_over_256_legs_is_split() -> None:
+    manifest = load_manifest_text(wide_manifest(300))
+    generated = generate_workflow(manifest, WorkflowOptions("dde.yaml", "w.yml"))
+    data = document(generated.text)
+    assert data["jobs"]["t0000-matrix"]["strategy"]["matrix"]["include"][0]["node"] == "T0000"
+    first = data["jobs"]["t0000-matrix"]["strategy"]["matrix"]["include"]
+    second = data["jobs"]["t0000-matrix-part-2"]["strategy"]["matrix"]["include"]
+    assert len(first) == MAX_MATRIX_LEGS and len(second) == 300 - MAX_MATRIX_LEGS
+    assert second[0]["node"] == f"T{MAX_MATRIX_LEGS:04d}"
+    assert data["jobs"]["end"]["needs"] == ["setup", "t0000-matrix", "t0000-matrix-part-2"]
+    graph = build_graph(manifest)
+    assert simulate_makespan(generated.plan, graph.weights) == graph.critical_path_length
+
+
+def test_a_workflow_over_500_kib_is_a_clear_error(
+    tmp_path: Path, cli: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = ["workflow: long", "settings: {default_runs_on: [self-hosted, linux]}", "nodes:"]
+    for i in range(600):
+        dep = f", depends_on: [N{i - 1:04d}]" if i else ""
+        lines.append(f"  - {{id: N{i:04d}, type: action, artifacts: [out/{i}/**]{dep}}}")
+    manifest = tmp_path / "dde.yaml"
+    manifest.write_text("\n".join(lines) + "\n")
+    code = cli("generate", str(manifest), "-o", str(tmp_path / "w.yml"), "--root", str(tmp_path))
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"GitHub accepts at most {MAX_WORKFLOW_BYTES // 1024} KiB per workflow file" in err
+    assert err.startswith(f"{tmp_path / 'dde.yaml'}") or "dde.yaml" in err
+    assert not (tmp_path / "w.yml").exists()
+
+
+def test_job_ids_are_unique_and_valid() -> None:
+    text = (
+        "workflow: ids\nsettings: {default_runs_on: [x]}\nnodes:\n"
+        "  - {id: setup, type: action}\n  - {id: Setup-2, type: action, depends_on: [setup]}\n"
+        "  - {id: A.b, type: action, depends_on: [Setup-2]}\n"
+        "  - {id: A-b, type: action, depends_on: [A.b]}\n"
+        "  - {id: a_b, type: action, depends_on: [A-b]}\n"
+    )
+    plan = plan_jobs(load_manifest_text(text), build_graph(load_manifest_text(text)))
+    ids = [j.job_id for j in plan.jobs]
+    assert ids == ["setup-2", "setup-2-2", "a-b", "a-b-2", "a_b"]
+    assert all(re.fullmatch(r"[a-z_][a-z0-9_-]*", i) for i in ids)
+
+
+# -- the makespan the needs imply ---------------------------------------------------------
+
+
+@st.composite
+def dags(draw: st.DrawFn) -> str:
+    n = draw(st.integers(1, 30))
+    labels = ["[self-hosted, linux]", "[self-hosted, gpu]"]
+    lines = ["workflow: random", "settings: {default_runs_on: [self-hosted, linux]}", "nodes:"]
+    for i in range(n):
+        # Few distinct parent sets make twins common.
+        pool = list(range(max(0, i - 6), i))
+        parents = draw(st.lists(st.sampled_from(pool), max_size=3, unique=True)) if pool else []
+        effort = draw(st.integers(0, 50))
+        runs_on = labels[draw(st.integers(0, 1))]
+        deps = ", ".join(f"N{p}" for p in sorted(parents))
+        lines.append(
+            f"  - {{id: N{i}, type: action, estimated_effort: {effort}, runs_on: {runs_on},"
+            f" depends_on: [{deps}]}}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dags())
+def test_needs_add_no_wait_the_graph_does_not_have(text: str) -> None:
+    manifest = load_manifest_text(text)
+    graph = build_graph(manifest)
+    plan = plan_jobs(manifest, graph)
+    assert len(plan.jobs) <= len(manifest.nodes)
+    assert simulate_makespan(plan, graph.weights) == graph.critical_path_length
+    # Every dependency is kept: the dependent's job waits, directly or not, for the producer's.
+    position = {job.job_id: i for i, job in enumerate(plan.jobs)}
+    waits: dict[str, set[str]] = {}
+    for job in plan.jobs:
+        assert all(position[n] < position[job.job_id] for n in job.needs)
+        waits[job.job_id] = set(job.needs).union(*(waits[n] for n in job.needs))
+    for a, b in graph.edges:
+        assert plan.job_of[a] in waits[plan.job_of[b]]
+    # Twins really are twins.
+    for job in plan.jobs:
+        first = job.nodes[0]
+        for other in job.nodes[1:]:
+            assert graph.preds[other] == graph.preds[first]
+            assert graph.succs[other] == graph.succs[first]
+
+
+# -- the YAML writer ----------------------------------------------------------------------
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=40))
+def test_any_text_reads_back_exactly(text: str) -> None:
+    doc = {"key": text, "list": Flow([text, "x"]), "block": [text], "c": Commented(text, "why")}
+    loaded = yaml.safe_load(yaml_document(doc))
+    assert loaded == {"key": text, "list": [text, "x"], "block": [text], "c": text}
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["on", "yes", "No", "null", "~", "1.5", ".5", "._1", "0x1F", "1:30", "-x", "a: b", "a #b", ""],
+)
+def test_ambiguous_scalars_are_quoted(value: str) -> None:
+    assert scalar(value).startswith('"')
+    assert yaml.safe_load(f"k: {scalar(value)}")["k"] == value
+
+
+def test_block_scalars_keep_their_text() -> None:
+    text = "line one\n  indented: x # y\nlast\n"
+    assert yaml.safe_load(yaml_document({"run": Block(text)})) == {"run": text}
+    odd = " leading space\n"
+    assert yaml_document({"run": Block(odd)}) == f"run: {quoted(odd)}\n"
+
+
+# -- the tools the field trusts -----------------------------------------------------------
+
+
+def manifests_under_examples() -> list[Path]:
+    return sorted((REPO_ROOT / "examples").glob("*/dde.yaml"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("manifest", manifests_under_examples(), ids=lambda p: p.parent.name)
+def test_example_workflows_pass_the_tools(tmp_path: Path, manifest: Path) -> None:
+    loaded = load_manifest(manifest)
+    options = WorkflowOptions(manifest.relative_to(REPO_ROOT).as_posix(), "dde.yml")
+    workflow = tools.make_project(tmp_path, generate_workflow(loaded, options).text)
+    failed = tools.lint_workflow(tmp_path, workflow)
+    assert not failed, "\n".join(map(str, failed))
+
+
+@pytest.mark.slow
+def test_hostile_workflow_passes_the_tools(tmp_path: Path) -> None:
+    workflow = tools.make_project(tmp_path, generate_workflow(hostile(), HOSTILE_OPTIONS).text)
+    failed = tools.lint_workflow(tmp_path, workflow)
+    assert not failed, "\n".join(map(str, failed))
+
+
+@pytest.mark.slow
+def test_the_tools_can_say_no(tmp_path: Path) -> None:
+    """The same checks fail on a workflow with the faults the generator avoids."""
+    bad = generate_workflow(shop(), OPTIONS).text
+    bad = bad.replace("        with:\n          persist-credentials: false\n", "", 1)
+    bad = bad.replace(f"actions/checkout@{ALL_PINS[0].sha}", "actions/checkout@v4", 1)
+    bad = bad.replace("permissions: {}\n", "", 1)
+    bad = bad.replace(
+        "      - name: Set up dde-ci\n",
+        "      - run: echo ${{ github.event.issue.title }}\n      - name: Set up dde-ci\n",
+        1,
+    )
+    workflow = tools.make_project(tmp_path, bad)
+    failed = {r.tool: r.output for r in tools.lint_workflow(tmp_path, workflow)}
+    assert "zizmor" in failed
+    for audit in ("artipacked", "unpinned-uses", "template-injection", "excessive-permissions"):
+        assert audit in failed["zizmor"], audit
+    unknown_label = tools.make_project(
+        tmp_path / "labels", generate_workflow(shop(), OPTIONS).text.replace("deploy]", "gpu]")
+    )
+    result = tools.actionlint(unknown_label, tmp_path / "labels")
+    assert result.code == 1 and 'label "gpu" is unknown' in result.output
+
+
+def test_the_golden_workflow_is_the_one_checked_in_examples() -> None:
+    """The project's own copy sits where `dde-ci generate --check` of examples/shop looks."""
+    assert GOLDEN.exists()
+    assert shutil.which("git") is not None
