@@ -51,6 +51,9 @@ MAX_DEPTH = 200
 MAX_EXPANDED = 5_000_000
 """Most values a resolved document may hold when every shared sub-tree is counted."""
 
+MAX_JSON_POSITIONS_BYTES = 1_000_000
+"""JSON files up to this size get line:col positions; larger ones are located by JSON Pointer."""
+
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 _NUMERIC_KEYWORDS = frozenset(
@@ -84,19 +87,61 @@ class ContractDocument:
         pos = self.positions.get(())
         if pos is not None:
             return Location(self.display, pos[0], pos[1])
-        return Location(self.display, 1, 1)
+        return Location(self.display)
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
 
 
 def _json_positions(text: str, display: str) -> dict[PathKey, tuple[int, int]]:
-    """Positions for a JSON text, computed lazily (only when a message needs one)."""
-    if not text:
-        return {}
-    from dde_ci.yamlio import load_yaml_text
+    """Positions for a JSON text, computed lazily (only when a message needs one).
 
-    try:
-        return load_yaml_text(text, display).positions
-    except InputError:
-        return {}
+    One pass of a regular-expression tokenizer: much faster than a YAML parse,
+    and valid for any text :func:`json.loads` accepted.
+    """
+    if not text or len(text) > MAX_JSON_POSITIONS_BYTES or "\n" not in text.strip():
+        return {}  # too big to scan cheaply, or one line: a JSON Pointer says more
+    import bisect
+
+    offsets: dict[PathKey, int] = {}
+    # frame: [is_object, path, key_or_index, expecting_value]
+    stack: list[list[Any]] = []
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        first = token[0]
+        frame = stack[-1] if stack else None
+        if first == ":" and frame is not None:
+            frame[3] = True
+            continue
+        if first == ",":
+            continue
+        if first in "}]":
+            if stack:
+                stack.pop()
+            continue
+        if frame is not None and frame[0] and not frame[3]:
+            frame[2] = json.loads(token) if "\\" in token else token[1:-1]  # a key
+            continue
+        if frame is None:
+            path: PathKey = ()
+        elif frame[0]:
+            path = (*frame[1], frame[2])
+            frame[3] = False
+        else:
+            path = (*frame[1], frame[2])
+            frame[2] += 1
+        offsets[path] = match.start()
+        if first == "{":
+            stack.append([True, path, None, False])
+        elif first == "[":
+            stack.append([False, path, 0, True])
+    starts = [0]
+    starts.extend(m.end() for m in re.finditer("\n", text))
+    positions: dict[PathKey, tuple[int, int]] = {}
+    for path, offset in offsets.items():
+        line = bisect.bisect_right(starts, offset)
+        positions[path] = (line, offset - starts[line - 1] + 1)
+    return positions
 
 
 def is_json_text(text: str, display: str = "") -> bool:
@@ -152,11 +197,13 @@ def _display(path: Path, root: Path | None) -> str:
 
 def _parse_json(text: str, display: str) -> Any:
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, value in items:
-            if key in out:
-                raise InputError(f"duplicate key {key!r} in JSON object", Location(display))
-            out[key] = value
+        out = dict(items)
+        if len(out) != len(items):
+            seen: set[str] = set()
+            for key, _value in items:
+                if key in seen:
+                    raise InputError(f"duplicate key {key!r} in JSON object", Location(display))
+                seen.add(key)
         return out
 
     def constant(name: str) -> Any:
@@ -207,8 +254,16 @@ def _coerce_floats(data: Any, positions: dict[PathKey, tuple[int, int]], text: s
     return data
 
 
-class _Cut(Exception):
-    """Internal: the size bound was passed."""
+_Path = tuple[Any, str | int] | None
+"""A key path as a linked list ``(parent, key)``: cheap to extend, flattened on error."""
+
+
+def _flatten(path: _Path) -> PathKey:
+    parts: list[str | int] = []
+    while path is not None:
+        path, key = path
+        parts.append(key)
+    return tuple(reversed(parts))
 
 
 class Resolver:
@@ -222,78 +277,113 @@ class Resolver:
         self.root = root.resolve()
         self.max_depth = max_depth
         self._documents: dict[Path, ContractDocument] = {}
-        self._resolved: dict[tuple[Path, str], Any] = {}
+        self._keys: dict[int, Path] = {}
+        self._resolved: dict[tuple[Path, str], tuple[Any, int]] = {}
         self._active: set[tuple[Path, str]] = set()
 
     def resolve_document(self, doc: ContractDocument) -> Any:
         """Return ``doc.data`` with every reference replaced by its (resolved) target."""
         key = doc.path.resolve()
-        self._documents.setdefault(key, doc)
-        value = self._walk(doc.data, self._documents[key], (), 0)
-        _check_size(value, doc)
+        doc = self._documents.setdefault(key, doc)
+        self._keys[id(doc)] = key
+        value, _size = self._walk(doc.data, doc, None, 0)
         return value
 
     # -- internals -------------------------------------------------------------
 
-    def _walk(self, node: Any, doc: ContractDocument, path: PathKey, depth: int) -> Any:
+    def _key_of(self, doc: ContractDocument) -> Path:
+        key = self._keys.get(id(doc))
+        if key is None:
+            key = self._keys[id(doc)] = doc.path.resolve()
+        return key
+
+    def _too_deep(self, doc: ContractDocument, path: _Path) -> InputError:
+        return InputError(
+            f"document nests more than {self.max_depth} levels deep (after resolving $ref);"
+            " refusing it",
+            doc.locate(_flatten(path)),
+        )
+
+    def _walk(self, node: Any, doc: ContractDocument, path: _Path, depth: int) -> tuple[Any, int]:
+        """The resolved ``node`` and its size counted with every expansion."""
         if depth > self.max_depth:
-            raise InputError(
-                f"document nests more than {self.max_depth} levels deep (after resolving $ref);"
-                " refusing it",
-                doc.locate(path),
-            )
-        if isinstance(node, dict):
+            raise self._too_deep(doc, path)
+        size = 1
+        if type(node) is dict:
             ref = node.get("$ref")
-            if isinstance(ref, str):
+            if type(ref) is str:
                 return self._follow(ref, node, doc, path, depth)
             changed: dict[str, Any] | None = None
             for key, value in node.items():
-                if isinstance(value, (dict, list)):
-                    new = self._walk(value, doc, (*path, key), depth + 1)
+                kind = type(value)
+                if kind is dict or kind is list:
+                    new, inner = self._walk(value, doc, (path, key), depth + 1)
+                    size += inner
                     if new is not value:
                         if changed is None:
                             changed = dict(node)
                         changed[key] = new
-            return node if changed is None else changed
-        if isinstance(node, list):
+                else:
+                    size += 1
+            if size > MAX_EXPANDED:
+                raise self._expanded(doc)
+            return (node if changed is None else changed), size
+        if type(node) is list:
             out: list[Any] | None = None
             for index, value in enumerate(node):
-                if isinstance(value, (dict, list)):
-                    new = self._walk(value, doc, (*path, index), depth + 1)
+                kind = type(value)
+                if kind is dict or kind is list:
+                    new, inner = self._walk(value, doc, (path, index), depth + 1)
+                    size += inner
                     if new is not value:
                         if out is None:
                             out = list(node)
                         out[index] = new
-            return node if out is None else out
-        return node
+                else:
+                    size += 1
+            if size > MAX_EXPANDED:
+                raise self._expanded(doc)
+            return (node if out is None else out), size
+        return node, 1
+
+    @staticmethod
+    def _expanded(doc: ContractDocument) -> InputError:
+        return InputError(
+            f"document expands to more than {MAX_EXPANDED:,} values after resolving $ref;"
+            " refusing it",
+            Location(doc.display),
+        )
 
     def _follow(
-        self, ref: str, node: dict[str, Any], doc: ContractDocument, path: PathKey, depth: int
-    ) -> Any:
+        self, ref: str, node: dict[str, Any], doc: ContractDocument, path: _Path, depth: int
+    ) -> tuple[Any, int]:
         def where() -> Location:
-            return doc.locate((*path, "$ref"))
+            return doc.locate((*_flatten(path), "$ref"))
 
         target_doc, pointer = self._target(ref, doc, where)
-        key = (target_doc.path.resolve(), pointer)
-        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        key = (self._key_of(target_doc), pointer)
         if key in self._active:
-            return node  # a cycle: keep this reference unexpanded
-        if key in self._resolved:
-            resolved = self._resolved[key]
-        else:
+            return node, len(node)  # a cycle: keep this reference unexpanded
+        memo = self._resolved.get(key)
+        if memo is None:
             raw, raw_path = _evaluate(pointer, target_doc, ref, where)
             self._active.add(key)
+            linked: _Path = None
+            for part in raw_path:
+                linked = (linked, part)
             try:
-                resolved = self._walk(raw, target_doc, raw_path, depth + 1)
+                memo = self._walk(raw, target_doc, linked, depth + 1)
             finally:
                 self._active.discard(key)
-            self._resolved[key] = resolved
-        if not siblings:
-            return resolved
-        extra = self._walk(siblings, doc, path, depth + 1)
+            self._resolved[key] = memo
+        resolved, size = memo
+        if len(node) == 1:
+            return resolved, size
+        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        extra, extra_size = self._walk(siblings, doc, path, depth + 1)
         if isinstance(resolved, dict):
-            return {**resolved, **extra}
-        return resolved
+            return {**resolved, **extra}, size + extra_size
+        return resolved, size
 
     def _target(
         self, ref: str, doc: ContractDocument, where: Callable[[], Location]
@@ -353,38 +443,3 @@ def _evaluate(
                 where(),
             )
     return node, tuple(path)
-
-
-def _check_size(value: Any, doc: ContractDocument) -> None:
-    """Refuse a document whose fully expanded size passes :data:`MAX_EXPANDED`."""
-    sizes: dict[int, int] = {}
-    # iterative post-order over the DAG of shared sub-trees
-    stack: list[tuple[Any, bool]] = [(value, False)]
-    while stack:
-        node, done = stack.pop()
-        ident = id(node)
-        if ident in sizes:
-            continue
-        children: Callable[[], Any] | None = None
-        if isinstance(node, dict):
-            children = node.values
-        elif isinstance(node, list):
-            children = lambda node=node: node  # noqa: E731
-        if children is None:
-            continue
-        if done:
-            total = 1
-            for child in children():
-                total += sizes.get(id(child), 1)
-            if total > MAX_EXPANDED:
-                raise InputError(
-                    f"document expands to more than {MAX_EXPANDED:,} values after resolving"
-                    " $ref; refusing it",
-                    Location(doc.display),
-                )
-            sizes[ident] = total
-            continue
-        stack.append((node, True))
-        for child in children():
-            if isinstance(child, (dict, list)) and id(child) not in sizes:
-                stack.append((child, False))

@@ -269,7 +269,12 @@ def _locator(doc: Any) -> Callable[[str], str]:
                 key.append(int(name))
             else:
                 break
-        return str(doc.locate(tuple(key)))
+        where = doc.locate(tuple(key))
+        if where.line <= 0:
+            from dde_ci.contracts.diff.openapi import pointer
+
+            return f"{doc.display}#{pointer(tuple(key))}"
+        return str(where)
 
     return locate
 

@@ -124,7 +124,7 @@ def _doc(request: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(schemas, schemas, schemas, schemas)
 def test_invariants(req_a: Any, resp_a: Any, req_b: Any, resp_b: Any) -> None:
     base, revision = _doc(req_a, resp_a), _doc(req_b, resp_b)
@@ -145,3 +145,10 @@ def _strip_descriptions(schema: Any) -> None:
         schema.pop("description", None)
         for value in schema.values():
             _strip_descriptions(value)
+
+
+def test_one_line_json_is_located_by_pointer(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text('{"type": "object", "properties": {"x": {}}}')
+    (tmp_path / "b.json").write_text('{"type": "object", "properties": {}}')
+    result = diff_files(tmp_path / "a.json", tmp_path / "b.json", root=tmp_path)
+    assert [c.location for c in result.changes] == [f"{tmp_path / 'a.json'}#/properties/x"]
