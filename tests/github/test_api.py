@@ -211,7 +211,7 @@ def server(gh: Any) -> Iterator[tuple[str, type[_Script]]]:
     gh.add_passthru("http://127.0.0.1")
     handler = type("Handler", (_Script,), {"replies": [], "seen": []})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}", handler

@@ -326,7 +326,7 @@ def test_connection_reset_mid_upload_with_real_urllib3(gh: Any, files: dict[str,
     gh.add_passthru("http://127.0.0.1")
     handler: type[_GitHub] = type("Handler", (_GitHub,), {"script": {}, "seen": []})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
     rel = f"/repos/{REPO}/releases"
