@@ -283,7 +283,7 @@ _replies = st.lists(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(_replies, st.floats(min_value=0, max_value=300))
 def test_total_wait_never_exceeds_the_budget(
     replies: list[tuple[int, int | None, bool]], budget: float
