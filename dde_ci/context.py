@@ -48,10 +48,8 @@ def build_context(
     agent_id: str | None = None,
 ) -> dict[str, Any]:
     """The context of ``node_id`` from the manifest and the files its dependencies left."""
-    from dde_ci.graph import manifest_edges
-
     node = find_node(manifest, node_id)
-    dependencies = manifest_edges(manifest).get(node.id, [])
+    dependencies = dependencies_of(manifest).get(node.id, [])
     return {
         "iteration_id": iteration_id,
         "run_id": run_id,
@@ -68,6 +66,21 @@ def build_context(
         "acceptance_criteria": list(node.acceptance_criteria),
         "estimated_effort": node.estimated_effort,
     }
+
+
+_EDGES: dict[int, tuple[Manifest, dict[str, list[str]]]] = {}
+
+
+def dependencies_of(manifest: Manifest) -> dict[str, list[str]]:
+    """Each node's direct dependencies (explicit and through contracts), computed once."""
+    from dde_ci.graph import manifest_edges
+
+    cached = _EDGES.get(id(manifest))
+    if cached is None or cached[0] is not manifest:
+        cached = (manifest, manifest_edges(manifest))
+        _EDGES.clear()  # one manifest at a time is the common case; keep memory flat
+        _EDGES[id(manifest)] = cached
+    return cached[1]
 
 
 def find_node(manifest: Manifest, node_id: str) -> Node:
@@ -112,10 +125,10 @@ def quality_gates(manifest: Manifest, node: Node) -> list[dict[str, Any]]:
 
 
 def write_context(context: dict[str, Any], path: Path) -> Path:
-    """Write the context (atomically) and return its path."""
-    from dde_ci.node import write_json_atomic
-
-    write_json_atomic(path, context)
+    """Write the context and return its path (written before the command starts, so
+    no reader sees it half written; a crash rewrites it on the next attempt)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(context_json(context) + "\n", "utf-8")
     return path
 
 

@@ -26,6 +26,7 @@ The step needs nothing but the manifest and the files earlier nodes left
 from __future__ import annotations
 
 import contextlib
+import heapq
 import json
 import os
 import signal
@@ -50,7 +51,6 @@ CANCELLED = "CANCELLED"
 
 GRACE_SECONDS = 5.0  # SIGTERM, then SIGKILL after this many seconds
 MAX_OUTPUT_BYTES = 1024 * 1024  # the most of $DDE_OUTPUT that is read
-PID_FILE = "command.pid"  # the running command's process group, for crash recovery
 
 
 @dataclass
@@ -193,6 +193,37 @@ class ProcessControl:
         self.cancelled = threading.Event()
         self._lock = threading.Lock()
         self._running: dict[int, subprocess.Popen[bytes]] = {}
+        self._due = threading.Condition()
+        self._deadlines: list[tuple[float, int, Deadline]] = []
+        self._watchdog: threading.Thread | None = None
+
+    def watch(self, proc: subprocess.Popen[bytes], seconds: float) -> Deadline:
+        """Stop ``proc``'s group once ``seconds`` have passed (one watchdog thread for all)."""
+        deadline = Deadline(proc, time.monotonic() + seconds)
+        with self._due:
+            heapq.heappush(self._deadlines, (deadline.at, proc.pid, deadline))
+            if self._watchdog is None:
+                self._watchdog = threading.Thread(
+                    target=self._watch_loop, name="dde-timeouts", daemon=True
+                )
+                self._watchdog.start()
+            self._due.notify()
+        return deadline
+
+    def _watch_loop(self) -> None:
+        while True:
+            with self._due:
+                while self._deadlines and not self._deadlines[0][2].active:
+                    heapq.heappop(self._deadlines)
+                if not self._deadlines:
+                    self._due.wait()
+                    continue
+                wait = self._deadlines[0][0] - time.monotonic()
+                if wait > 0:
+                    self._due.wait(wait)
+                    continue
+                deadline = heapq.heappop(self._deadlines)[2]
+            deadline.expire(self.grace)
 
     def register(self, proc: subprocess.Popen[bytes]) -> None:
         with self._lock:
@@ -226,6 +257,33 @@ class ProcessControl:
     def sleep(self, seconds: float) -> bool:
         """Wait ``seconds``; False when cancelled meanwhile."""
         return not self.cancelled.wait(seconds)
+
+
+class Deadline:
+    """A running command's timeout, kept by :meth:`ProcessControl.watch`."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], at: float) -> None:
+        self.proc = proc
+        self.at = at
+        self.active = True
+        self.expired = threading.Event()
+        self._stopper: threading.Thread | None = None
+
+    def expire(self, grace: float) -> None:
+        if not self.active:
+            return
+        self.expired.set()
+        self._stopper = threading.Thread(
+            target=terminate_group, args=(self.proc, grace), name="dde-timeout", daemon=True
+        )
+        self._stopper.start()
+
+    def done(self) -> bool:
+        """The command ended: True when it was stopped by the timeout (group gone by then)."""
+        self.active = False
+        if self.expired.is_set() and self._stopper is not None:
+            self._stopper.join()
+        return self.expired.is_set()
 
 
 def terminate_group(proc: subprocess.Popen[bytes], grace: float) -> None:
@@ -343,48 +401,59 @@ def run_attempt(step: NodeStep, output_file: Path, control: ProcessControl) -> A
             start_new_session=True,
         )
     control.register(proc)
-    pid_file = node_dir / PID_FILE
-    pid_file.write_text(f"{proc.pid}\n", "utf-8")
+    # a blocking wait (Popen.wait with a timeout polls, which delays every node);
+    # the timeout is kept by the control's watchdog, which stops the whole group
+    deadline = control.watch(proc, node.timeout) if node.timeout > 0 else None
     try:
-        try:
-            code = proc.wait(timeout=node.timeout if node.timeout > 0 else None)
-        except subprocess.TimeoutExpired:
-            terminate_group(proc, control.grace)
-            proc.wait()
+        code = proc.wait()
+        if deadline is not None and deadline.done():
             return Attempt(None, timed_out=True)
         # children left behind in the group do not outlive the step
         _signal_group(proc.pid, signal.SIGKILL)
     finally:
         control.unregister(proc)
-        pid_file.unlink(missing_ok=True)
     if control.cancelled.is_set():
         return Attempt(code, cancelled=True)
     return Attempt(code)
 
 
-def stop_leftover_command(node_dir: Path, run_id: str, grace: float = GRACE_SECONDS) -> int | None:
-    """Stop the command a dead runner left running for this node (its ``command.pid``).
+def stop_leftover_commands(
+    run_id: str, node_ids: Iterable[str], grace: float = GRACE_SECONDS
+) -> list[int]:
+    """Stop the commands a dead runner left running for ``node_ids`` of run ``run_id``.
 
-    The group is only signalled when its leader still carries ``DDE_RUN_ID`` of
-    ``run_id`` (so a reused process id is never hit).  Returns the group id stopped.
+    They are found by their environment (``DDE_RUN_ID`` and ``DDE_NODE``, which
+    every command gets), so a reused process id is never hit.  Each command is
+    the leader of its own process group; the group gets SIGTERM, then SIGKILL
+    after ``grace``.  Returns the process groups stopped (Linux: reads /proc).
     """
-    pid_file = node_dir / PID_FILE
-    try:
-        pgid = int(pid_file.read_text("utf-8").strip())
-        environ = Path(f"/proc/{pgid}/environ").read_bytes()
-    except (OSError, ValueError):
-        pid_file.unlink(missing_ok=True)
-        return None
-    if f"DDE_RUN_ID={run_id}".encode() not in environ.split(b"\0"):
-        pid_file.unlink(missing_ok=True)
-        return None
-    _signal_group(pgid, signal.SIGTERM)
+    wanted = {f"DDE_NODE={n}".encode() for n in node_ids}
+    run_var = f"DDE_RUN_ID={run_id}".encode()
+    groups: list[int] = []
+    proc_dir = Path("/proc")
+    if not proc_dir.is_dir():
+        return groups
+    for entry in proc_dir.iterdir():
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        try:
+            environ = set((entry / "environ").read_bytes().split(b"\0"))
+        except OSError:
+            continue
+        if run_var not in environ or not wanted & environ:
+            continue
+        with contextlib.suppress(OSError):
+            if os.getpgid(pid) == pid:
+                groups.append(pid)
+    for pgid in groups:
+        _signal_group(pgid, signal.SIGTERM)
     deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and _group_leader_alive(pgid):
+    while time.monotonic() < deadline and any(_group_leader_alive(g) for g in groups):
         time.sleep(0.02)
-    _signal_group(pgid, signal.SIGKILL)
-    pid_file.unlink(missing_ok=True)
-    return pgid
+    for pgid in groups:
+        _signal_group(pgid, signal.SIGKILL)
+    return groups
 
 
 def _group_leader_alive(pid: int) -> bool:
