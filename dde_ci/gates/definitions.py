@@ -458,6 +458,12 @@ def _display(path: Path) -> str:
 def gates_schema() -> dict[str, Any]:
     """The JSON Schema of a gate file, generated from :class:`GateFile`."""
     schema = GateFile.model_json_schema(mode="validation")
+    # ``bypass: false`` is short for ``bypass: {allowed: false}``
+    gate = schema["$defs"]["GateDefinition"]["properties"]
+    gate["bypass"] = {
+        "anyOf": [{"type": "boolean"}, {"$ref": "#/$defs/BypassPolicy"}],
+        "description": "Bypass policy, or true / false for {allowed: true / false}.",
+    }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://dde-ci.dev/schemas/gates.schema.json",
