@@ -288,10 +288,11 @@ def expand_artifact_globs(root: Path, patterns: Iterable[str]) -> tuple[list[str
 
 
 def consumed_contracts_of(context_file: Path | None) -> list[dict[str, Any]]:
-    """The ``locked_contracts`` of a node's context.json, as ``{name, version, digest}``.
+    """The consumed ``locked_contracts`` of a node's context.json: ``{name, version, digest}``.
 
-    Accepts a list of objects or a mapping of name to object; a missing or
-    unreadable context gives an empty list.
+    Accepts a list of objects or a mapping of name to object; entries with a
+    ``role`` other than ``consumes`` are left out.  A missing or unreadable
+    context gives an empty list.
     """
     if context_file is None or not context_file.is_file():
         return []
@@ -307,8 +308,8 @@ def consumed_contracts_of(context_file: Path | None) -> list[dict[str, Any]]:
         items = [(None, entry) for entry in locked]
     out = []
     for name, entry in items:
-        if not isinstance(entry, dict):
-            continue
+        if not isinstance(entry, dict) or entry.get("role", "consumes") != "consumes":
+            continue  # a contract the node produces is not one it consumed
         out.append(
             {
                 "name": entry.get("name", name),
@@ -367,7 +368,7 @@ def stamp_node_artifacts(step: NodeStep) -> StampResult:
         capabilities=[c.name for c in node.capabilities],
         consumed_contracts=consumed_contracts_of(context),
         created_by=created_by_for(step.manifest, step.agent_id),
-        commit=step.commit,
+        commit=step.commit or (current_commit(step.layout.root) if files else None),
         run_id=step.run_id,
         log=step.log,
         correlation_id=step.correlation_id,

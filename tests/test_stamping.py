@@ -83,7 +83,8 @@ def test_stamp_node_artifacts_copies_stamps_logs_and_reports_unmatched(tmp_path:
                         "version": "1.2.0",
                         "digest": "sha256:ab",
                         "location": "x",
-                    }
+                    },
+                    {"name": "db", "version": "2", "digest": "sha256:cd", "role": "produces"},
                 ]
             }
         )
@@ -203,3 +204,19 @@ def test_hash_file_matches_hashlib_on_a_multi_chunk_file(tmp_path: Path) -> None
     (stamp,) = stamp_artifacts(layout, "It-1", "BE.Orders", ["big.bin"])
     assert stamp.sha256 == hashlib.sha256(data).hexdigest()
     assert stamp.stored_path.read_bytes() == data
+
+
+def test_commit_is_read_from_git_when_the_step_does_not_know_it(tmp_path: Path) -> None:
+    import subprocess
+
+    manifest, layout = make_project(tmp_path)
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "add", "dde.yaml"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "commit", "-q", "-m", "[BE.Orders] m"], cwd=tmp_path, check=True)
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    step = make_step(manifest, layout)
+    step.commit = None
+    result = stamp_node_artifacts(step)
+    assert {s.predicate["commit"] for s in result.stamps} == {head}
