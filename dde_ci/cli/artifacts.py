@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
 
-from dde_ci.cli.options import format_option
+from dde_ci.cli.options import format_option, project_root
 from dde_ci.cli.output import echo, echo_json
 
 manifest_option = click.option(
@@ -22,7 +21,7 @@ manifest_option = click.option(
 def _layout(manifest: str) -> Any:
     from dde_ci.layout import Layout
 
-    return Layout(Path(manifest).absolute().parent)
+    return Layout(project_root(manifest))
 
 
 @click.group(

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from dde_ci.cli.options import format_option
+from dde_ci.cli.options import format_option, project_root
 from dde_ci.cli.output import echo, echo_json, report_diagnostics
 
 
@@ -19,7 +19,7 @@ def _log_path(manifest: str, iteration: str | None, log_file: str | None) -> Pat
 
     if log_file:
         return Path(log_file)
-    layout = Layout(Path(manifest).absolute().parent)
+    layout = Layout(project_root(manifest))
     chosen = iteration or latest_iteration(layout.reports_dir)
     if chosen is None:
         raise NotFound(f"no execution log under {layout.reports_dir}; run the manifest first")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -38,3 +39,17 @@ def format_option(*choices: str, default: str | None = None) -> Callable[[F], F]
         )(func)
 
     return decorate
+
+
+def project_root(manifest: str) -> Path:
+    """The folder of ``manifest`` (which must exist): where .dde/ and reports/ live."""
+    from dde_ci.errors import NotFound, did_you_mean
+
+    path = Path(manifest)
+    if not path.is_file():
+        near = [p.name for p in path.absolute().parent.glob("*.y*ml")]
+        raise NotFound(
+            f"manifest {manifest} not found{did_you_mean(path.name, near)}; "
+            "pass --manifest PATH or run from the manifest's folder"
+        )
+    return path.absolute().parent

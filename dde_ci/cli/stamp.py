@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from dde_ci.cli.options import format_option, iteration_option
+from dde_ci.cli.options import format_option, iteration_option, project_root
 from dde_ci.cli.output import echo, echo_json, report_diagnostics
 
 
@@ -89,7 +87,7 @@ def _verify(manifest: str, iteration: str | None, originals: bool, output_format
     from dde_ci.layout import Layout
     from dde_ci.stamping import verify_stamps
 
-    layout = Layout(Path(manifest).absolute().parent)
+    layout = Layout(project_root(manifest))
     report = verify_stamps(layout, iteration, originals=originals)
     if output_format == "json":
         echo_json(

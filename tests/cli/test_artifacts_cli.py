@@ -15,6 +15,7 @@ from dde_ci.stamping import stamp_artifacts
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     layout = Layout(tmp_path)
+    (tmp_path / "dde.yaml").write_text("workflow: x\n")
     (tmp_path / "out.txt").write_text("x")
     for iteration in ("It-1", "It-2", "It-3"):
         stamp_artifacts(layout, iteration, "BE.Orders", ["out.txt"], capabilities=["Backend:Py"])
@@ -53,3 +54,17 @@ def test_prune_and_reindex(store: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert main(["artifacts", "reindex"]) == 0
     assert capsys.readouterr().out == "indexed 2 stamp(s)\n"
     assert main(["artifacts", "prune", "--keep-iterations", "0"]) == 2
+
+
+def test_a_missing_manifest_is_bad_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dde.yml").write_text("workflow: x\n")
+    assert main(["artifacts", "search"]) == 2
+    assert capsys.readouterr().err == (
+        "error: manifest dde.yaml not found (did you mean 'dde.yml'?); "
+        "pass --manifest PATH or run from the manifest's folder\n"
+    )
+    assert main(["stamp", "verify"]) == 2
+    assert main(["log", "query"]) == 2
