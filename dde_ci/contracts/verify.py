@@ -212,14 +212,14 @@ def _verify_contract(
 def _check_lock(
     manifest: Manifest, name: str, locked: LockedContract, context: dict[str, Any] | None
 ) -> list[Finding]:
-    from dde_ci.contracts.types import check_contract
+    from dde_ci.contracts.types import digest_contract
     from dde_ci.layout import inside
 
     out: list[Finding] = []
     declared = manifest.contract(name)
     try:
         source = inside(manifest.root, declared.path, what="contract path")
-        digest = check_contract(str(declared.type), source, manifest.root).digest
+        digest = digest_contract(str(declared.type), source, manifest.root).digest
     except DdeError as exc:
         return [Finding("lock", f"{declared.path}: cannot be checked: {exc}")]
     if digest != locked.digest:

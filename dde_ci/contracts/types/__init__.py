@@ -49,8 +49,13 @@ class ContractType(Protocol):
         """Read and parse ``path`` (inside ``root``); raise InputError when unreadable."""
         ...
 
+    def prepare(self, loaded: LoadedContract, root: Path) -> list[Diagnostic]:
+        """The cheap part of ``validate``: what the canonical form needs (e.g. ``$ref`` s
+        resolved inside the project, remote and cyclic ones refused)."""
+        ...
+
     def validate(self, loaded: LoadedContract, root: Path) -> list[Diagnostic]:
-        """Every problem of the spec, with places; empty when valid."""
+        """Every problem of the spec, with places; empty when valid (includes ``prepare``)."""
         ...
 
     def canonical(self, loaded: LoadedContract) -> bytes:
@@ -116,9 +121,19 @@ class CheckedContract:
 
 def check_contract(type_name: str, path: Path, root: Path) -> CheckedContract:
     """Load, validate and digest a spec; raise ValidationError listing every problem."""
+    return _checked(type_name, path, root, full=True)
+
+
+def digest_contract(type_name: str, path: Path, root: Path) -> CheckedContract:
+    """Load and digest a spec without the full validation (for "is it still the locked
+    content?" questions: a digest equal to a locked one was validated when it was locked)."""
+    return _checked(type_name, path, root, full=False)
+
+
+def _checked(type_name: str, path: Path, root: Path, *, full: bool) -> CheckedContract:
     kind = contract_type(type_name)
     loaded = kind.load(path, root)
-    problems = kind.validate(loaded, root)
+    problems = kind.validate(loaded, root) if full else kind.prepare(loaded, root)
     if any(d.severity == "error" for d in problems):
         raise ValidationError(problems)
     canonical = kind.canonical(loaded)

@@ -38,6 +38,9 @@ class GraphQLType:
             ) from None
         return LoadedContract(self.name, path, display, text, document)
 
+    def prepare(self, loaded: LoadedContract, root: Path) -> list[Diagnostic]:
+        return self.validate(loaded, root)  # building the schema is the whole check
+
     def validate(self, loaded: LoadedContract, root: Path) -> list[Diagnostic]:
         from graphql import build_ast_schema, validate_schema
         from graphql.validation.validate import validate_sdl

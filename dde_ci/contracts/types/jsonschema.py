@@ -29,6 +29,23 @@ class JsonSchemaType:
     def validate(self, loaded: LoadedContract, root: Path) -> list[Diagnostic]:
         import jsonschema
 
+        problems = self.prepare(loaded, root)
+        if problems:
+            return problems
+        meta = jsonschema.Draft202012Validator(jsonschema.Draft202012Validator.META_SCHEMA)
+        out = []
+        for error in sorted(meta.iter_errors(loaded.data), key=lambda e: list(map(str, e.path))):
+            path = tuple(error.absolute_path)
+            out.append(
+                Diagnostic(
+                    f"not a valid draft 2020-12 schema at {json_pointer(path) or '/'}: "
+                    f"{error.message}",
+                    loaded.document.locate(path) if loaded.document else None,
+                )
+            )
+        return out
+
+    def prepare(self, loaded: LoadedContract, root: Path) -> list[Diagnostic]:
         doc = loaded.document
         assert doc is not None
         data: Any = loaded.data
@@ -46,18 +63,7 @@ class JsonSchemaType:
         if problems:
             return problems
         loaded.resolved = resolved
-        meta = jsonschema.Draft202012Validator(jsonschema.Draft202012Validator.META_SCHEMA)
-        out = []
-        for error in sorted(meta.iter_errors(data), key=lambda e: list(map(str, e.path))):
-            path = tuple(error.absolute_path)
-            out.append(
-                Diagnostic(
-                    f"not a valid draft 2020-12 schema at {json_pointer(path) or '/'}: "
-                    f"{error.message}",
-                    doc.locate(path),
-                )
-            )
-        return out
+        return []
 
     def canonical(self, loaded: LoadedContract) -> bytes:
         return canonical_json(loaded.resolved if loaded.resolved is not None else loaded.data)

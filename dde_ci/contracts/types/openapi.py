@@ -46,11 +46,10 @@ class OpenApiType:
             self.name, path, doc.display, doc.text, doc.data, doc, None, not has_file_refs(doc.data)
         )
 
-    def validate(self, loaded: LoadedContract, root: Path) -> list[Diagnostic]:
+    def prepare(self, loaded: LoadedContract, root: Path) -> list[Diagnostic]:
         doc = loaded.document
         assert doc is not None
-        data = loaded.data
-        version = data.get("openapi")
+        version = loaded.data.get("openapi")
         if not isinstance(version, str) or not _VERSION.match(version):
             shown = "missing" if version is None else repr(version)
             return [
@@ -63,6 +62,17 @@ class OpenApiType:
         if problems:
             return problems
         loaded.resolved = resolved
+        return []
+
+    def validate(self, loaded: LoadedContract, root: Path) -> list[Diagnostic]:
+        problems = self.prepare(loaded, root)
+        if problems:
+            return problems
+        doc = loaded.document
+        assert doc is not None
+        data = loaded.data
+        version = str(data["openapi"])
+        resolved = loaded.resolved
         from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
         cls: Any = OpenAPIV31SpecValidator if version.startswith("3.1") else OpenAPIV30SpecValidator
