@@ -172,7 +172,7 @@ def main() -> int:
         read_resolve, (rb, rr) = timed(
             lambda: (resolve(files["base.json"]), resolve(files["revision.json"]))
         )
-        diff_time, result = timed(lambda: diff_contracts("openapi", rb, rr), "diff")
+        diff_time, result = timed(lambda: diff_contracts("openapi", rb, rr, resolved=True), "diff")
         whole_json, whole = timed(
             lambda: diff_files(files["base.json"], files["revision.json"], root=folder), "whole"
         )

@@ -20,6 +20,7 @@ API::
     doc = read_document(path, root)          # ContractDocument: data + locate()
     data = load_document(path, root)         # read and resolve in one step
     data = resolve_refs(doc.data, path, root)  # resolve an already loaded value
+    data = resolve_internal_refs(data)       # in-memory data: only '#/...' references
     doc = parse_document(text, "x.yaml")     # from text (e.g. ``git show``)
 
 Resolved values *share* sub-trees (one object per referenced target); treat
@@ -186,6 +187,13 @@ def resolve_refs(data: Any, base_path: Path, root: Path) -> Any:
     return Resolver(root).resolve_document(doc)
 
 
+def resolve_internal_refs(data: Any, display: str = "<document>") -> Any:
+    """Resolve only ``#/...`` references of in-memory data; a file reference is an error."""
+    here = Path.cwd()
+    doc = ContractDocument(here / display, display, data, _positions_tried=True)
+    return Resolver(here, files=False).resolve_document(doc)
+
+
 def _display(path: Path, root: Path | None) -> str:
     if root is not None:
         try:
@@ -273,9 +281,10 @@ class Resolver:
     resolving several documents of one project shares the work.
     """
 
-    def __init__(self, root: Path, *, max_depth: int = MAX_DEPTH) -> None:
+    def __init__(self, root: Path, *, max_depth: int = MAX_DEPTH, files: bool = True) -> None:
         self.root = root.resolve()
         self.max_depth = max_depth
+        self.files = files
         self._documents: dict[Path, ContractDocument] = {}
         self._keys: dict[int, Path] = {}
         self._resolved: dict[tuple[Path, str], tuple[Any, int]] = {}
@@ -398,6 +407,13 @@ class Resolver:
         file_part, _, fragment = ref.partition("#")
         if not file_part:
             return doc, fragment
+        if not self.files:
+            raise InputError(
+                f"$ref {ref!r} points at another file, but this document was given as data;"
+                " load it from its file (diff_files / load_document) so the reference can be"
+                " resolved inside the project",
+                where(),
+            )
         rel = unquote(file_part)
         if rel.startswith(("/", "\\", "~")) or "\0" in rel:
             raise InputError(f"$ref {ref!r} must be a relative path inside the project", where())

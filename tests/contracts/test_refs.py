@@ -235,3 +235,11 @@ def test_json_ref_error_is_located_lazily(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         load_document(spec, tmp_path)
     assert str(info.value).startswith("a.json:2:17: ")
+
+
+def test_resolve_internal_refs_of_in_memory_data() -> None:
+    from dde_ci.contracts.refs import resolve_internal_refs
+
+    assert resolve_internal_refs({"a": {"$ref": "#/b"}, "b": 1}) == {"a": 1, "b": 1}
+    with pytest.raises(InputError, match="points at another file"):
+        resolve_internal_refs({"a": {"$ref": "x.yaml"}})

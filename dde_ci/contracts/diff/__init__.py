@@ -156,17 +156,32 @@ def _openapi_document(value: Any, side: str) -> dict[str, Any]:
 
 
 def diff_contracts(
-    contract_type: str, base: Any, revision: Any, *, engine: str = "builtin"
+    contract_type: str,
+    base: Any,
+    revision: Any,
+    *,
+    engine: str = "builtin",
+    resolved: bool = False,
 ) -> DiffResult:
     """Classify every change from ``base`` to ``revision``.
 
-    ``base``/``revision`` are resolved documents (dicts) for ``openapi`` and
-    ``jsonschema``, SDL text (or ``GraphQLSchema``) for ``graphql``.  The
-    ``oasdiff`` engine needs files: use :func:`diff_files` for it.
+    ``base``/``revision`` are loaded documents (dicts) for ``openapi`` and
+    ``jsonschema``, SDL text (or ``GraphQLSchema``) for ``graphql``.  Internal
+    ``#/...`` references are resolved here unless ``resolved=True`` says the
+    caller did it already; a reference to another file needs :func:`diff_files`
+    (or :func:`dde_ci.contracts.refs.load_document`) first.  The ``oasdiff``
+    engine needs files: use :func:`diff_files` for it.
     """
     _check_type(contract_type)
     if engine != "builtin":
         raise InputError(f"engine {engine!r} needs files; use diff_files() or --engine builtin")
+    if contract_type != "graphql" and not resolved:
+        from dde_ci.contracts.refs import resolve_internal_refs
+
+        base = resolve_internal_refs(base, "base") if isinstance(base, dict) else base
+        revision = (
+            resolve_internal_refs(revision, "revision") if isinstance(revision, dict) else revision
+        )
     result = DiffResult(contract_type)
     if contract_type == "openapi":
         from dde_ci.contracts.diff.openapi import diff_openapi
@@ -323,7 +338,7 @@ def diff_files(
         result = DiffResult("openapi", sort_changes(run_oasdiff(base, revision)))
         _classify_rest(result, bdata, rdata)
         return result
-    result = diff_contracts(kind, bdata, rdata)
+    result = diff_contracts(kind, bdata, rdata, resolved=True)
     locators = {"base": _locator(bdoc), "revision": _locator(rdoc)}
     located: list[Change] = []
     for change in result.changes:

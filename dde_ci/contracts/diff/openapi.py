@@ -150,6 +150,8 @@ _BOUNDS = (
 # which bounds oasdiff reports when set where none was (request: warn) or unset (response: err)
 _SET_IN_REQUEST = frozenset({"max", "min", "max-length", "min-items"})
 _UNSET_IN_RESPONSE = frozenset({"max-length", "min-items"})
+# patterns that accept any string: changing to one of them only widens
+_ANY_STRING = frozenset({".*", "^.*$", "^.*", ".*$", "(.*)", "[\\s\\S]*"})
 
 
 class _Site:
@@ -566,7 +568,8 @@ class OpenApiDiffer:
         self._enum(bs, rs, ssite, "request-parameter", label, parameter=True)
         self._bounds(bs, rs, ssite, "request", "request-parameter", for_label)
         self._pattern(bs, rs, ssite, "request-parameter", label)
-        if "default" in bs or "default" in rs:
+        if ("default" in bs or "default" in rs) and not rreq:
+            # a default matters to clients that omit an optional parameter
             bd, rd = bs.get("default"), rs.get("default")
             if "default" not in bs:
                 self.add(
@@ -1138,6 +1141,12 @@ class OpenApiDiffer:
             level, change, text = "warning", "added", f"added the pattern {_show(rp)} to {label}"
         elif rp is None:
             level, change, text = "info", "removed", f"removed the pattern {_show(bp)} from {label}"
+        elif rp in _ANY_STRING:
+            level, change = "info", "generalized"
+            text = (
+                f"changed the pattern of {label} from {_show(bp)}"
+                f" to a more general pattern {_show(rp)}"
+            )
         else:
             level, change = "warning", "changed"
             text = f"changed the pattern of {label} from {_show(bp)} to {_show(rp)}"

@@ -152,3 +152,45 @@ def test_one_line_json_is_located_by_pointer(tmp_path: Path) -> None:
     (tmp_path / "b.json").write_text('{"type": "object", "properties": {}}')
     result = diff_files(tmp_path / "a.json", tmp_path / "b.json", root=tmp_path)
     assert [c.location for c in result.changes] == [f"{tmp_path / 'a.json'}#/properties/x"]
+
+
+def test_diff_contracts_resolves_internal_refs_of_loaded_data() -> None:
+    def doc(required: list[str]) -> dict[str, Any]:
+        return {
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/a": {
+                    "get": {
+                        "responses": {
+                            "200": {
+                                "description": "ok",
+                                "content": {
+                                    "application/json": {
+                                        "schema": {"$ref": "#/components/schemas/A"}
+                                    }
+                                },
+                            }
+                        }
+                    }
+                }
+            },
+            "components": {
+                "schemas": {
+                    "A": {
+                        "type": "object",
+                        "required": required,
+                        "properties": {"x": {"type": "string"}},
+                    }
+                }
+            },
+        }
+
+    result = diff_contracts("openapi", doc(["x"]), doc([]))
+    assert [c.id for c in result.changes] == ["response-property-became-optional"]
+
+
+def test_file_ref_in_loaded_data_is_an_input_error() -> None:
+    schema = {"properties": {"x": {"$ref": "other.json#/X"}}}
+    with pytest.raises(InputError, match="points at another file"):
+        diff_contracts("jsonschema", schema, schema)

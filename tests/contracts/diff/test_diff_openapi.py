@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from typing import Any
 
@@ -159,11 +158,24 @@ def test_parameter_header_default_and_pattern_rules() -> None:
     ]
 
 
-def test_unexpanded_cycle_is_compared_without_recursion() -> None:
-    node: dict[str, Any] = {"type": "object", "properties": {"next": {"$ref": "#/Node"}}}
-    base = api(**{"/a": {"get": op(responses=ok(node))}})
-    revision = copy.deepcopy(base)
-    assert ids(base, revision) == []
+def test_reference_cycle_is_compared_without_recursion() -> None:
+    def doc(leaf: str) -> dict[str, Any]:
+        spec = api(**{"/a": {"get": op(responses=ok({"$ref": "#/components/schemas/Node"}))}})
+        spec["components"] = {
+            "schemas": {
+                "Node": {
+                    "type": "object",
+                    "properties": {
+                        "value": {"type": leaf},
+                        "next": {"$ref": "#/components/schemas/Node"},
+                    },
+                }
+            }
+        }
+        return spec
+
+    assert ids(doc("string"), doc("string")) == []
+    assert ids(doc("string"), doc("integer")) == [("response-property-type-changed", "error")]
 
 
 def test_not_openapi_is_refused() -> None:
@@ -174,14 +186,16 @@ def test_not_openapi_is_refused() -> None:
 
 
 def test_deep_schema_nesting_is_bounded() -> None:
-    deep: dict[str, Any] = {"type": "string"}
-    for _ in range(150):
-        deep = {"type": "object", "properties": {"x": deep}}
-    changed = copy.deepcopy(deep)
-    base = api(**{"/a": {"get": op(responses=ok(deep))}})
-    revision = api(**{"/a": {"get": op(responses=ok(changed))}})
-    cursor = changed
-    for _ in range(150):
-        cursor = cursor["properties"]["x"]
-    cursor["type"] = "integer"
-    diff_contracts("openapi", base, revision)  # no RecursionError; past the bound it stops looking
+    def nested(levels: int, leaf: str) -> dict[str, Any]:
+        deep: dict[str, Any] = {"type": leaf}
+        for _ in range(levels):
+            deep = {"type": "object", "properties": {"x": deep}}
+        return api(**{"/a": {"get": op(responses=ok(deep))}})
+
+    # within the bound: compared to the bottom, the change is found
+    assert ids(nested(20, "string"), nested(20, "integer")) == [
+        ("response-property-type-changed", "error")
+    ]
+    # past the bound: a clear error, never a RecursionError
+    with pytest.raises(InputError, match="nests more than 200 levels"):
+        diff_contracts("openapi", nested(150, "string"), nested(150, "integer"))
