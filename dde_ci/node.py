@@ -322,7 +322,7 @@ def run_command(step: NodeStep, outcome: NodeOutcome) -> NodeOutcome:
     while True:
         attempt_no += 1
         step.attempt = attempt_no
-        output_file.write_bytes(b"")
+        output_file.unlink(missing_ok=True)  # each attempt starts with no outputs
         step.log.emit(
             "node.started",
             node_id=node.id,
@@ -376,14 +376,13 @@ def run_command(step: NodeStep, outcome: NodeOutcome) -> NodeOutcome:
 
 
 def run_attempt(step: NodeStep, output_file: Path, control: ProcessControl) -> Attempt:
-    """Run the script once like GitHub's ``run:``: bash -eo pipefail, own process group."""
+    """Run the script once like GitHub's ``run:`` (``bash --noprofile --norc -eo pipefail``,
+    with ``$0`` set to the node id), in its own process group."""
     from dde_ci.layout import inside
 
     node = step.node
     assert node.run is not None  # checked by the caller
     node_dir = step.layout.node_dir(step.iteration_id, node.id)
-    script = node_dir / "command.sh"
-    script.write_text(node.run if node.run.endswith("\n") else node.run + "\n", "utf-8")
     cwd = step.layout.root
     if node.working_directory:
         cwd = inside(step.layout.root, node.working_directory, what="working_directory")
@@ -392,7 +391,7 @@ def run_attempt(step: NodeStep, output_file: Path, control: ProcessControl) -> A
         log_file.write(f"== {now_rfc3339()} attempt {step.attempt}\n".encode())
         log_file.flush()
         proc = subprocess.Popen(
-            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", node.run, node.id],
             cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,

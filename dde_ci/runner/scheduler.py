@@ -27,6 +27,7 @@ nodes never run again.
 from __future__ import annotations
 
 import bisect
+import os
 import queue
 import secrets
 import threading
@@ -40,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from dde_ci.errors import DdeError, StateError
 from dde_ci.layout import Layout
-from dde_ci.log import ExecutionLog, now_rfc3339
+from dde_ci.log import ExecutionLog, encode_event, now_rfc3339, safe_event
 from dde_ci.node import CANCELLED as OUTCOME_CANCELLED
 from dde_ci.node import COMPLETED as OUTCOME_COMPLETED
 from dde_ci.node import (
@@ -85,9 +86,19 @@ class ObservedLog(ExecutionLog):
     _wanted: threading.Event | None = field(default=None, init=False, repr=False)
     _syncer: threading.Thread | None = field(default=None, init=False, repr=False)
     _stop: bool = field(default=False, init=False, repr=False)
+    _fd: int | None = field(default=None, init=False, repr=False)
+    _fd_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def append(self, event: Mapping[str, Any]) -> None:
-        super().append(event)
+        # one file descriptor for the whole run (O_APPEND, one write per line)
+        data = encode_event(safe_event(event, self.secrets))
+        with self._fd_lock:
+            if self._fd is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            written = os.write(self._fd, data)
+            while written < len(data):  # pragma: no cover - regular files write whole
+                written += os.write(self._fd, data[written:])
         for listener in self.listeners:
             listener(dict(event))
 
@@ -123,6 +134,10 @@ class ObservedLog(ExecutionLog):
             self._syncer.join()
             self._wanted = None
         ExecutionLog.sync(self)
+        with self._fd_lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
 
 
 @dataclass(frozen=True)
