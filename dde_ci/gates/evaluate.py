@@ -59,6 +59,14 @@ def _unmet_text(unmet: list[Comparison], metrics: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def _actual_text(gate: Gate, metrics: dict[str, Any]) -> str:
+    names = list(dict.fromkeys(c.metric for c in comparisons(gate.conditions)))
+    shown = {n: format_value(metrics.get(n)) for n in names}
+    if len(names) == 1:
+        return shown[names[0]]
+    return ", ".join(f"{n} {v}" for n, v in shown.items())
+
+
 def evaluate_gate(gate: Gate, context: GateContext, *, today: date | None = None) -> GateResult:
     """Evaluate one gate and decide its status (bypass included)."""
     from dde_ci.gates.bypass import decide
@@ -79,7 +87,10 @@ def evaluate_gate(gate: Gate, context: GateContext, *, today: date | None = None
     adr = None
     if ok:
         status = "passed"
-        message = f"gate {gate.name!r} passed on {node_id}: {render(gate.conditions)}"
+        message = (
+            f"gate {gate.name!r} passed on {node_id}: {render(gate.conditions)} "
+            f"(actual {_actual_text(gate, metrics)})"
+        )
     else:
         status = "failed" if gate.severity == "blocking" else "warning"
         word = "failed" if status == "failed" else f"not met ({gate.severity})"
