@@ -390,13 +390,7 @@ def publish(
     output_format: str,
 ) -> int:
     """Publish the locked contract NAME (locally, or as a GitHub release with --github)."""
-    from dde_ci.contracts.registry import (
-        CONTRACT_FILE,
-        find_domain,
-        find_version,
-        latest,
-        record_published,
-    )
+    from dde_ci.contracts.registry import find_domain, find_version, latest
     from dde_ci.errors import NotFound
 
     loaded, layout = _load(manifest)
@@ -407,23 +401,14 @@ def publish(
         which = f"version {version}" if version else "a locked version"
         raise NotFound(f"contract {name!r} has no {which}; lock it: dde-ci contract lock {name}")
     if to_github:
-        from dde_ci.github.releases import contract_tag, publish_contract
-        from dde_ci.log import now_rfc3339
+        from dde_ci.contracts.publish import publish_release
 
-        owner = _need_repo(repo, "--github")
-        tag = contract_tag(found.domain, found.name, found.version)
-        url = publish_contract(
-            owner,
-            tag,
-            found.name,
-            {found.spec: found.spec_path, CONTRACT_FILE: found.metadata_path},
-            found.digest,
+        found = publish_release(
+            found,
+            _need_repo(repo, "--github"),
             token=os.environ.get("GITHUB_TOKEN"),
             base_url=api_url,
-            target_commitish=target or found.owner.commit,
-        )
-        found = record_published(
-            found, {"url": url, "tag": tag, "repository": owner, "published_at": now_rfc3339()}
+            target=target,
         )
     if output_format == "json":
         echo_json({**found.to_json(), "registry": str(found.folder)})

@@ -370,7 +370,12 @@ class ContractStepResult:
 
 
 def lock_node_contracts(step: NodeStep) -> ContractStepResult:
-    """Lock every contract an interface node produces (called after its gates passed)."""
+    """Lock every contract an interface node produces (called after its gates passed).
+
+    When ``step.extra["contract_publisher"]`` holds a publisher (see
+    :func:`dde_ci.contracts.publish.release_publisher`), each new version is
+    also published there.
+    """
     from dde_ci.manifest.models import NodeType
 
     result = ContractStepResult()
@@ -392,6 +397,17 @@ def lock_node_contracts(step: NodeStep) -> ContractStepResult:
             return ContractStepResult(
                 True, f"cannot lock contract {name!r}: {exc}", result.warnings, result.outcomes
             )
+        publisher = step.extra.get("contract_publisher")
+        if outcome.contract.published is None and callable(publisher):
+            try:
+                outcome.contract = publisher(outcome.contract)
+            except DdeError as exc:
+                return ContractStepResult(
+                    True,
+                    f"locked {name} {outcome.contract.version} but could not publish it: {exc}",
+                    result.warnings,
+                    [*result.outcomes, outcome],
+                )
         result.outcomes.append(outcome)
         if outcome.breaking and outcome.affected:
             names = ", ".join(a["node_id"] for a in outcome.affected)
