@@ -68,7 +68,10 @@ PERMISSION_REASONS = {
     "contents: read": "check out the repository",
     "contents: write": "publish the node's locked contract",
     "statuses: write": "set the dde/audit commit status",
+    "statuses: read": "read the pause marker (dde-ci gh pause)",
 }
+# dde_ci.github.runs.PAUSE_CHECK_STEP: `dde-ci gh status` knows a paused node by this step name
+PAUSE_CHECK_STEP = "dde pause check"
 
 
 def literal(text: str) -> str:
@@ -430,7 +433,7 @@ def _node_job(
     body["needs"] = Flow([SETUP_JOB, *job.needs])
     body["runs-on"] = _labels(job.labels)
     body["timeout-minutes"] = job.timeout_minutes
-    grants = ["contents: write" if job.publishes else "contents: read"]
+    grants = ["contents: write" if job.publishes else "contents: read", "statuses: read"]
     body["permissions"] = _permissions(*grants)
     node_ref = "${{ matrix.node }}" if job.is_matrix else first.id
     if job.is_matrix:
@@ -462,8 +465,20 @@ def _node_job(
     steps.append(
         {
             "name": "Set up dde-ci",
+            "id": "dde",
             "uses": action.uses("actions/setup"),
             "with": {"python-version": manifest.github.python_version},
+        }
+    )
+    steps.append(
+        {
+            "name": PAUSE_CHECK_STEP,
+            "env": {
+                "DDE_CI": "${{ steps.dde.outputs.dde-ci }}",
+                "GITHUB_TOKEN": "${{ github.token }}",
+                "DDE_HEAD_SHA": "${{ github.event.pull_request.head.sha || github.sha }}",
+            },
+            "run": Block('"$DDE_CI" gh paused-check\n'),
         }
     )
     node_with: dict[str, Any] = {
@@ -502,6 +517,7 @@ def _node_job(
                 "path": Block("\n".join(upload) + "\n"),
                 "include-hidden-files": True,
                 "retention-days": manifest.github.artifact_retention_days,
+                "overwrite": True,  # a re-run attempt (gh retry, gh resume) uploads again
             },
         }
     )
@@ -566,6 +582,7 @@ def _audit_job(
                         f"{literal(_join(mdir, 'reports'))}/{ITERATION}/execution.log\n"
                     ),
                     "retention-days": manifest.github.artifact_retention_days,
+                    "overwrite": True,
                 },
             },
             {

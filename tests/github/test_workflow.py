@@ -249,10 +249,12 @@ def test_least_privilege() -> None:
         perms = job["permissions"]
         if job_id == "audit":
             assert perms == {"contents": "read", "statuses": "write"}
-        elif job_id in publishers:
-            assert perms == {"contents": "write"}
-        else:
+        elif job_id == "setup":
             assert perms == {"contents": "read"}
+        elif job_id in publishers:
+            assert perms == {"contents": "write", "statuses": "read"}
+        else:
+            assert perms == {"contents": "read", "statuses": "read"}
     assert publishers == {"api-orders", "evt-ordercreated"}
     # Every permission line says why.
     for line in generated.text.splitlines():
@@ -343,6 +345,25 @@ def test_node_jobs_download_every_dependency_and_upload_their_outputs() -> None:
         assert ("examples/shop/.dde/contracts/" in paths) == job.publishes
     be = next(s for s in data["jobs"]["be-orders"]["steps"] if "upload" in s.get("uses", ""))
     assert "examples/shop/build/backend/**" in be["with"]["path"].splitlines()
+
+
+def test_every_node_job_checks_the_pause_marker_before_its_node_step() -> None:
+    from dde_ci.github.runs import PAUSE_CHECK_STEP
+
+    data = document(generate_workflow(shop(), OPTIONS).text)
+    for job_id, job in data["jobs"].items():
+        if job_id in ("setup", "audit"):
+            continue
+        names = [s.get("name") for s in job["steps"]]
+        check = names.index(PAUSE_CHECK_STEP)
+        node_step = next(i for i, s in enumerate(job["steps"]) if s.get("uses") == "$/actions/node")
+        assert names.index("Set up dde-ci") < check < node_step
+        step = job["steps"][check]
+        assert step["run"] == '"$DDE_CI" gh paused-check\n'
+        assert step["env"]["DDE_CI"] == "${{ steps.dde.outputs.dde-ci }}"
+        assert step["env"]["DDE_HEAD_SHA"] == (
+            "${{ github.event.pull_request.head.sha || github.sha }}"
+        )
 
 
 def test_audit_job_needs_every_job_and_cannot_be_skipped_into_success() -> None:
@@ -627,3 +648,56 @@ def test_the_golden_workflow_is_the_one_checked_in_examples() -> None:
     """The project's own copy sits where `dde-ci generate --check` of examples/shop looks."""
     assert GOLDEN.exists()
     assert shutil.which("git") is not None
+
+
+# -- the dde-workflow-sync pre-commit hook ------------------------------------------------
+
+
+@pytest.mark.slow
+def test_workflow_sync_hook_refuses_a_commit_with_a_stale_workflow(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    bin_dir = Path(sys.executable).parent
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, check=False)
+
+    hooks = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
+    hook = dict(next(h for h in hooks if h["id"] == "dde-workflow-sync"))
+    assert hook["entry"] == "dde-ci generate --check" and hook["pass_filenames"] is False
+    hook.update(language="system", entry=hook["entry"].replace("dde-ci", str(bin_dir / "dde-ci")))
+    hook.pop("minimum_pre_commit_version")
+    config = {"repos": [{"repo": "local", "hooks": [hook]}]}
+    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    manifest = "workflow: w\nsettings: {default_runs_on: [self-hosted, linux]}\nnodes:\n"
+    manifest += "  - {id: A, type: action}\n"
+    (repo / "dde.yaml").write_text(manifest)
+    assert run("git", "init", "-q").returncode == 0
+    assert run(str(bin_dir / "pre-commit"), "install").returncode == 0
+    run("git", "add", ".")
+
+    missing = run("git", "commit", "-qm", "manifest without its workflow")
+    assert missing.returncode != 0
+    assert ".github/workflows/dde.yml does not exist" in missing.stdout + missing.stderr
+
+    written = run(str(bin_dir / "dde-ci"), "generate", "-o", ".github/workflows/dde.yml")
+    assert written.returncode == 0
+    run("git", "add", ".")
+    assert run("git", "commit", "-qm", "manifest and workflow").returncode == 0
+
+    (repo / "dde.yaml").write_text(manifest + "  - {id: B, type: action, depends_on: [A]}\n")
+    run("git", "add", "dde.yaml")
+    stale = run("git", "commit", "-qm", "a node more")
+    assert stale.returncode != 0
+    out = stale.stdout + stale.stderr
+    assert ".github/workflows/dde.yml is stale" in out
+    assert "+  b:" in out  # the diff shows the job the manifest now needs

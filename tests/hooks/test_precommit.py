@@ -70,6 +70,8 @@ def test_pre_commit_accepts_a_good_commit_and_refuses_a_bad_one(tmp_path: Path) 
 
     local = []
     for hook in yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text()):
+        if hook["id"] == "dde-workflow-sync":
+            continue  # needs a generated workflow; tested in tests/github/test_workflow.py
         hook = dict(hook)
         hook["language"] = "system"
         hook["entry"] = hook["entry"].replace("dde-ci", str(dde_ci), 1)
