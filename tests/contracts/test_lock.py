@@ -323,3 +323,44 @@ def test_node_step_locks_what_an_interface_node_produces(tmp_path: Path) -> None
     write_openapi(tmp_path, spec)
     failed = lock_node_contracts(step("API.Orders"))
     assert failed.blocked and failed.message.startswith("cannot lock contract 'orders-api': ")
+
+
+def test_owner_commit_is_git_head(tmp_path: Path) -> None:
+    from dde_ci.contracts.lock import current_commit
+
+    assert current_commit(tmp_path) is None
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    make_project(tmp_path)
+    subprocess.run(["git", "-C", str(tmp_path), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "commit", "-q", "-m", "c"], check=True)
+    head = subprocess.run(
+        ["git", "-C", str(tmp_path), "rev-parse", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert current_commit(tmp_path) == head
+    from dde_ci.cli.main import main
+
+    assert (
+        main(["contract", "lock", "orders-api", str(tmp_path / "dde.yaml"), "--iteration", "I"])
+        == 0
+    )
+    stored = json.loads(
+        (tmp_path / ".dde/contracts/orders/orders-api/1.0.0/contract.json").read_text()
+    )
+    assert stored["owner"]["commit"] == head
+
+
+def test_pinned_version_with_lost_registry_and_new_content_is_a_major(tmp_path: Path) -> None:
+    manifest, layout = _project(tmp_path)
+    lock_contract(manifest, "orders-api", layout)
+    import shutil
+
+    shutil.rmtree(tmp_path / ".dde")
+    spec = openapi()
+    spec["info"]["description"] = "changed while the registry was away"
+    write_openapi(tmp_path, spec)
+    outcome = lock_contract(manifest, "orders-api", layout)
+    assert (outcome.kind, outcome.contract.version) == ("breaking", "2.0.0")
+    assert outcome.contract.breaking_changes[0]["id"] == "previous-version-unavailable"

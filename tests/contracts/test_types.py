@@ -230,3 +230,33 @@ def test_canonical_json_round_trips_and_is_stable(data: object) -> None:
     assert json.loads(encoded) == data
     assert canonical_json(json.loads(encoded)) == encoded
     assert b"\n" not in encoded and b", " not in encoded.replace(b'", "', b"")
+
+
+def test_jsonschema_hostile_refs(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (tmp_path / "outside.json").write_text('{"type": "string"}')
+    escape = project / "escape.json"
+    escape.write_text(json.dumps({"properties": {"a": {"$ref": "../outside.json"}}}))
+    with pytest.raises(ValidationError, match="resolves outside the project root"):
+        check_contract("jsonschema", escape, project)
+    cycle = project / "cycle.json"
+    cycle.write_text(
+        json.dumps(
+            {"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"}
+        )
+    )
+    with pytest.raises(
+        ValidationError, match=r"cyclic \$ref: #/\$defs/a -> #/\$defs/b -> #/\$defs/a"
+    ):
+        check_contract("jsonschema", cycle, project)
+    tree = project / "tree.json"
+    tree.write_text(
+        json.dumps(
+            {
+                "type": "object",
+                "properties": {"children": {"type": "array", "items": {"$ref": "#"}}},
+            }
+        )
+    )
+    assert check_contract("jsonschema", tree, project).digest.startswith("sha256:")
