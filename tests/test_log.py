@@ -13,8 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dde_ci.log import (
+    EVENT_FIELDS,
     REDACTED,
     ExecutionLog,
+    conforms,
     event_identity,
     make_event,
     merge_events,
@@ -246,3 +248,23 @@ def test_secret_named_environment_values_are_hidden(
     assert event["details"] == {"cmd": f"curl -H {REDACTED}", "p": "false"}
     plain = ExecutionLog(tmp_path / "e.log", "It-1", redact_environment=False)
     assert plain.emit("x.y", details={"k": "webhook-shared-key-1"})["details"]["k"] != REDACTED
+
+
+_ODD_VALUES: list[object] = [
+    None, True, False, -1, 0, 1, 3, 0.0, 1.0, 2.5, -1.0, "", "x", "node.started", "A.b-1",
+    "1abc", "It-1", "Node X", "gate.FAILED", "2026-11-27T13:47:24.123456Z", "2026-11-27 13:47",
+    "2026-11-27T13:47:24+01:00", {}, {"a": 1}, [], [1],
+]  # fmt: skip
+
+
+def test_fast_conformance_check_agrees_with_the_json_schema() -> None:
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema("execution-log"))
+    base = make_event("node.started", iteration_id="It-1", node_id="A.b", attempt=1)
+    variants: list[dict[str, object]] = [base, {**base, "extra": 1}]
+    for name in EVENT_FIELDS:
+        variants.append({k: v for k, v in base.items() if k != name})
+        variants.extend({**base, name: value} for value in _ODD_VALUES)
+    for event in variants:
+        assert conforms(event) == validator.is_valid(event), event
