@@ -140,3 +140,23 @@ def test_plain_progress_lines() -> None:
     )
     assert describe(skipped) == "10:00:02 skipped   B : dependency A failed"
     assert describe(make_event("gate.passed", iteration_id="i")) is None
+
+
+def test_live_view_renders_running_nodes_and_counts() -> None:
+    from rich.console import Console
+
+    from dde_ci.cli.progress import LiveProgress
+
+    view = LiveProgress(total=3)
+    stamp = "2026-11-27T10:00:01.000000Z"
+    view.on_event(
+        make_event("node.started", iteration_id="i", node_id="A", agent_id="a1", timestamp=stamp)
+    )
+    view.on_event(make_event("node.started", iteration_id="i", node_id="B", timestamp=stamp))
+    view.on_event(make_event("node.completed", iteration_id="i", node_id="B", timestamp=stamp))
+    console = Console(record=True, width=100)
+    console.print(view._render())
+    text = console.export_text()
+    assert "1/3 finished" in text
+    assert "A" in text and "a1" in text
+    assert "completed B" in text
