@@ -21,13 +21,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import posixpath
 import subprocess
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from dde_ci.errors import Diagnostic, InputError, Location, NotFound
 from dde_ci.layout import Layout, inside, is_relative_inside
@@ -75,13 +76,18 @@ def copy_and_hash(source: Path, target: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+MAX_STAMP_NAME = 200  # file systems allow 255 bytes per name
+
+
 def stamp_file_name(artifact: str) -> str:
-    """``build/db/shop.sql`` -> ``build%2Fdb%2Fshop.sql.intoto.json`` (flat and reversible)."""
-    return quote(artifact, safe="") + STAMP_SUFFIX
+    """``build/db/shop.sql`` -> ``build%2Fdb%2Fshop.sql.intoto.json`` (flat and reversible).
 
-
-def artifact_from_stamp_name(name: str) -> str:
-    return unquote(name.removesuffix(STAMP_SUFFIX))
+    A path too long for one file name gets ``sha256-{digest of the path}.intoto.json``.
+    """
+    name = quote(artifact, safe="") + STAMP_SUFFIX
+    if len(name.encode("utf-8")) <= MAX_STAMP_NAME:
+        return name
+    return "sha256-" + hashlib.sha256(artifact.encode("utf-8")).hexdigest() + STAMP_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -207,7 +213,7 @@ def stamp_artifacts(
         source = inside(layout.root, rel, what="artifact")
         if not source.is_file():
             raise NotFound(f"artifact {rel!r} is not a file", Location(str(layout.root / rel)))
-        artifact = _relative(layout.root, source)
+        artifact = posixpath.normpath(rel)  # the name given (a symlink keeps its own name)
         stored = node_dir / artifact
         sha256, size = copy_and_hash(source, stored)
         statement = build_statement(
@@ -520,9 +526,7 @@ def verify_stamps(
                     Location(shown),
                 )
             )
-        if artifact_from_stamp_name(path.name) != stamp.artifact or not is_relative_inside(
-            stamp.artifact
-        ):
+        if stamp_file_name(stamp.artifact) != path.name or not is_relative_inside(stamp.artifact):
             report.findings.append(
                 Diagnostic(
                     f"stamp subject {stamp.artifact!r} does not match its file name",

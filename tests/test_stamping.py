@@ -220,3 +220,16 @@ def test_commit_is_read_from_git_when_the_step_does_not_know_it(tmp_path: Path) 
     step.commit = None
     result = stamp_node_artifacts(step)
     assert {s.predicate["commit"] for s in result.stamps} == {head}
+
+
+def test_long_paths_get_a_hashed_stamp_name(tmp_path: Path) -> None:
+    _, layout = make_project(tmp_path)
+    deep = tmp_path / ("d" * 60) / ("e" * 60) / ("f" * 60)
+    deep.mkdir(parents=True)
+    (deep / "artifact.txt").write_text("x")
+    rel = (deep / "artifact.txt").relative_to(tmp_path).as_posix()
+    (stamp,) = stamp_artifacts(layout, "It-1", "BE.Orders", ["./" + rel])
+    assert stamp.artifact == rel
+    assert stamp.stamp_path.name.startswith("sha256-")
+    assert stamp_file_name(rel) == stamp.stamp_path.name
+    assert verify_stamps(layout).ok
