@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -82,10 +83,13 @@ def run_sample_suite(folder: Path, *, failing: bool = True) -> dict[str, Path]:
     (folder / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n")
     (folder / ".coveragerc").write_text("[run]\nbranch = True\nsource = calc\n")
     env_python = sys.executable
-    run = [env_python, "-m", "coverage", "run", "-m", "pytest", "-q", "-p", "no:xdist"]
+    run = [env_python, "-m", "coverage", "run", "-m", "pytest", "-q"]
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    env.pop("PYTEST_ADDOPTS", None)
     subprocess.run(
         [*run, "--junitxml=junit.xml", "-o", "junit_family=xunit1", "test_calc.py"],
         cwd=folder,
+        env=env,
         capture_output=True,
         check=False,
         timeout=120,
