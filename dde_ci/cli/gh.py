@@ -249,7 +249,11 @@ def metrics(run_id: int, manifest: str, repo: str, api_url: str | None, output_f
 @gh.command(
     "paused-check",
     epilog="""\b
-Examples (a node job's step, before the node step):
+Examples:
+  dde-ci gh paused-check --run 9182736455 --sha "$SHA" --repo octo/shop
+
+
+As a node job's step, before the node step:
   - name: dde pause check
     run: dde-ci gh paused-check
     env:
