@@ -109,6 +109,10 @@ def _report(verdict: Verdict, where: str | None) -> int:
         return 0
     prefix = f"{where}: " if where else "error: "
     _write(prefix + verdict.render())
+    if os.environ.get("GITHUB_ACTIONS") == "true":  # an annotation on the run and the PR
+        text = verdict.render().replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        sys.stdout.write(f"::error title=dde-ci convention::{text}\n")
+        sys.stdout.flush()
     return 1
 
 

@@ -321,3 +321,13 @@ def test_ambiguous_templates_go_to_re2() -> None:
     assert template_of("{iteration}-{node}") is None
     assert template_of("{node}.x") is None
     assert match_pattern("{iteration}-{node}", "It-7-BE.Orders") is not None
+
+
+def test_under_github_actions_a_refusal_is_also_an_annotation(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    assert run_hook(["pr-title", "publish it"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("::error title=dde-ci convention::pull request title 'publish it'")
+    assert "%0A  example:  [It-7/API.Orders] describe the change" in out
