@@ -3,8 +3,9 @@
 A node gets a gate when the node names it under ``gates:`` or when the gate's
 ``applies_to`` rule matches the node (every criterion given must match: the
 node's type is one of ``node_types``, one of its capabilities matches one of
-``capabilities``, its id matches one of ``nodes``; patterns are shell-style
-and case-insensitive for capabilities).  Disabled gates (``enabled: false``)
+``capabilities``, its id matches one of ``nodes``, it consumes a contract
+matching one of ``consumes``; patterns are shell-style and case-insensitive for
+capabilities).  Disabled gates (``enabled: false``)
 are never attached.
 
 Order: by ``order`` (lower first, default 100), then by the position of the
@@ -31,7 +32,11 @@ def rule_matches(gate: Gate, node: Node) -> bool:
     rule = gate.definition.applies_to
     if rule is None:
         return False
-    if not (rule.node_types or rule.capabilities or rule.nodes):
+    if not (rule.node_types or rule.capabilities or rule.nodes or rule.consumes):
+        return False
+    if rule.consumes and not any(
+        fnmatch.fnmatchcase(c, p) for c in node.consumes for p in rule.consumes
+    ):
         return False
     if rule.node_types and node.type not in rule.node_types:
         return False

@@ -70,11 +70,13 @@ class BypassPolicy(_Strict):
 
 class AppliesTo(_Strict):
     """Attach the gate to nodes by rule; every criterion given must match (each is a list
-    of alternatives; ``nodes`` and ``capabilities`` are shell-style patterns)."""
+    of alternatives; ``nodes``, ``capabilities`` and ``consumes`` (contract names) are
+    shell-style patterns)."""
 
     node_types: list[NodeType] = Field(default_factory=list)
     capabilities: list[str] = Field(default_factory=list)
     nodes: list[str] = Field(default_factory=list)
+    consumes: list[str] = Field(default_factory=list)
 
 
 class GateDefinition(_Strict):

@@ -175,6 +175,7 @@ def evaluate_node_gates(step: NodeStep, phase: str) -> GateOutcome:
         iteration_id=step.iteration_id,
         phase=phase,
         context_path=step.context_path,
+        log=step.log,
     )
     outcome = evaluate_phase(context)
     write_results(

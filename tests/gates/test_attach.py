@@ -79,3 +79,24 @@ def test_order_across_gate_files(tmp_path: Path) -> None:
     manifest = load_manifest(tmp_path / "dde.yaml")
     gates = load_gates(manifest)
     assert [g.name for g in attached_gates(gates, manifest.node("A"))] == ["a", "c", "b"]
+
+
+def test_applies_to_consumed_contracts(tmp_path: Path) -> None:
+    manifest = write_project(
+        tmp_path,
+        "gates:\n"
+        "  - {name: conform, evaluator: {type: contract-conformance},"
+        " applies_to: {consumes: ['orders-*']}}\n",
+        """\
+        - {id: API, type: interface, produces: [orders-api]}
+        - {id: EVT, type: interface, produces: [order-created]}
+        - {id: BE, type: implementation, consumes: [orders-api]}
+        - {id: EV, type: implementation, consumes: [order-created]}
+        """,
+        extra="contracts:\n"
+        "  - {name: orders-api, domain: o, type: openapi, path: a.yaml}\n"
+        "  - {name: order-created, domain: o, type: jsonschema, path: b.json}\n",
+    )
+    gates = load_gates(manifest)
+    attached = {n.id: [g.name for g in attached_gates(gates, n)] for n in manifest.nodes}
+    assert attached == {"API": [], "EVT": [], "BE": ["conform"], "EV": []}

@@ -374,3 +374,36 @@ def test_artifacts_double_star_means_every_file_below(tmp_path: Path) -> None:
     (tmp_path / "build" / "top.txt").write_text("t")
     m = _measure("artifacts", {"paths": ["build/**"]}, context)
     assert m.details["present"] == ["build/pkg/sub/x.py", "build/top.txt"]
+
+
+def test_contract_conformance_delegates_to_contract_verification(tmp_path: Path) -> None:
+    from dde_ci.contracts.lock import lock_contract
+    from dde_ci.contracts.registry import context_entries
+    from dde_ci.log import ExecutionLog, read_log
+    from dde_ci.manifest.loader import load_manifest
+    from tests.contracts.contract_project import make_project, openapi
+
+    manifest = load_manifest(make_project(tmp_path))
+    layout = Layout(manifest.root)
+    for name in ("orders-api", "order-created"):
+        lock_contract(manifest, name, layout)
+    node = manifest.node("BE.Orders")
+    context_file = layout.context_file(ITERATION, node.id)
+    context_file.parent.mkdir(parents=True)
+    entries = context_entries(manifest, node, layout)
+    context_file.write_text(json.dumps({"node_id": node.id, "locked_contracts": entries}))
+    log = ExecutionLog(layout.execution_log(ITERATION), ITERATION, "r")
+    context = GateContext(manifest, node, layout, ITERATION, "post", context_file, log)
+    m = _measure("contract-conformance", {}, context)
+    assert m.error is None
+    assert m.metrics == {"ok": 1, "findings": 0}
+    assert m.details["contracts"] == ["orders-api", "order-created"]
+    assert read_log(log.path).events[-1]["event_type"] == "contract.verified"
+
+    served = openapi()
+    del served["paths"]["/orders/{orderId}"]
+    (tmp_path / "build" / "openapi.json").write_text(json.dumps(served, indent=2))
+    m = _measure("contract-conformance", {}, context)
+    assert m.metrics["ok"] == 0
+    assert (m.metrics["findings"] or 0) >= 1
+    assert any("api-path-removed" in f.message for f in m.findings), m.findings

@@ -21,6 +21,7 @@ from dde_ci.layout import inside
 
 if TYPE_CHECKING:
     from dde_ci.layout import Layout
+    from dde_ci.log import ExecutionLog
     from dde_ci.manifest.models import Manifest, Node
 
 Metric = float | int | bool | None
@@ -65,6 +66,7 @@ class GateContext:
     iteration_id: str
     phase: str
     context_path: Path | None = None
+    log: ExecutionLog | None = None  # for evaluators that record their own events
 
     @property
     def root(self) -> Path:

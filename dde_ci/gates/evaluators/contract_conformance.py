@@ -20,7 +20,7 @@ class ContractConformanceParams(Params):
     type: Literal["contract-conformance"]
 
 
-def _finding(item: Any) -> Finding:
+def _finding(item: Any, level: str = "error") -> Finding:
     if isinstance(item, dict):
         message = str(item.get("message") or item)
         file = item.get("file") or item.get("path")
@@ -29,7 +29,8 @@ def _finding(item: Any) -> Finding:
         message = str(getattr(item, "message", item))
         file = getattr(item, "file", None) or getattr(item, "path", None)
         line = getattr(item, "line", 0) or 0
-    return Finding(message, str(file) if file else None, int(line) if str(line).isdigit() else 0)
+    number = int(line) if str(line).isdigit() else 0
+    return Finding(message, str(file) if file else None, number, level)
 
 
 class ContractConformanceEvaluator:
@@ -50,15 +51,26 @@ class ContractConformanceEvaluator:
             )
         try:
             result = verify_node(
-                context.manifest, context.node.id, context.layout, context.iteration_id
+                context.manifest,
+                context.node.id,
+                context.layout,
+                context.iteration_id,
+                log=context.log,
             )
         except DdeError as exc:
             return Measurement(error=f"contract verification failed: {exc}")
         raw = list(getattr(result, "findings", []) or [])
         findings = [_finding(f) for f in raw[:MAX_FINDINGS]]
+        warnings = [_finding(f, "warning") for f in list(getattr(result, "warnings", []) or [])][
+            :MAX_FINDINGS
+        ]
         ok = bool(getattr(result, "ok", False))
+        contracts = [getattr(r, "contract", None) for r in getattr(result, "results", [])]
         return Measurement(
             metrics={"ok": 1 if ok else 0, "findings": len(raw)},
-            details={"findings": [f.to_json() for f in findings]},
-            findings=findings,
+            details={
+                "contracts": contracts,
+                "findings": [f.to_json() for f in findings + warnings],
+            },
+            findings=findings + warnings,
         )
