@@ -16,6 +16,7 @@ Every gate is evaluated even after one fails, so a report shows everything.
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -77,7 +78,11 @@ def evaluate_gate(gate: Gate, context: GateContext, *, today: date | None = None
         measurement = evaluator.evaluate(gate.definition.evaluator, context)
     except DdeError as exc:
         measurement = Measurement(error=str(exc))
-    metrics = dict(measurement.metrics)
+    # NaN and infinities (json.loads accepts them) never satisfy a condition nor reach JSON
+    metrics = {
+        k: None if isinstance(v, float) and not math.isfinite(v) else v
+        for k, v in measurement.metrics.items()
+    }
     if measurement.error is not None:
         ok, reason = False, measurement.error
     else:

@@ -207,3 +207,12 @@ def test_committed_schema_is_current_and_validates_the_example() -> None:
     if bad is not None:
         bad["gates"][0]["evaluator"]["type"] = "nope"
         assert list(validator.iter_errors(bad))
+
+
+def test_the_policy_in_the_docs_is_a_valid_gate_file(tmp_path: Path) -> None:
+    text = (REPO_ROOT / "docs" / "gates.md").read_text()
+    block = text.split("```yaml\n# gates.yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "gates.yaml"
+    path.write_text(block)
+    names = [g.name for g in load_gate_file(path)]
+    assert "coverage-80" in names and "no-high-findings" in names

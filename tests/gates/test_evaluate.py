@@ -219,3 +219,22 @@ def test_context_entries(tmp_path: Path, sample_reports: dict[str, Path]) -> Non
     ]
     assert entries[1]["threshold"] == "lines_covered >= 7"
     assert context_entries(manifest, manifest.node("A")) == []
+
+
+def test_non_finite_metrics_never_pass(tmp_path: Path) -> None:
+    manifest = write_project(
+        tmp_path,
+        """\
+        gates:
+          - name: m
+            evaluator: {type: json-metric, path: m.json, pointer: /v}
+            conditions: ["value >= 0"]
+        """,
+        "- {id: A, type: implementation, gates: [m]}\n",
+    )
+    (tmp_path / "m.json").write_text('{"v": NaN}')
+    outcome = evaluate_node_gates(make_step(manifest, "A"), "post")
+    assert outcome.blocked
+    assert outcome.results[0].actual_value is None
+    assert outcome.message == "gate 'm' failed on A: value is not reported, expected >= 0"
+    assert gates_json(manifest, "A")["results"][0]["actual_value"] is None
