@@ -18,7 +18,7 @@ does the job and makes every quoting decision explicit:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -57,7 +57,7 @@ class Block:
     text: str
 
 
-def yaml_document(data: Mapping[str, Any], header: Sequence[str] = ()) -> str:
+def yaml_document(data: dict[str, Any], header: Sequence[str] = ()) -> str:
     """The YAML text of ``data`` preceded by ``header`` lines as comments."""
     lines = [f"# {line}".rstrip() for line in header]
     _mapping(data, 0, lines)
@@ -79,112 +79,97 @@ def scalar(value: str, flow: bool = False) -> str:
     return quoted(value)
 
 
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufeff\ufffe\uffff]')
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t"}
+# Anything a literal block cannot hold as is: YAML's non-printable characters, the
+# line and paragraph separators, a BOM, and \r (a line break YAML would normalise).
+_NOT_BLOCK_SAFE = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufeff\ufffe\uffff]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    ch = match.group(0)
+    return _ESCAPES.get(ch) or f"\\u{ord(ch):04x}"
+
+
 def quoted(value: str) -> str:
     """A YAML double-quoted scalar that reads back exactly as ``value``."""
-    out = ['"']
-    for ch in value:
-        code = ord(ch)
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif (
-            code < 0x20
-            or 0x7F <= code < 0xA0
-            or 0xD800 <= code < 0xE000
-            or code in (0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF)
-        ):
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+    return '"' + _NEEDS_ESCAPE.sub(_escape, value) + '"'
 
 
 def _block_ok(text: str) -> bool:
     """True when ``text`` can be a literal block scalar without changing meaning."""
     if not text.endswith("\n") or text.endswith("\n\n") or text.startswith((" ", "\n")):
         return False
-    return all(_is_printable(ch) or ch == "\n" for ch in text) and "\r" not in text
-
-
-def _is_printable(ch: str) -> bool:
-    code = ord(ch)
-    if ch == "\t" or 0x20 <= code < 0x7F:
-        return True
-    return code >= 0xA0 and not (
-        0xD800 <= code < 0xE000 or code in (0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF)
-    )
+    return _NOT_BLOCK_SAFE.search(text) is None
 
 
 def _inline(value: Any, flow: bool = False) -> str:
-    if isinstance(value, bool):
+    kind = type(value)
+    if kind is str:
+        return scalar(value, flow)
+    if kind is bool:
         return "true" if value else "false"
+    if kind is int:
+        return str(value)
     if value is None:
         return "null"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return scalar(value, flow)
-    raise TypeError(f"cannot write {type(value).__name__} inline")  # pragma: no cover
-
-
-def _is_compound(value: Any) -> bool:
-    if isinstance(value, Flow | Block | Commented):
-        return False
-    return isinstance(value, Mapping | list) and len(value) > 0
+    raise TypeError(f"cannot write {kind.__name__} inline")  # pragma: no cover
 
 
 def _value_text(value: Any, indent: int) -> str:
-    """Text after ``key:`` for a value written on the key's line."""
-    if isinstance(value, Commented):
+    """Text after ``key:`` (or ``-``) for a value written on the same line."""
+    kind = type(value)
+    if kind is str:
+        return scalar(value)
+    if kind is Commented:
         return f"{_value_text(value.value, indent)}  # {value.comment}"
-    if isinstance(value, Flow):
-        return "[" + ", ".join(_inline(v, flow=True) for v in value) + "]"
-    if isinstance(value, Block):
-        if _block_ok(value.text):
+    if kind is Flow:
+        return "[" + ", ".join([_inline(v, flow=True) for v in value]) + "]"
+    if kind is Block:
+        text = value.text
+        if _block_ok(text):
             pad = INDENT * (indent + 1)
-            body = "\n".join(f"{pad}{line}" if line else "" for line in value.text[:-1].split("\n"))
-            return "|\n" + body
-        return quoted(value.text)
-    if isinstance(value, Mapping):
+            return "|\n" + "\n".join(
+                [f"{pad}{line}" if line else "" for line in text[:-1].split("\n")]
+            )
+        return quoted(text)
+    if kind is dict or kind is Spaced:
         return "{}"
-    if isinstance(value, list):
+    if kind is list:
         return "[]"
     return _inline(value)
 
 
-def _mapping(data: Mapping[str, Any], indent: int, lines: list[str]) -> None:
+def _mapping(data: dict[str, Any], indent: int, lines: list[str]) -> None:
     pad = INDENT * indent
-    spaced = isinstance(data, Spaced)
+    spaced = type(data) is Spaced
     for i, (key, value) in enumerate(data.items()):
         if spaced and i:
             lines.append("")
-        head = f"{pad}{scalar(str(key))}:"
-        if _is_compound(value):
+        head = f"{pad}{scalar(key)}:"
+        kind = type(value)
+        if (kind is dict or kind is Spaced) and value:
             lines.append(head)
-            if isinstance(value, Mapping):
-                _mapping(value, indent + 1, lines)
-            else:
-                _sequence(value, indent + 1, lines)
+            _mapping(value, indent + 1, lines)
+        elif kind is list and value:
+            lines.append(head)
+            _sequence(value, indent + 1, lines)
         else:
             lines.append(f"{head} {_value_text(value, indent)}")
 
 
-def _sequence(items: Sequence[Any], indent: int, lines: list[str]) -> None:
+def _sequence(items: list[Any], indent: int, lines: list[str]) -> None:
     pad = INDENT * indent
+    inner = len(INDENT * (indent + 1))
     for item in items:
-        if isinstance(item, Mapping) and item:
-            sub: list[str] = []
-            _mapping(item, indent + 1, sub)
-            first = sub[0][len(INDENT * (indent + 1)) :]
-            lines.append(f"{pad}- {first}")
-            lines.extend(sub[1:])
-        elif _is_compound(item):
+        kind = type(item)
+        if kind is dict and item:
+            start = len(lines)
+            _mapping(item, indent + 1, lines)
+            lines[start] = f"{pad}- {lines[start][inner:]}"
+        elif kind is list and item:
             lines.append(f"{pad}-")
             _sequence(item, indent + 1, lines)
         else:

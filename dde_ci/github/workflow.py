@@ -178,9 +178,10 @@ def plan_jobs(manifest: Manifest, graph: Graph) -> WorkflowPlan:
         raise ValidationError(errors)
 
     # Twins: same dependencies, same dependents, same labels, same permissions.
+    by_id = {node.id: node for node in manifest.nodes}
     groups: dict[tuple[Any, ...], list[str]] = {}
     for node_id in graph.order:
-        node = manifest.node(node_id)
+        node = by_id[node_id]
         key = (
             tuple(graph.preds[node_id]),
             tuple(graph.succs[node_id]),
@@ -210,7 +211,7 @@ def plan_jobs(manifest: Manifest, graph: Graph) -> WorkflowPlan:
             for pred in reduced[member]:
                 if job_of[pred] not in needs:
                     needs.append(job_of[pred])
-        first = manifest.node(part[0])
+        first = by_id[part[0]]
         jobs.append(
             JobPlan(
                 job_id=job_id,
@@ -218,7 +219,7 @@ def plan_jobs(manifest: Manifest, graph: Graph) -> WorkflowPlan:
                 needs=tuple(needs),
                 dependencies=tuple(graph.preds[part[0]]),
                 labels=labels[part[0]],
-                timeout_minutes=max(job_minutes(manifest.node(n)) for n in part),
+                timeout_minutes=max(job_minutes(by_id[n]) for n in part),
                 publishes=_publishes(first),
             )
         )
@@ -409,6 +410,15 @@ def workflow_document(
     }
 
 
+def _nodes_by_id(manifest: Manifest) -> dict[str, Node]:
+    """The manifest's nodes by id, built once per manifest (looked up once per job)."""
+    cached: dict[str, Node] | None = getattr(manifest, "_dde_nodes_by_id", None)
+    if cached is None:
+        cached = {node.id: node for node in manifest.nodes}
+        object.__setattr__(manifest, "_dde_nodes_by_id", cached)
+    return cached
+
+
 def _action_ref(manifest: Manifest) -> ActionRef:
     given = manifest.github.action
     if not given:
@@ -424,7 +434,8 @@ def _node_job(
     mdir: str,
     mpath: str,
 ) -> dict[str, Any]:
-    first = manifest.node(job.nodes[0])
+    by_id = _nodes_by_id(manifest)
+    first = by_id[job.nodes[0]]
     body: dict[str, Any] = {}
     if job.is_matrix:
         body["name"] = "${{ matrix.name }}"
@@ -439,7 +450,7 @@ def _node_job(
     if job.is_matrix:
         legs = []
         for node_id in job.nodes:
-            node = manifest.node(node_id)
+            node = by_id[node_id]
             legs.append(
                 {
                     "node": node_id,
