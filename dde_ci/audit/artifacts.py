@@ -9,29 +9,38 @@ rebuilt later, so a difference there is only a warning.
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
+from dataclasses import dataclass
 from typing import Any
 
 from dde_ci.audit.model import BLOCKING, WARNING, Counts, Violation
 from dde_ci.audit.records import matches, read_record, sha256_file
-from dde_ci.errors import DdeError
-from dde_ci.layout import inside
+from dde_ci.layout import is_relative_inside
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 STAMP_PREDICATE = "https://dde-ci.dev/stamp/v1"
 STAMP_SUFFIX = ".intoto.json"
 
 
+@dataclass(frozen=True, slots=True)
+class Subject:
+    sha256: str
+    stamped_ns: int  # when its stamp file was written (mtime, ns)
+
+
 def read_stamps(
-    folder: Path, iteration_id: str, node_id: str, found: list[Violation]
-) -> dict[str, str]:
-    """Subjects (artifact name -> sha256 hex) of every stamp in ``folder``."""
-    subjects: dict[str, str] = {}
+    folder: str, iteration_id: str, node_id: str, found: list[Violation]
+) -> dict[str, Subject]:
+    """Subjects (artifact name -> digest) of every stamp in ``folder``."""
+    subjects: dict[str, Subject] = {}
     try:
-        files = sorted(p for p in folder.iterdir() if p.name.endswith(STAMP_SUFFIX))
+        with os.scandir(folder) as entries:
+            files = sorted(
+                (e.path, e.stat().st_mtime_ns) for e in entries if e.name.endswith(STAMP_SUFFIX)
+            )
     except OSError:
         return subjects
-    for path in files:
+    for path, stamped_ns in files:
         record = read_record(path)
         problem = record.problem
         data: Any = record.data
@@ -45,12 +54,12 @@ def read_stamps(
                     severity=BLOCKING,
                     message=f"stamp {path} {problem}",
                     recommendation=f"re-run node {node_id} so its artifacts are stamped again",
-                    details={"path": str(path)},
+                    details={"path": path},
                 )
             )
             continue
         for subject in data["subject"]:
-            subjects[subject["name"]] = subject["digest"]["sha256"].lower()
+            subjects[subject["name"]] = Subject(subject["digest"]["sha256"].lower(), stamped_ns)
     return subjects
 
 
@@ -63,7 +72,9 @@ def _statement_problem(data: Any, iteration_id: str, node_id: str) -> str | None
     if not isinstance(subjects, list) or not subjects:
         return "has no subjects"
     for subject in subjects:
-        digest = subject.get("digest") if isinstance(subject, dict) else None
+        if not isinstance(subject, dict):
+            return "has a subject that is not an object"
+        digest = subject.get("digest")
         sha = digest.get("sha256") if isinstance(digest, dict) else None
         if not isinstance(subject.get("name"), str) or not isinstance(sha, str) or len(sha) != 64:
             return "has a subject without a name and a sha256 digest"
@@ -79,8 +90,8 @@ def _statement_problem(data: Any, iteration_id: str, node_id: str) -> str | None
 def audit_artifacts(
     node_id: str,
     declared: list[str],
-    store: Path,
-    root: Path,
+    store: str,
+    root: str,
     iteration_id: str,
     *,
     counts: Counts,
@@ -107,22 +118,23 @@ def audit_artifacts(
             )
         else:
             counts.artifacts_stamped += 1
-    for name, digest in subjects.items():
-        try:
-            stored = inside(store, name, what="stamped artifact")
-            working = inside(root, name, what="stamped artifact")
-        except DdeError as exc:
+    for name, subject in subjects.items():
+        digest = subject.sha256
+        if not is_relative_inside(name):
             found.append(
                 Violation(
                     type="stamp_invalid",
                     node_id=node_id,
                     severity=BLOCKING,
-                    message=f"a stamp of node {node_id} names {name!r}: {exc.message}",
+                    message=f"a stamp of node {node_id} names {name!r}, which is not a "
+                    "relative path inside the project",
                     recommendation=f"{rerun} so its artifacts are stamped again",
                     details={"artifact": name},
                 )
             )
             continue
+        stored = f"{store}/{name}"
+        working = f"{root}/{name}"
         now = sha256_file(stored)
         if now is None:
             counts.artifacts_missing += 1
@@ -135,7 +147,7 @@ def audit_artifacts(
                     f"artifact store ({stored})",
                     recommendation=f"restore {stored} from a backup or the workflow artifact, "
                     f"or {rerun}",
-                    details={"artifact": name, "stored": str(stored), "stamped": digest},
+                    details={"artifact": name, "stored": stored, "stamped": digest},
                 )
             )
             continue
@@ -152,31 +164,48 @@ def audit_artifacts(
                     "stamp it again",
                     details={
                         "artifact": name,
-                        "stored": str(stored),
+                        "stored": stored,
                         "stamped": f"sha256:{digest}",
                         "actual": f"sha256:{now}",
                     },
                 )
             )
             continue
-        if working != stored and working.is_file():
-            current = sha256_file(working)
-            if current is not None and current != digest:
-                found.append(
-                    Violation(
-                        type="artifact_modified",
-                        node_id=node_id,
-                        severity=WARNING,
-                        message=f"the working copy of {name} differs from what node {node_id} "
-                        "stamped (the stored copy still matches)",
-                        recommendation=f"deploy the stored copy {stored}, or {rerun} if the "
-                        "working copy is what should ship",
-                        details={
-                            "artifact": name,
-                            "working": str(working),
-                            "stamped": f"sha256:{digest}",
-                            "actual": f"sha256:{current}",
-                        },
-                    )
+        current = _working_copy_digest(working, stored, subject.stamped_ns)
+        if current is not None and current != digest:
+            found.append(
+                Violation(
+                    type="artifact_modified",
+                    node_id=node_id,
+                    severity=WARNING,
+                    message=f"the working copy of {name} differs from what node {node_id} "
+                    "stamped (the stored copy still matches)",
+                    recommendation=f"deploy the stored copy {stored}, or {rerun} if the "
+                    "working copy is what should ship",
+                    details={
+                        "artifact": name,
+                        "working": working,
+                        "stamped": f"sha256:{digest}",
+                        "actual": f"sha256:{current}",
+                    },
                 )
+            )
     return found
+
+
+def _working_copy_digest(working: str, stored: str, stamped_ns: int) -> str | None:
+    """The working copy's digest when it may differ from the stamp; None when absent or same.
+
+    Hashing every artifact twice would double the audit's time, so the working
+    copy is hashed only when its size differs from the stored copy's or it was
+    modified after its stamp was written.  (A tampered *stored* copy is always
+    caught: it is hashed every time.)
+    """
+    try:
+        here = os.stat(working)  # noqa: PTH116 - hot path: no Path objects per artifact
+        kept = os.stat(stored)  # noqa: PTH116
+    except OSError:
+        return None
+    if here.st_size == kept.st_size and here.st_mtime_ns <= stamped_ns:
+        return None
+    return sha256_file(working)

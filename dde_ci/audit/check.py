@@ -17,6 +17,7 @@ raises for a missing or broken record: each one becomes a
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -95,14 +96,19 @@ def audit_iteration(
     today = moment.date()
     produced = {c: n.id for n in manifest.nodes for c in n.produces}
     locked = read_locks(layout, produced, completed, counts, violations)
+    # plain '/'-joined strings in this loop: it runs once per node over tens of thousands
+    # of files, and Path objects would cost more than reading them
+    it_dir = os.fspath(layout.iteration_dir(iteration_id))
+    store_dir = os.fspath(layout.artifacts_dir / iteration_id)
+    root_dir = os.fspath(root)
     for node in manifest.nodes:
-        node_dir = layout.node_dir(iteration_id, node.id)
+        node_dir = f"{it_dir}/{node.id}"
         if node.id in ran or node.gates:
             violations.extend(
                 audit_gates(
                     node.id,
                     list(node.gates),
-                    read_record(node_dir / "gates.json"),
+                    read_record(f"{node_dir}/gates.json"),
                     node.id in ran,
                     root=root,
                     today=today,
@@ -117,8 +123,8 @@ def audit_iteration(
                 audit_artifacts(
                     node.id,
                     list(node.artifacts),
-                    layout.artifact_dir(iteration_id, node.id),
-                    root,
+                    f"{store_dir}/{node.id}",
+                    root_dir,
                     iteration_id,
                     counts=counts,
                 )
@@ -129,8 +135,8 @@ def audit_iteration(
                     node.id,
                     list(node.consumes),
                     locked,
-                    read_record(node_dir / "contracts.json"),
-                    read_record(node_dir / "context.json"),
+                    read_record(f"{node_dir}/contracts.json"),
+                    read_record(f"{node_dir}/context.json"),
                     counts,
                 )
             )
@@ -224,9 +230,10 @@ def _node_records(
     """The as-built record of each planned node, and (result record, log status, log missing)."""
     records: list[NodeRecord] = []
     results: dict[str, tuple[Record, str | None, bool]] = {}
+    it_dir = os.fspath(layout.iteration_dir(iteration_id))
     for node in manifest.nodes:
         seen = timeline.nodes.get(node.id)
-        result = read_record(layout.result_file(iteration_id, node.id))
+        result = read_record(f"{it_dir}/{node.id}/result.json")
         log_status: str | None = None
         if seen is not None:
             log_status = seen.terminal or (RUNNING if seen.started else None)
@@ -360,14 +367,15 @@ def _unplanned(
     }
     folder = layout.iteration_dir(iteration_id)
     try:
-        children = list(folder.iterdir())
+        with os.scandir(folder) as entries:
+            children = [e.name for e in entries]
     except OSError:
         children = []
-    for child in children:
-        name = child.name
-        if name in seen or manifest.has_node(name) or not child.is_dir():
+    for name in children:
+        if name in seen or manifest.has_node(name):
             continue
-        if (child / "result.json").exists() or (child / "context.json").exists():
+        child = folder / name
+        if (child / "result.json").is_file() or (child / "context.json").is_file():
             seen[name] = str(child)
     out: list[NodeRecord] = []
     for nid, where in sorted(seen.items()):
@@ -375,7 +383,7 @@ def _unplanned(
         record = NodeRecord(node_id=nid, type=None, planned=False)
         if tl is not None:
             record.status = tl.terminal or (RUNNING if tl.started else NOT_RUN)
-            _fill_times(record, tl, Record(Path()))
+            _fill_times(record, tl, Record(""))
         out.append(record)
         violations.append(
             Violation(

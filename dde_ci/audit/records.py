@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
+import os
+import stat
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,7 @@ MISSING = "missing"
 class Record:
     """A JSON file: its data, or why there is none (``problem`` is ``"missing"`` when absent)."""
 
-    path: Path
+    path: str
     data: Any = None
     problem: str | None = None
 
@@ -37,76 +39,89 @@ class Record:
         return self.problem is None
 
 
-def read_record(path: Path, *, expect: type = dict) -> Record:
-    """Read a JSON record; never raises for a missing, unreadable or invalid file."""
+def read_record(path: str | Path, *, expect: type = dict) -> Record:
+    """Read a JSON record; never raises for a missing, unreadable or invalid file.
+
+    Paths may be plain strings: the audit reads tens of thousands of small files
+    and builds their paths with ``os.path`` in its hot loop.
+    """
+    shown = os.fspath(path)
     try:
-        with path.open("rb") as handle:
+        with open(shown, "rb") as handle:
             raw = handle.read(MAX_RECORD_BYTES + 1)
     except FileNotFoundError:
-        return Record(path, problem=MISSING)
+        return Record(shown, problem=MISSING)
     except IsADirectoryError:
-        return Record(path, problem="is a directory, expected a JSON file")
+        return Record(shown, problem="is a directory, expected a JSON file")
     except OSError as exc:
-        return Record(path, problem=f"cannot be read: {exc.strerror}")
+        return Record(shown, problem=f"cannot be read: {exc.strerror}")
     if len(raw) > MAX_RECORD_BYTES:
-        return Record(path, problem=f"is over {MAX_RECORD_BYTES:,} bytes")
+        return Record(shown, problem=f"is over {MAX_RECORD_BYTES:,} bytes")
     try:
         data = json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as exc:
-        return Record(path, problem=f"is not valid JSON: {exc}")
+        return Record(shown, problem=f"is not valid JSON: {exc}")
     if not isinstance(data, expect):
-        return Record(path, problem=f"holds a JSON {type(data).__name__}, expected an object")
-    return Record(path, data=data)
+        return Record(shown, problem=f"holds a JSON {type(data).__name__}, expected an object")
+    return Record(shown, data=data)
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def sha256_file(path: Path) -> str | None:
-    """Hex SHA-256 of a file's bytes, or None when it cannot be read."""
+def sha256_file(path: str | Path) -> str | None:
+    """Hex SHA-256 of a regular file's bytes; None when missing, unreadable or not a file.
+
+    Checked on the open descriptor, so a stored "artifact" that is a FIFO or a
+    device (``/dev/zero`` behind a symlink) is refused instead of read forever.
+    """
     try:
-        with path.open("rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        try:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+        except OSError:
+            return None
 
 
-@lru_cache(maxsize=1024)
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """A regex for an artifact glob: ``*`` and ``?`` stay in one folder, ``**`` crosses folders."""
-    out = []
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-            continue
-        if pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-            continue
-        if ch == "*":
-            out.append("[^/]*")
-        elif ch == "?":
-            out.append("[^/]")
-        elif ch == "[":
-            end = pattern.find("]", i + 1)
-            if end == -1:
-                out.append(re.escape(ch))
-            else:
-                body = pattern[i + 1 : end]
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append(f"[{body}]")
-                i = end
-        else:
-            out.append(re.escape(ch))
+_GLOB_CHARS = frozenset("*?[")
+
+
+@lru_cache(maxsize=4096)
+def _segments(pattern: str) -> tuple[str, ...]:
+    return tuple(p for p in pattern.removeprefix("./").split("/") if p and p != ".")
+
+
+def _match_segments(pats: tuple[str, ...], names: list[str], i: int, j: int) -> bool:
+    while i < len(pats):
+        pat = pats[i]
+        if pat == "**":
+            if i == len(pats) - 1:
+                return True  # '**' last: everything below
+            return any(_match_segments(pats, names, i + 1, k) for k in range(j, len(names) + 1))
+        if j >= len(names):
+            return False
+        name = names[j]
+        if _GLOB_CHARS.isdisjoint(pat):
+            if pat != name:
+                return False
+        elif not fnmatchcase(name, pat):
+            return False
         i += 1
-    return re.compile("".join(out) + r"\Z")
+        j += 1
+    return True  # the pattern named a folder of the file (or the file itself)
 
 
 def matches(pattern: str, name: str) -> bool:
-    """True when the artifact path ``name`` (relative, ``/``-separated) matches ``pattern``."""
-    return glob_regex(pattern.removeprefix("./")).match(name.removeprefix("./")) is not None
+    """True when glob ``pattern`` covers artifact path ``name``, as the stamping step reads it.
+
+    ``*``, ``?`` and ``[...]`` stay inside one folder, ``**`` spans folders, and a
+    pattern that matches a folder takes every file below it (``build/backend``
+    and ``build/backend/**`` both cover ``build/backend/app.py``).
+    """
+    return _match_segments(_segments(pattern), name.removeprefix("./").split("/"), 0, 0)
