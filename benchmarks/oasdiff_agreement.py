@@ -23,10 +23,9 @@ Two verdicts are compared per scenario:
 * ``reported`` -- what ``oasdiff breaking`` prints (ERR or WARN) against dde-ci's
   errors and warnings.
 
-Not covered (left out, counted): sunset dates and deprecation policies (they
+Not covered (left out): sunset dates and deprecation policies (they
 need oasdiff's --deprecation-days configuration), ``x-stability-level``,
-``x-extensible-enum``, ``--flatten-params``, discriminators, links, and the
-catalogue entries whose level is not stated (``removing request body``).
+``x-extensible-enum``, ``--flatten-params``, discriminators and links.
 
     .venv/bin/python benchmarks/oasdiff_agreement.py [-v]
 """
@@ -515,6 +514,7 @@ SCENARIOS = [
         "ERR",
         setter(lambda s: param(s, "network-policies")["schema"], enum=["a"]),
     ),
+    Scenario("removing request body is breaking", "ERR", lambda s: post(s).pop("requestBody")),
     # ---- breaking with warn (WARN) ----------------------------------------------------
     Scenario(
         "removing an existing optional response header is breaking as warn",

@@ -610,7 +610,9 @@ class OpenApiDiffer:
                 )
             return
         if not rev:
-            self.add("request-body-removed", "info", "removed the request body", bsite, side="base")
+            self.add(
+                "request-body-removed", "error", "removed the request body", bsite, side="base"
+            )
             return
         breq, rreq = base.get("required") is True, rev.get("required") is True
         if rreq and not breq:
