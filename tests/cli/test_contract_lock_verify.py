@@ -15,7 +15,7 @@ from dde_ci.github.releases import release_body
 from dde_ci.layout import Layout
 from dde_ci.manifest.loader import load_manifest
 from tests.contracts.contract_project import make_project, openapi, write_openapi
-from tests.github.payloads import REPO, REPO_API, UPLOADS, asset, mocked_github, release
+from tests.github.payloads import REPO, REPO_API, UPLOADS, asset, comment, mocked_github, release
 
 Capsys = pytest.CaptureFixture[str]
 
@@ -235,3 +235,27 @@ def test_publish_to_github_needs_a_repository(tmp_path: Path, capsys: Capsys) ->
     _lock(manifest, capsys)
     assert main(["contract", "publish", "orders-api", str(manifest), "--github"]) == 2
     assert "--github needs --repo OWNER/NAME" in capsys.readouterr().err
+
+
+def test_breaking_lock_comments_on_the_pull_request(
+    tmp_path: Path, capsys: Capsys, gh: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifest = make_project(tmp_path)
+    _lock(manifest, capsys)
+    comments = f"{REPO_API}/issues/42/comments"
+    code, _ = _lock(manifest, capsys, "--pr", "42", "--repo", REPO)
+    assert code == 0 and len(gh.calls) == 0  # nothing broke: no comment
+    spec = openapi()
+    del spec["paths"]["/orders/{orderId}"]
+    write_openapi(tmp_path, spec)
+    gh.get(comments, json=[])
+    gh.post(comments, status=201, json=comment(9, "x"))
+    monkeypatch.setenv("GITHUB_TOKEN", "t0ken")
+    code, out = _lock(manifest, capsys, "--pr", "42", "--repo", REPO)
+    assert code == 0 and out["version"] == "2.0.0"
+    assert out["comment"].endswith("#issuecomment-9")
+    body = json.loads(gh.calls[1].request.body)["body"]
+    assert "breaking change in contract `orders-api` 2.0.0" in body
+    assert "| `BE.Orders` | `backend-dev` | `Backend:Python` |" in body
+    assert "| `FE.Checkout` | `web-dev` | `Frontend:JavaScript` |" in body
+    assert "api path removed without deprecation" in body
