@@ -57,9 +57,10 @@ def generate(manifest: str, output: str | None, check: bool, root: str | None) -
         workflow_options,
         write_workflow,
     )
-    from dde_ci.manifest.loader import load_manifest
+    from dde_ci.manifest.loader import load_manifest, manifest_warnings
 
     loaded = load_manifest(manifest)
+    report_diagnostics(manifest_warnings(loaded))
     base = Path(root) if root else repository_root(loaded.root)
     target = Path(output) if output else (base / DEFAULT_OUTPUT if check else None)
     options = workflow_options(Path(manifest), target or base / DEFAULT_OUTPUT, base)

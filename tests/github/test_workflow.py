@@ -545,7 +545,7 @@ def dags(draw: st.DrawFn) -> str:
     return "\n".join(lines) + "\n"
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dags())
 def test_needs_add_no_wait_the_graph_does_not_have(text: str) -> None:
     manifest = load_manifest_text(text)
@@ -572,7 +572,7 @@ def test_needs_add_no_wait_the_graph_does_not_have(text: str) -> None:
 # -- the YAML writer ----------------------------------------------------------------------
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.text(max_size=40))
 def test_any_text_reads_back_exactly(text: str) -> None:
     doc = {"key": text, "list": Flow([text, "x"]), "block": [text], "c": Commented(text, "why")}
