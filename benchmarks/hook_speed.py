@@ -39,7 +39,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp) / "repo"
         repo.mkdir()
-        subprocess.run(["git", "init", "-q", "-b", "feature/Iter-1/BE.Orders"], cwd=repo, check=True)
+        subprocess.run(
+            ["git", "init", "-q", "-b", "feature/Iter-1/BE.Orders"], cwd=repo, check=True
+        )
         shutil.copy(ROOT / "examples" / "shop" / "dde.yaml", repo / "dde.yaml")
         message = repo / ".git" / "COMMIT_EDITMSG"
         message.write_text("[BE.Orders] add the refund endpoint\n\n# Please enter a message\n")
@@ -59,11 +61,17 @@ def main() -> int:
         cold = timed(hook, repo, cold_env)
     base_med, hook_med = statistics.median(base_times), statistics.median(hook_times)
     base_min, hook_min = min(base_times), min(hook_times)
-    print(f"python -c pass         median {base_med * 1000:7.1f} ms   min {base_min * 1000:7.1f} ms")
-    print(f"dde-ci hook commit-msg median {hook_med * 1000:7.1f} ms   min {hook_min * 1000:7.1f} ms")
+    print(
+        f"python -c pass         median {base_med * 1000:7.1f} ms   min {base_min * 1000:7.1f} ms"
+    )
+    print(
+        f"dde-ci hook commit-msg median {hook_med * 1000:7.1f} ms   min {hook_min * 1000:7.1f} ms"
+    )
     print(f"first run after a manifest change (cache miss): {cold * 1000:.1f} ms")
     ratio = hook_med / base_med
-    print(f"ratio (median) {ratio:.2f}x, ratio (min) {hook_min / base_min:.2f}x, target <= {TARGET}x")
+    print(
+        f"ratio (median) {ratio:.2f}x, ratio (min) {hook_min / base_min:.2f}x, target <= {TARGET}x"
+    )
     return 0 if ratio <= TARGET else 1
 
 

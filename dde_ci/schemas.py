@@ -52,6 +52,8 @@ SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
     "contract": _resource("contract.schema.json"),
     "context": _resource("context.schema.json"),
     "audit": _resource("audit.schema.json"),
+    "execution-log": _resource("execution-log.schema.json"),
+    "stamp": _resource("stamp.schema.json"),
 }
 
 
