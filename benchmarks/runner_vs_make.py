@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import subprocess
 import sys
@@ -38,14 +39,20 @@ def random_dag(seed: int, size: int) -> tuple[list[str], dict[str, list[str]], d
 
 
 def write_project(
-    folder: Path, names: list[str], preds: dict[str, list[str]], commands: dict[str, str],
+    folder: Path,
+    names: list[str],
+    preds: dict[str, list[str]],
+    commands: dict[str, str],
     effort: dict[str, float] | None,
 ) -> Path:
     folder.mkdir(parents=True)
     nodes = []
     for n in names:
         node: dict[str, object] = {
-            "id": n, "type": "implementation", "depends_on": preds[n], "run": commands[n],
+            "id": n,
+            "type": "implementation",
+            "depends_on": preds[n],
+            "run": commands[n],
         }
         if effort is not None:
             node["estimated_effort"] = effort[n]
@@ -82,7 +89,9 @@ def dde_seconds(manifest: Path, jobs: int) -> tuple[float, float]:
     return (last - first).total_seconds(), wall
 
 
-def lower_bound(names: list[str], preds: dict[str, list[str]], secs: dict[str, float], wip: int) -> float:
+def lower_bound(
+    names: list[str], preds: dict[str, list[str]], secs: dict[str, float], wip: int
+) -> float:
     finish: dict[str, float] = {}
     for n in names:
         finish[n] = secs[n] + max((finish[p] for p in preds[n]), default=0.0)
@@ -97,6 +106,8 @@ def main() -> int:
     args = parser.parse_args()
     wip = 4
     worst = 0.0
+    cpus = os.cpu_count()
+    print(f"machine: {cpus} CPUs, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         print(f"== makespan: {args.nodes}-node random DAGs, nodes sleep 20-100 ms, WIP {wip}")
