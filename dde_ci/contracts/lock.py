@@ -226,13 +226,16 @@ def lock_contract(
         raise NotFound(f"no contract named {name!r} in the manifest{did_you_mean(name, known)}")
     declared = manifest.contract(name)
     source = inside(manifest.root, declared.path, what="contract path")
+    producer = manifest.producer_of(name)
+    if not source.is_file():
+        writer = f"its interface node {producer.id!r} writes it" if producer else "write it first"
+        raise NotFound(f"{declared.path}: contract {name!r} has no file yet; {writer}")
     # the full validation is the slow part (seconds for a large OpenAPI document): content
     # whose digest is already locked was validated then, so re-locking it is cheap
     checked = digest_contract(str(declared.type), source, manifest.root)
     current = latest(layout, declared.domain, name)
     if current is None or current.digest != checked.digest:
         checked = check_contract(str(declared.type), source, manifest.root)
-    producer = manifest.producer_of(name)
     owner = Owner(node_id or (producer.id if producer else None), iteration_id, commit)
     with registry_lock(layout):
         outcome = _lock_locked(manifest, name, layout, checked, source, owner, now or now_rfc3339())

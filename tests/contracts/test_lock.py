@@ -109,6 +109,13 @@ def test_unknown_contract_and_invalid_spec(tmp_path: Path) -> None:
     manifest, layout = _project(tmp_path)
     with pytest.raises(NotFound, match=r"no contract named 'order-api'.*did you mean 'orders-api'"):
         lock_contract(manifest, "order-api", layout)
+    (tmp_path / "contracts/catalog.graphql").unlink()
+    with pytest.raises(
+        NotFound,
+        match=r"^contracts/catalog.graphql: contract 'catalog-graph' has no file yet; "
+        r"its interface node 'GQL.Catalog' writes it$",
+    ):
+        lock_contract(manifest, "catalog-graph", layout)
     spec = openapi()
     spec["paths"]["/orders"]["post"]["responses"] = "nope"
     write_openapi(tmp_path, spec)
