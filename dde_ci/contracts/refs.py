@@ -188,7 +188,12 @@ def resolve_refs(data: Any, base_path: Path, root: Path) -> Any:
 
 
 def resolve_internal_refs(data: Any, display: str = "<document>") -> Any:
-    """Resolve only ``#/...`` references of in-memory data; a file reference is an error."""
+    """Resolve only ``#/...`` references of in-memory data.
+
+    A reference to another file cannot be followed without the file's place, so
+    it is kept as it is (as :class:`Resolver` keeps the reference that closes a
+    cycle); load documents with :func:`load_document` to follow file references.
+    """
     here = Path.cwd()
     doc = ContractDocument(here / display, display, data, _positions_tried=True)
     return Resolver(here, files=False).resolve_document(doc)
@@ -370,6 +375,8 @@ class Resolver:
             return doc.locate((*_flatten(path), "$ref"))
 
         target_doc, pointer = self._target(ref, doc, where)
+        if target_doc is None:
+            return node, len(node)
         key = (self._key_of(target_doc), pointer)
         if key in self._active:
             return node, len(node)  # a cycle: keep this reference unexpanded
@@ -396,7 +403,7 @@ class Resolver:
 
     def _target(
         self, ref: str, doc: ContractDocument, where: Callable[[], Location]
-    ) -> tuple[ContractDocument, str]:
+    ) -> tuple[ContractDocument | None, str]:
         if _SCHEME.match(ref):
             raise InputError(
                 f"$ref {ref!r} points outside the repository; dde-ci never fetches remote"
@@ -408,12 +415,7 @@ class Resolver:
         if not file_part:
             return doc, fragment
         if not self.files:
-            raise InputError(
-                f"$ref {ref!r} points at another file, but this document was given as data;"
-                " load it from its file (diff_files / load_document) so the reference can be"
-                " resolved inside the project",
-                where(),
-            )
+            return None, ref  # data without a file: the reference is kept as it is
         rel = unquote(file_part)
         if rel.startswith(("/", "\\", "~")) or "\0" in rel:
             raise InputError(f"$ref {ref!r} must be a relative path inside the project", where())

@@ -168,8 +168,9 @@ def diff_contracts(
     ``base``/``revision`` are loaded documents (dicts) for ``openapi`` and
     ``jsonschema``, SDL text (or ``GraphQLSchema``) for ``graphql``.  Internal
     ``#/...`` references are resolved here unless ``resolved=True`` says the
-    caller did it already; a reference to another file needs :func:`diff_files`
-    (or :func:`dde_ci.contracts.refs.load_document`) first.  The ``oasdiff``
+    caller did it already; a reference to another file is followed only by
+    :func:`diff_files` (or :func:`dde_ci.contracts.refs.load_document` first):
+    in data it is kept as it is and not followed.  The ``oasdiff``
     engine needs files: use :func:`diff_files` for it.
     """
     _check_type(contract_type)

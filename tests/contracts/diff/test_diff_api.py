@@ -190,7 +190,8 @@ def test_diff_contracts_resolves_internal_refs_of_loaded_data() -> None:
     assert [c.id for c in result.changes] == ["response-property-became-optional"]
 
 
-def test_file_ref_in_loaded_data_is_an_input_error() -> None:
+def test_file_ref_in_loaded_data_is_kept_not_followed() -> None:
     schema = {"properties": {"x": {"$ref": "other.json#/X"}}}
-    with pytest.raises(InputError, match="points at another file"):
-        diff_contracts("jsonschema", schema, schema)
+    assert diff_contracts("jsonschema", schema, schema).kind == "none"
+    moved = {"properties": {"x": {"$ref": "moved.json#/X"}}}
+    assert diff_contracts("jsonschema", schema, moved).changes == []
