@@ -372,19 +372,28 @@ class Scheduler:
         bisect.insort(self.ready, key)
 
     def _dispatch(self, pool: ThreadPoolExecutor) -> None:
+        """Start ready nodes, best first, while the WIP limit and the agents allow."""
         if self.paused or self.cancelling:
             return
+        chosen: list[tuple[str, str, str | None]] = []
         position = 0
-        while position < len(self.ready) and len(self.running) < self.jobs:
+        while position < len(self.ready) and len(self.running) + len(chosen) < self.jobs:
             node_id = self.ready[position][2]
             agent, warning = self._choose_agent(node_id)
             if agent is None:
                 position += 1
                 continue
             del self.ready[position]
-            self._apply(
-                [NodeChange(node_id, RUNNING, {"agent_id": agent, "started_at": now_rfc3339()})]
-            )
+            self.load[agent] += 1
+            chosen.append((node_id, agent, warning))
+        if not chosen:
+            return
+        now = now_rfc3339()
+        # persisted (one transaction) before any of them starts
+        self._apply(
+            [NodeChange(n, RUNNING, {"agent_id": a, "started_at": now}) for n, a, _ in chosen]
+        )
+        for node_id, agent, warning in chosen:
             if warning:
                 self.log.emit(
                     "node.warning",
@@ -393,7 +402,6 @@ class Scheduler:
                     details={"reason": "agent_fallback", "message": warning},
                 )
             self.running[node_id] = agent
-            self.load[agent] += 1
             future = pool.submit(self._run_step, node_id, agent)
             future.add_done_callback(self._forward(node_id))
 
@@ -477,7 +485,15 @@ class Scheduler:
                 if self.state[other] in (PENDING, READY):
                     changes.append(NodeChange(other, SKIPPED, message=reason))
                     skipped.append((other, reason))
-        self._apply(changes)
+        ready: list[str] = []
+        if state == COMPLETED and not self.cancelling:
+            ready = self._newly_ready(self.graph.succs[node_id], completing=node_id)
+            now = now_rfc3339()
+            changes.extend(NodeChange(n, READY, {"ready_at": now}) for n in ready)
+        self._apply(changes)  # the completion and the nodes it frees: one transaction
+        for n in ready:
+            self._push_ready(n)
+            self.log.emit("node.ready", node_id=n, details={"waited_for": node_id})
         if skipped:
             gone = {s for s, _ in skipped}
             self.ready = [r for r in self.ready if r[2] not in gone]
@@ -485,17 +501,19 @@ class Scheduler:
                 self.log.emit(
                     "node.skipped", node_id=other, details={"reason": reason, "because": node_id}
                 )
-        if state == COMPLETED and not self.cancelling:
-            self._mark_ready(self.graph.succs[node_id], waited_for=node_id)
 
-    def _mark_ready(self, candidates: Iterable[str], waited_for: str | None = None) -> None:
-        now = now_rfc3339()
-        ready = [
+    def _newly_ready(self, candidates: Iterable[str], completing: str | None = None) -> list[str]:
+        """The PENDING candidates whose dependencies all completed (``completing`` counts)."""
+        return [
             n
             for n in candidates
             if self.state[n] == PENDING
-            and all(self.state[p] == COMPLETED for p in self.graph.preds[n])
+            and all(p == completing or self.state[p] == COMPLETED for p in self.graph.preds[n])
         ]
+
+    def _mark_ready(self, candidates: Iterable[str], waited_for: str | None = None) -> None:
+        now = now_rfc3339()
+        ready = self._newly_ready(candidates)
         if not ready:
             return
         self._apply([NodeChange(n, READY, {"ready_at": now}) for n in ready])

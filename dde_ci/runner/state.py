@@ -272,9 +272,6 @@ class StateStore:
                     raise StateError(
                         f"node {change.node_id} is {row[0]}; it cannot become {change.state}"
                     )
-            self.db.execute(
-                "UPDATE runs SET updated_at = ? WHERE run_id = ?", (now_rfc3339(), run_id)
-            )
 
     # -- control requests (pause / resume / cancel from another process) ----------------------
 
