@@ -134,7 +134,10 @@ def verify_node(
     *,
     log: ExecutionLog | None = None,
 ) -> VerifyReport:
-    """Check node ``node_id`` against every contract it consumes; write and return the report."""
+    """Check node ``node_id`` against every contract it consumes; write and return the report.
+
+    The ``contract.verified`` event goes to ``log``, else to the iteration's execution log.
+    """
     if not manifest.has_node(node_id):
         raise NotFound(
             f"no node {node_id!r} in the manifest{did_you_mean(node_id, manifest.node_ids)}"
@@ -145,24 +148,27 @@ def verify_node(
     for name in node.consumes:
         report.results.append(_verify_contract(manifest, node, name, layout, context))
     write_json_atomic(contracts_report_file(layout, iteration_id, node_id), report.to_json())
-    if log is not None:
-        log.emit(
-            "contract.verified",
-            node_id=node_id,
-            details={
-                "ok": report.ok,
-                "contracts": [
-                    {
-                        "contract": r.contract,
-                        "version": r.version,
-                        "digest": r.digest,
-                        "ok": r.ok,
-                        "findings": len(r.findings),
-                    }
-                    for r in report.results
-                ],
-            },
-        )
+    if log is None:
+        from dde_ci.log import ExecutionLog
+
+        log = ExecutionLog(layout.execution_log(iteration_id), iteration_id)
+    log.emit(
+        "contract.verified",
+        node_id=node_id,
+        details={
+            "ok": report.ok,
+            "contracts": [
+                {
+                    "contract": r.contract,
+                    "version": r.version,
+                    "digest": r.digest,
+                    "ok": r.ok,
+                    "findings": len(r.findings),
+                }
+                for r in report.results
+            ],
+        },
+    )
     return report
 
 

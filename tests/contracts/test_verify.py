@@ -226,3 +226,12 @@ def test_report_findings_for_the_gate(tmp_path: Path) -> None:
     assert [(f.file, f.line) for f in report.findings] == [("examples/order.json", 2)]
     assert str(report.findings[0]).startswith("examples/order.json:2:9: examples/order.json: ")
     assert report.warnings == []
+
+
+def test_without_a_log_the_event_goes_to_the_iteration_log(tmp_path: Path) -> None:
+    manifest, layout = _locked(tmp_path)
+    verify_node(manifest, "FE.Checkout", layout, IT)
+    events = read_log(layout.execution_log(IT)).events
+    assert [e["event_type"] for e in events] == ["contract.verified"]
+    assert events[0]["node_id"] == "FE.Checkout"
+    assert events[0]["details"]["contracts"][0]["contract"] == "orders-api"
