@@ -200,7 +200,11 @@ def status(run_id: str | None, manifest: str, output_format: str) -> int:
     echo(
         f"run {record.run_id}: {record.state} (iteration {record.iteration_id}, "
         f"workflow {record.workflow}, WIP {record.jobs})"
-        + ("" if alive or record.state not in ("RUNNING", "PAUSED") else " -- no runner")
+        + (
+            ""
+            if alive or record.state not in ("RUNNING", "PAUSED")
+            else f" -- no runner is running it; 'dde-ci resume {record.run_id}' continues it"
+        )
     )
     echo("  " + ", ".join(f"{v} {k.lower()}" for k, v in counts.items()))
     width = max(len(n.node_id) for n in nodes) if nodes else 4
