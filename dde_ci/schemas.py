@@ -50,6 +50,7 @@ SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
     "manifest": _manifest,
     "gates": _gates,
     "contract": _resource("contract.schema.json"),
+    "contracts-lock": _resource("contracts-lock.schema.json"),
     "context": _resource("context.schema.json"),
     "audit": _resource("audit.schema.json"),
     "execution-log": _resource("execution-log.schema.json"),

@@ -161,22 +161,27 @@ def _read_json(path: Path, what: str) -> Any:
         ) from None
 
 
-def read_locked(folder: Path) -> LockedContract:
-    """Read and check ``folder/contract.json``."""
+def _check_schema(data: Any, name: str, path: Path) -> None:
+    """Refuse ``data`` read from ``path`` unless it matches dde-ci's JSON Schema ``name``."""
     import jsonschema
 
     from dde_ci.schemas import schema
 
-    path = folder / CONTRACT_FILE
-    data = _read_json(path, "contract.json")
-    validator = jsonschema.Draft202012Validator(schema("contract"))
+    validator = jsonschema.Draft202012Validator(schema(name))
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is not None:
         pointer = "/" + "/".join(str(p) for p in error.absolute_path)
         raise InputError(
-            f"contract.json does not match the contract schema at {pointer}: {error.message}",
+            f"{path.name} does not match the {name} schema at {pointer}: {error.message}",
             Location(str(path)),
         )
+
+
+def read_locked(folder: Path) -> LockedContract:
+    """Read and check ``folder/contract.json``."""
+    path = folder / CONTRACT_FILE
+    data = _read_json(path, "contract.json")
+    _check_schema(data, "contract", path)
     return LockedContract.from_json(data, folder)
 
 
@@ -241,17 +246,8 @@ def read_lockfile(layout: Layout) -> dict[str, Any]:
     path = layout.contracts_lock
     if not path.exists():
         return {"lockfile_version": LOCKFILE_VERSION, "contracts": {}}
-    data = _read_json(path, "contracts.lock")
-    if (
-        not isinstance(data, dict)
-        or data.get("lockfile_version") != LOCKFILE_VERSION
-        or not isinstance(data.get("contracts"), dict)
-    ):
-        raise InputError(
-            f"contracts.lock must be an object with lockfile_version {LOCKFILE_VERSION} "
-            "and a 'contracts' object",
-            Location(str(path), 1, 1),
-        )
+    data: dict[str, Any] = _read_json(path, "contracts.lock")
+    _check_schema(data, "contracts-lock", path)
     return data
 
 

@@ -371,3 +371,17 @@ def test_pinned_version_with_lost_registry_and_new_content_is_a_major(tmp_path: 
     outcome = lock_contract(manifest, "orders-api", layout)
     assert (outcome.kind, outcome.contract.version) == ("breaking", "2.0.0")
     assert outcome.contract.breaking_changes[0]["id"] == "previous-version-unavailable"
+
+
+def test_a_hand_edited_lockfile_that_breaks_the_schema_is_refused(tmp_path: Path) -> None:
+    manifest, layout = _project(tmp_path)
+    lock_contract(manifest, "orders-api", layout)
+    lock = json.loads((tmp_path / "contracts.lock").read_text())
+    lock["contracts"]["orders-api"]["digest"] = "md5:abc"
+    (tmp_path / "contracts.lock").write_text(json.dumps(lock))
+    with pytest.raises(
+        InputError,
+        match=r"contracts\.lock does not match the contracts-lock schema at "
+        r"/contracts/orders-api/digest",
+    ):
+        read_lockfile(layout)
