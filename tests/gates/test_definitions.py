@@ -216,3 +216,23 @@ def test_the_policy_in_the_docs_is_a_valid_gate_file(tmp_path: Path) -> None:
     path.write_text(block)
     names = [g.name for g in load_gate_file(path)]
     assert "coverage-80" in names and "no-high-findings" in names
+
+
+def test_gate_files_must_stay_inside_the_project(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    root.mkdir()
+    (tmp_path / "outside.yaml").write_text(GOOD)
+    (root / "dde.yaml").write_text(
+        "workflow: w\ngate_files: [../outside.yaml]\nnodes:\n  - {id: A, type: implementation}\n"
+    )
+    with pytest.raises(ValidationError) as info:
+        load_manifest(root / "dde.yaml")
+    assert [str(d) for d in info.value.diagnostics] == [
+        f"{root / 'dde.yaml'}:2:13: gate_files[0] '../outside.yaml' must be a relative path "
+        "inside the project"
+    ]
+    (root / "dde.yaml").write_text(
+        "workflow: w\ngate_files: [gone.yaml]\nnodes:\n  - {id: A, type: implementation}\n"
+    )
+    with pytest.raises(ValidationError, match="gate file 'gone.yaml' listed in gate_files"):
+        load_manifest(root / "dde.yaml")

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dde_ci.gates.evaluators import EVALUATORS, GateContext, Measurement
 from dde_ci.gates.evaluators.json_metric import PointerError, resolve_pointer
@@ -407,3 +409,35 @@ def test_contract_conformance_delegates_to_contract_verification(tmp_path: Path)
     assert m.metrics["ok"] == 0
     assert (m.metrics["findings"] or 0) >= 1
     assert any("api-path-removed" in f.message for f in m.findings), m.findings
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["pass", "failure", "error", "skipped", "failure+skipped"]),
+        max_size=30,
+    )
+)
+def test_junit_counts_match_what_was_written(outcomes: list[str]) -> None:
+    from io import BytesIO
+
+    from dde_ci.gates.evaluators.junit import JUnitCounts, count_junit
+
+    body = {
+        "pass": "<system-out>x &amp; y</system-out>",
+        "failure": '<failure message="m">f.py:3: boom</failure>',
+        "error": "<error>e</error>",
+        "skipped": "<skipped/>",
+        "failure+skipped": "<skipped/><failure>f</failure>",
+    }
+    cases = "".join(
+        f'<testcase classname="c" name="t{i}">{body[o]}</testcase>' for i, o in enumerate(outcomes)
+    )
+    xml = f'<testsuites><testsuite name="s">{cases}</testsuite><testsuite name="e"/></testsuites>'
+    counts = JUnitCounts()
+    count_junit(BytesIO(xml.encode()), counts, "x.xml")
+    failed = outcomes.count("failure") + outcomes.count("failure+skipped")
+    assert (counts.total, counts.failed) == (len(outcomes), failed)
+    assert (counts.errors, counts.skipped) == (outcomes.count("error"), outcomes.count("skipped"))
+    assert counts.passed == outcomes.count("pass")
+    assert len(counts.failures) == failed + outcomes.count("error")
