@@ -234,5 +234,5 @@ def test_gate_files_must_stay_inside_the_project(tmp_path: Path) -> None:
     (root / "dde.yaml").write_text(
         "workflow: w\ngate_files: [gone.yaml]\nnodes:\n  - {id: A, type: implementation}\n"
     )
-    with pytest.raises(ValidationError, match="gate file 'gone.yaml' listed in gate_files"):
+    with pytest.raises(ValidationError, match=r"gate file 'gone\.yaml' listed in gate_files"):
         load_manifest(root / "dde.yaml")
