@@ -10,7 +10,6 @@ rebuilt later, so a difference there is only a warning.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import Any
 
 from dde_ci.audit.model import BLOCKING, WARNING, Counts, Violation
@@ -22,25 +21,17 @@ STAMP_PREDICATE = "https://dde-ci.dev/stamp/v1"
 STAMP_SUFFIX = ".intoto.json"
 
 
-@dataclass(frozen=True, slots=True)
-class Subject:
-    sha256: str
-    stamped_ns: int  # when its stamp file was written (mtime, ns)
-
-
 def read_stamps(
     folder: str, iteration_id: str, node_id: str, found: list[Violation]
-) -> dict[str, Subject]:
-    """Subjects (artifact name -> digest) of every stamp in ``folder``."""
-    subjects: dict[str, Subject] = {}
+) -> dict[str, str]:
+    """Subjects (artifact name -> sha256 hex) of every stamp in ``folder``."""
+    subjects: dict[str, str] = {}
     try:
         with os.scandir(folder) as entries:
-            files = sorted(
-                (e.path, e.stat().st_mtime_ns) for e in entries if e.name.endswith(STAMP_SUFFIX)
-            )
+            files = sorted(e.path for e in entries if e.name.endswith(STAMP_SUFFIX))
     except OSError:
         return subjects
-    for path, stamped_ns in files:
+    for path in files:
         record = read_record(path)
         problem = record.problem
         data: Any = record.data
@@ -59,7 +50,7 @@ def read_stamps(
             )
             continue
         for subject in data["subject"]:
-            subjects[subject["name"]] = Subject(subject["digest"]["sha256"].lower(), stamped_ns)
+            subjects[subject["name"]] = subject["digest"]["sha256"].lower()
     return subjects
 
 
@@ -118,8 +109,7 @@ def audit_artifacts(
             )
         else:
             counts.artifacts_stamped += 1
-    for name, subject in subjects.items():
-        digest = subject.sha256
+    for name, digest in subjects.items():
         if not is_relative_inside(name):
             found.append(
                 Violation(
@@ -171,7 +161,7 @@ def audit_artifacts(
                 )
             )
             continue
-        current = _working_copy_digest(working, stored, subject.stamped_ns)
+        current = _working_copy_digest(working, stored)
         if current is not None and current != digest:
             found.append(
                 Violation(
@@ -193,19 +183,19 @@ def audit_artifacts(
     return found
 
 
-def _working_copy_digest(working: str, stored: str, stamped_ns: int) -> str | None:
+def _working_copy_digest(working: str, stored: str) -> str | None:
     """The working copy's digest when it may differ from the stamp; None when absent or same.
 
     Hashing every artifact twice would double the audit's time, so the working
     copy is hashed only when its size differs from the stored copy's or it was
-    modified after its stamp was written.  (A tampered *stored* copy is always
-    caught: it is hashed every time.)
+    modified after the stored copy was written (the stored copy, the record, is
+    always hashed, so tampering with it is always caught).
     """
     try:
         here = os.stat(working)  # noqa: PTH116 - hot path: no Path objects per artifact
         kept = os.stat(stored)  # noqa: PTH116
     except OSError:
         return None
-    if here.st_size == kept.st_size and here.st_mtime_ns <= stamped_ns:
+    if here.st_size == kept.st_size and here.st_mtime_ns <= kept.st_mtime_ns:
         return None
     return sha256_file(working)

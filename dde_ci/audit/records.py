@@ -48,17 +48,18 @@ def read_record(path: str | Path, *, expect: type = dict) -> Record:
     shown = os.fspath(path)
     try:
         with open(shown, "rb") as handle:
-            raw = handle.read(MAX_RECORD_BYTES + 1)
+            # read(n) would allocate n bytes up front: check the size, then read it all
+            if os.fstat(handle.fileno()).st_size > MAX_RECORD_BYTES:
+                return Record(shown, problem=f"is over {MAX_RECORD_BYTES:,} bytes")
+            raw = handle.read()
     except FileNotFoundError:
         return Record(shown, problem=MISSING)
     except IsADirectoryError:
         return Record(shown, problem="is a directory, expected a JSON file")
     except OSError as exc:
         return Record(shown, problem=f"cannot be read: {exc.strerror}")
-    if len(raw) > MAX_RECORD_BYTES:
-        return Record(shown, problem=f"is over {MAX_RECORD_BYTES:,} bytes")
     try:
-        data = json.loads(raw, parse_constant=_reject_constant)
+        data = _DECODER.decode(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         return Record(shown, problem=f"is not valid JSON: {exc}")
     if not isinstance(data, expect):
@@ -68,6 +69,9 @@ def read_record(path: str | Path, *, expect: type = dict) -> Record:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def sha256_file(path: str | Path) -> str | None:
