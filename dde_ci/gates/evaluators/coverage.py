@@ -58,13 +58,16 @@ def read_cobertura(path: Path, shown: str) -> dict[str, Metric]:
     from defusedxml.ElementTree import ParseError, iterparse
 
     try:
-        for _event, elem in iterparse(str(path), events=("start",)):
-            if elem.tag.rsplit("}", 1)[-1] != "coverage":
-                raise InputError(f"{shown}: root element is <{elem.tag}>, not Cobertura <coverage>")
-            attrs = elem.attrib
-            break
-        else:  # pragma: no cover - iterparse raises on an empty document
-            raise InputError(f"{shown}: empty XML document")
+        with path.open("rb") as handle:  # only the root element is read
+            for _event, elem in iterparse(handle, events=("start",)):
+                if elem.tag.rsplit("}", 1)[-1] != "coverage":
+                    raise InputError(
+                        f"{shown}: root element is <{elem.tag}>, not Cobertura <coverage>"
+                    )
+                attrs = elem.attrib
+                break
+            else:  # pragma: no cover - iterparse raises on an empty document
+                raise InputError(f"{shown}: empty XML document")
     except ParseError as exc:
         line, col = getattr(exc, "position", (0, 0))
         raise InputError(f"{shown}:{line}:{col + 1}: not valid Cobertura XML: {exc}") from None
