@@ -17,13 +17,9 @@ consumer nodes) when the new version breaks the previous one.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
 import subprocess
-import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +34,7 @@ from dde_ci.contracts.registry import (
     parse_version,
     read_lockfile,
     record_in_lockfile,
+    registry_lock,
     relative,
     write_json_atomic,
 )
@@ -49,9 +46,6 @@ if TYPE_CHECKING:
     from dde_ci.log import ExecutionLog
     from dde_ci.manifest.models import Manifest
     from dde_ci.node import NodeStep
-
-LOCK_FILE = ".lock"
-LOCK_TIMEOUT = 120.0
 
 BUMP = {"breaking": 0, "additive": 1, "documentation": 2, "none": 2}
 
@@ -77,35 +71,6 @@ class LockOutcome:
             return f"{c.name} {c.version} unchanged ({c.digest})"
         since = f" ({self.kind} since {self.previous.version})" if self.previous else ""
         return f"locked {c.name} {c.version}{since}: {c.digest}"
-
-
-@contextlib.contextmanager
-def registry_lock(layout: Layout, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
-    """Hold the registry's exclusive lock (``fcntl.flock`` on ``.dde/contracts/.lock``)."""
-    import fcntl
-
-    layout.contracts_dir.mkdir(parents=True, exist_ok=True)
-    path = layout.contracts_dir / LOCK_FILE
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise StateError(
-                        f"{path}: another dde-ci process has held the contract registry lock "
-                        f"for over {timeout:.0f}s; try again when it has finished"
-                    ) from None
-                time.sleep(0.02)
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
 
 
 def bump(version: str, kind: str) -> str:

@@ -19,26 +19,59 @@ never sees half a file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dde_ci.errors import InputError, Location, NotFound, did_you_mean
+from dde_ci.errors import InputError, Location, NotFound, StateError, did_you_mean
 
 if TYPE_CHECKING:
     from dde_ci.layout import Layout
     from dde_ci.manifest.models import Manifest, Node
 
 CONTRACT_FILE = "contract.json"
+LOCK_FILE = ".lock"
+LOCK_TIMEOUT = 120.0
 LOCKFILE_VERSION = 1
 LOCKED = "LOCKED"
 SUPERSEDED = "SUPERSEDED"
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+
+
+@contextlib.contextmanager
+def registry_lock(layout: Layout, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    """Hold the registry's exclusive lock (``fcntl.flock`` on ``.dde/contracts/.lock``)."""
+    import fcntl
+
+    layout.contracts_dir.mkdir(parents=True, exist_ok=True)
+    path = layout.contracts_dir / LOCK_FILE
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise StateError(
+                        f"{path}: another dde-ci process has held the contract registry lock "
+                        f"for over {timeout:.0f}s; try again when it has finished"
+                    ) from None
+                time.sleep(0.02)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def parse_version(text: str) -> tuple[int, int, int]:
@@ -269,10 +302,22 @@ def record_in_lockfile(layout: Layout, contract: LockedContract) -> None:
 
 
 def record_published(contract: LockedContract, published: Mapping[str, Any]) -> LockedContract:
-    """Store where a version was published (e.g. a GitHub release) in its ``contract.json``."""
-    updated = replace(contract, published=dict(published))
-    write_json_atomic(updated.metadata_path, updated.to_json())
+    """Store where a version was published (e.g. a GitHub release) in its ``contract.json``.
+
+    Re-read under the registry lock, so a concurrent lock superseding it is not lost.
+    """
+    with registry_lock(_layout_of(contract)):
+        current = read_locked(contract.folder)
+        updated = replace(current, published=dict(published))
+        write_json_atomic(updated.metadata_path, updated.to_json())
     return updated
+
+
+def _layout_of(contract: LockedContract) -> Layout:
+    """The layout whose registry holds ``contract`` (``{root}/.dde/contracts/{d}/{n}/{v}``)."""
+    from dde_ci.layout import Layout
+
+    return Layout(contract.folder.parents[4])
 
 
 # ---------------------------------------------------------------------------- node context
