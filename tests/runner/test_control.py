@@ -212,3 +212,26 @@ def test_pause_needs_a_running_run(tmp_path: Path, capsys: pytest.CaptureFixture
     assert run_cli("run", str(manifest.path), "--run-id", "done1", "--no-progress") == 0
     assert run_cli("pause", "done1", "-m", str(manifest.path)) == 2
     assert "run done1 is COMPLETED; only a RUNNING run can be paused" in capsys.readouterr().err
+
+
+def test_resume_takes_over_a_paused_run_whose_runner_is_gone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = chain_manifest(tmp_path, {"A": ([], "true"), "B": (["A"], "true")})
+    with StateStore(Layout(tmp_path).state_db) as store:
+        store.create_run(
+            "gone",
+            workflow="t",
+            manifest=str(manifest.path),
+            iteration_id="it1",
+            jobs=2,
+            node_ids=["A", "B"],
+        )
+        store.set_run_state("gone", "PAUSED")
+    assert run_cli("status", "gone", "-m", str(manifest.path)) == 0
+    assert "no runner is running it; 'dde-ci resume gone' continues it" in capsys.readouterr().out
+    assert run_cli("resume", "gone", "-m", str(manifest.path), "--no-progress") == 0
+    assert "continuing here" in capsys.readouterr().out
+    assert node_states(tmp_path, "gone") == {"A": "COMPLETED", "B": "COMPLETED"}
+    with StateStore(Layout(tmp_path).state_db) as store:
+        assert store.run("gone").state == "COMPLETED"
