@@ -86,7 +86,8 @@ def audit_iteration(
     log_missing = not layout.execution_log(iteration_id).exists()
     records, results = _node_records(manifest, layout, iteration_id, timeline, log_missing)
     for record in records:
-        violations.extend(_outcome_problems(record, results[record.node_id], layout, iteration_id))
+        seen = timeline.nodes.get(record.node_id)
+        violations.extend(_outcome_problems(record, results[record.node_id], seen, iteration_id))
     records.extend(_unplanned(manifest, layout, iteration_id, timeline, violations))
     violations.extend(_order_problems(manifest, graph, timeline))
 
@@ -103,13 +104,15 @@ def audit_iteration(
     root_dir = os.fspath(root)
     for node in manifest.nodes:
         node_dir = f"{it_dir}/{node.id}"
-        if node.id in ran or node.gates:
+        if node.id in ran:
+            # a node that did not complete is a violation already: its gate results are
+            # checked for what they say, but missing ones are expected only when it completed
             violations.extend(
                 audit_gates(
                     node.id,
                     list(node.gates),
                     read_record(f"{node_dir}/gates.json"),
-                    node.id in ran,
+                    node.id in completed,
                     root=root,
                     today=today,
                     counts=counts,
@@ -270,7 +273,7 @@ def _fill_times(record: NodeRecord, seen: NodeTimeline | None, result: Record) -
 def _outcome_problems(
     record: NodeRecord,
     found: tuple[Record, str | None, bool],
-    layout: Layout,
+    seen: NodeTimeline | None,
     iteration_id: str,
 ) -> list[Violation]:
     result, log_status, log_missing = found
@@ -291,7 +294,13 @@ def _outcome_problems(
         ]
     if record.status != COMPLETED:
         data = result.data if result.ok else {}
-        reason = data.get("message") if isinstance(data.get("message"), str) else None
+        said = {**(seen.terminal_details if seen is not None else {}), **data}
+        reason = said.get("message") or said.get("reason")
+        reason = reason if isinstance(reason, str) and reason else None
+        because = said.get("because")
+        waits_for = (
+            f"{because} completes" if isinstance(because, str) else "its dependencies complete"
+        )
         out.append(
             Violation(
                 type=f"node_{record.status.lower()}",
@@ -304,12 +313,12 @@ def _outcome_problems(
                     if record.status == RUNNING
                     else f"fix the cause (see {shown}) and re-run node {node_id}"
                     if record.status == FAILED
-                    else f"re-run node {node_id} once its dependencies complete"
+                    else f"re-run node {node_id} once {waits_for}"
                 ),
                 details={
                     "status": record.status,
                     "attempts": record.attempts,
-                    "exit_code": data.get("exit_code"),
+                    "exit_code": said.get("exit_code"),
                 },
             )
         )
@@ -340,13 +349,13 @@ def _outcome_problems(
     else:
         result_status = result.data.get("status")
         if not log_missing and result_status != log_status:
-            said = f"is {log_status} in the log" if log_status else "has no outcome in the log"
+            in_log = f"is {log_status} in the log" if log_status else "has no outcome in the log"
             out.append(
                 Violation(
                     type="record_mismatch",
                     node_id=node_id,
                     severity=BLOCKING,
-                    message=f"node {node_id} {said} but {result_status} in {shown}",
+                    message=f"node {node_id} {in_log} but {result_status} in {shown}",
                     recommendation=f"the records disagree: re-run node {node_id} so the log "
                     "and its result agree",
                     details={"log_status": log_status, "result_status": result_status},

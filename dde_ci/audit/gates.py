@@ -85,22 +85,27 @@ def audit_gates(
     node_id: str,
     declared: list[str],
     record: Record,
-    ran: bool,
+    completed: bool,
     *,
     root: Path,
     today: date,
     counts: Counts,
     warnings: list[GateWarning],
 ) -> list[Violation]:
-    """Check one node's ``gates.json``; ``declared`` are the gates the manifest names."""
+    """Check one node's ``gates.json``; ``declared`` are the gates the manifest names.
+
+    Every declared gate must have a result only when the node ``completed`` (a
+    node that failed or was skipped is reported as such, and may never have
+    reached its post gates).
+    """
     shown = str(record.path)
     found: list[Violation] = []
     rerun = f"re-run node {node_id}"
     if not record.ok:
-        if record.missing and not (declared and ran):
+        if record.missing and not (declared and completed):
             return found
         if record.missing:
-            message = f"node {node_id} ran but has no gate results ({shown})"
+            message = f"node {node_id} completed but has no gate results ({shown})"
         else:
             message = f"the gate results of node {node_id} ({shown}) {record.problem}"
         return [
@@ -202,7 +207,7 @@ def audit_gates(
                 )
             )
     for gate in declared:
-        if ran and gate not in seen:
+        if completed and gate not in seen:
             found.append(
                 Violation(
                     type="gate_not_evaluated",

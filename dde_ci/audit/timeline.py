@@ -43,6 +43,7 @@ class NodeTimeline:
     terminal: str | None = None  # COMPLETED, FAILED, SKIPPED or CANCELLED (the last one)
     terminal_at: datetime | None = None
     terminal_attempts: list[int] = field(default_factory=list)
+    terminal_details: dict[str, Any] = field(default_factory=dict)
     agent_id: str | None = None
     events: int = 0
 
@@ -150,6 +151,8 @@ def build_timeline(events: Iterable[Mapping[str, Any]], iteration_id: str) -> Ti
             status = TERMINAL[kind]
             record.terminal = status
             record.terminal_at = when
+            details = event.get("details")
+            record.terminal_details = details if isinstance(details, dict) else {}
             if attempt is not None and status in (COMPLETED, FAILED):
                 record.terminal_attempts.append(attempt)
             if status == COMPLETED and (

@@ -500,3 +500,34 @@ def test_score_is_completed_over_planned(tmp_path: Path, dropped: set[str]) -> N
     assert report.score == (len(ORDER) - len(dropped)) / len(ORDER)
     assert sorted(report.ids_with("NOT_RUN")) == sorted(dropped)
     assert report.passed == (not dropped)
+
+
+def test_a_skipped_node_says_why_and_what_to_wait_for(project: Project) -> None:
+    events = [
+        e
+        for e in project.events
+        if e["node_id"] != "DEPLOY.Staging"
+        and not (e["node_id"] == "BE.Orders" and e["event_type"] == "node.completed")
+    ]
+    events.append(project.event("node.failed", 3.9, "BE.Orders", attempt=1))
+    events.append(
+        project.event(
+            "node.skipped",
+            3.95,
+            "DEPLOY.Staging",
+            details={"reason": "dependency BE.Orders failed", "because": "BE.Orders"},
+        )
+    )
+    project.write_log(events)
+    shutil.rmtree(project.node_dir("DEPLOY.Staging"))
+    result = project.node_dir("BE.Orders") / "result.json"
+    write_json(result, {**json.loads(result.read_text()), "status": "FAILED"})
+    (project.node_dir("DB.Schema") / "gates.json").unlink()
+    report = audit(project)
+    v = only(report, "node_skipped")
+    assert v.message == "node DEPLOY.Staging was skipped: dependency BE.Orders failed"
+    assert v.recommendation == "re-run node DEPLOY.Staging once BE.Orders completes"
+    assert only(report, "node_failed").node_id == "BE.Orders"
+    # DB.Schema completed without its gate results: reported; nothing about skipped nodes' gates
+    assert only(report, "gate_record_missing").node_id == "DB.Schema"
+    assert report.score == 0.5
