@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from dde_ci.contracts.lock import bump, lock_contract, registry_lock
+from dde_ci.contracts.lock import bump, lock_contract
 from dde_ci.contracts.registry import (
     find_domain,
     latest,
     read_locked,
     read_lockfile,
+    registry_lock,
     versions,
 )
 from dde_ci.errors import InputError, NotFound, StateError, ValidationError
@@ -204,7 +205,7 @@ def test_processes_locking_at_once_produce_exactly_one_version(tmp_path: Path) -
 _HOLDER = """
 import sys, time
 from pathlib import Path
-from dde_ci.contracts.lock import registry_lock
+from dde_ci.contracts.registry import registry_lock
 from dde_ci.layout import Layout
 
 with registry_lock(Layout(Path(sys.argv[1]))):
@@ -385,3 +386,25 @@ def test_a_hand_edited_lockfile_that_breaks_the_schema_is_refused(tmp_path: Path
         r"/contracts/orders-api/digest",
     ):
         read_lockfile(layout)
+
+
+def test_graphql_and_jsonschema_versions(tmp_path: Path) -> None:
+    manifest, layout = _project(tmp_path)
+    sdl = tmp_path / "contracts/catalog.graphql"
+    assert lock_contract(manifest, "catalog-graph", layout).contract.version == "1.0.0"
+    sdl.write_text(sdl.read_text().replace("  name: String!\n", "  name: String!\n  price: Int\n"))
+    assert lock_contract(manifest, "catalog-graph", layout).contract.version == "1.1.0"
+    sdl.write_text(sdl.read_text().replace("  name: String!\n", ""))
+    broken = lock_contract(manifest, "catalog-graph", layout)
+    assert (broken.kind, broken.contract.version) == ("breaking", "2.0.0")
+    event = tmp_path / "contracts/order-created.json"
+    assert lock_contract(manifest, "order-created", layout).contract.version == "1.0.0"
+    schema = json.loads(event.read_text())
+    schema["properties"]["currency"] = {"type": "string"}
+    event.write_text(json.dumps(schema))
+    assert lock_contract(manifest, "order-created", layout).contract.version == "1.1.0"
+    schema["required"].append("currency")
+    event.write_text(json.dumps(schema))
+    required = lock_contract(manifest, "order-created", layout)
+    assert (required.kind, required.contract.version) == ("breaking", "2.0.0")
+    assert [a["node_id"] for a in required.affected] == ["BE.Orders"]
