@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -106,9 +106,6 @@ class WorkflowPlan:
 
     jobs: list[JobPlan]
     job_of: dict[str, str]
-
-    def job(self, job_id: str) -> JobPlan:
-        return next(j for j in self.jobs if j.job_id == job_id)
 
 
 @dataclass(frozen=True)
@@ -308,14 +305,15 @@ def _title(node: Node) -> str:
     return literal(" ".join(text.split()))
 
 
-def _artifact_paths(manifest_dir: str, node: Node) -> list[str]:
+def _artifact_paths(manifest_dir: str, node: Node, where: Location) -> list[str]:
+    """The node's artifact globs as upload-artifact paths (one per line, none excluding)."""
     paths: list[str] = []
     for pattern in node.artifacts:
         if "\n" in pattern or "\r" in pattern or pattern.startswith("!"):
             raise InputError(
-                f"node {node.id!r}: artifact pattern {pattern!r} cannot be uploaded "
-                "(no line breaks, no leading '!')",
-                Location(str(node.id)),
+                f"node {node.id!r}: artifact pattern {pattern!r} cannot be uploaded to GitHub "
+                "(a line break would split it, a leading '!' would exclude files)",
+                where,
             )
         paths.append(literal(_join(manifest_dir, pattern)))
     return paths
@@ -447,6 +445,7 @@ def _node_job(
     grants = ["contents: write" if job.publishes else "contents: read", "statuses: read"]
     body["permissions"] = _permissions(*grants)
     node_ref = "${{ matrix.node }}" if job.is_matrix else first.id
+    where = Location(str(manifest.path))
     if job.is_matrix:
         legs = []
         for node_id in job.nodes:
@@ -455,7 +454,7 @@ def _node_job(
                 {
                     "node": node_id,
                     "name": _title(node),
-                    "artifacts": "\n".join(_artifact_paths(mdir, node)),
+                    "artifacts": "\n".join(_artifact_paths(mdir, node, where)),
                 }
             )
         body["strategy"] = {
@@ -517,7 +516,7 @@ def _node_job(
     if job.is_matrix:
         upload.append("${{ matrix.artifacts }}")
     else:
-        upload.extend(_artifact_paths(mdir, first))
+        upload.extend(_artifact_paths(mdir, first, where))
     steps.append(
         {
             "name": "Upload the node's reports and artifacts",
@@ -635,8 +634,8 @@ def check_limits(text: str, options: WorkflowOptions) -> None:
             "several manifests (one workflow each), or group nodes that always run together",
             Location(options.manifest_path),
         )
-    # The only job output is the iteration id, whose length the id pattern bounds.
-    assert MAX_ITERATION_ID_BYTES < MAX_JOB_OUTPUTS_BYTES
+    # Job outputs need no check: the only one is the iteration id, at most
+    # MAX_ITERATION_ID_BYTES long, far below MAX_JOB_OUTPUTS_BYTES.
 
 
 def stale_diff(current: str, expected: str, path: str) -> str:
@@ -651,15 +650,6 @@ def stale_diff(current: str, expected: str, path: str) -> str:
             tofile=f"{path} (generated)",
         )
     )
-
-
-def iter_uses(document: Mapping[str, Any]) -> Iterable[str]:
-    """Every ``uses:`` value in a workflow tree (for tests and tools)."""
-    for job in document.get("jobs", {}).values():
-        for step in job.get("steps", []):
-            if "uses" in step:
-                value = step["uses"]
-                yield value.value if isinstance(value, Commented) else value
 
 
 # -- files --------------------------------------------------------------------------------

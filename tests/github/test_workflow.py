@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -701,3 +702,15 @@ def test_workflow_sync_hook_refuses_a_commit_with_a_stale_workflow(tmp_path: Pat
     out = stale.stdout + stale.stderr
     assert ".github/workflows/dde.yml is stale" in out
     assert "+  b:" in out  # the diff shows the job the manifest now needs
+
+
+@pytest.mark.parametrize("pattern", ["!build/secret", "build/a\nbuild/b"])
+def test_artifact_patterns_github_cannot_upload_are_refused(pattern: str) -> None:
+    text = (
+        "workflow: w\nsettings: {default_runs_on: [x]}\nnodes:\n"
+        f"  - {{id: A, type: action, artifacts: [{json.dumps(pattern)}]}}\n"
+    )
+    manifest = load_manifest_text(text, Path("/repo/dde.yaml"))
+    with pytest.raises(InputError) as info:
+        generate_workflow(manifest, WorkflowOptions("dde.yaml", "w.yml"))
+    assert str(info.value).startswith("/repo/dde.yaml: node 'A': artifact pattern")
