@@ -615,6 +615,17 @@ def test_example_workflows_pass_the_tools(tmp_path: Path, manifest: Path) -> Non
 
 
 @pytest.mark.slow
+def test_workflow_with_a_pinned_remote_action_passes_the_tools(tmp_path: Path) -> None:
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    text = SHOP.read_text() + f"\ngithub:\n  action: acme/dde-ci@{sha}\n  action_version: v0.1.0\n"
+    workflow = tools.make_project(
+        tmp_path, generate_workflow(load_manifest_text(text, SHOP), OPTIONS).text
+    )
+    failed = tools.lint_workflow(tmp_path, workflow)
+    assert not failed, "\n".join(map(str, failed))
+
+
+@pytest.mark.slow
 def test_hostile_workflow_passes_the_tools(tmp_path: Path) -> None:
     workflow = tools.make_project(tmp_path, generate_workflow(hostile(), HOSTILE_OPTIONS).text)
     failed = tools.lint_workflow(tmp_path, workflow)
