@@ -8,7 +8,6 @@ installs it (``$RUNNER_TEMP/dde-ci/venv/bin/dde-ci``).
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -143,8 +142,6 @@ def test_requirements_are_hash_locked_and_cover_the_dependencies() -> None:
 
 # -- the scripts, run for real ------------------------------------------------------------
 
-GITHUB_VALUES = {"github.run_id": "4242"}
-
 
 def run_step(
     action: Path,
@@ -156,43 +153,14 @@ def run_step(
     cwd: Path,
     extra_env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run one ``shell: bash`` step of ``action`` as GitHub would."""
-    declared = load(action).get("inputs", {})
-    given = {k: str(v.get("default", "")) for k, v in declared.items()}
-    given.update(inputs or {})
-
-    def value(expr: str) -> str:
-        if expr.startswith("inputs."):
-            return given[expr.removeprefix("inputs.")]
-        if expr.startswith("steps."):
-            return (outputs or {})[expr]
-        return GITHUB_VALUES[expr]
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "DDE_"))}
-    env.update(
-        {
-            "RUNNER_TEMP": str(runner_temp),
-            "RUNNER_OS": "Linux",
-            "RUNNER_ARCH": "X64",
-            "GITHUB_ACTIONS": "true",
-            "GITHUB_ACTION_PATH": str(action.parent),
-            "GITHUB_OUTPUT": str(runner_temp / "github_output"),
-        }
-    )
-    for key, raw in step.get("env", {}).items():
-        env[key] = EXPRESSION.sub(lambda m: value(m.group(1)), str(raw))
-    env.update(extra_env or {})
-    runner_temp.mkdir(parents=True, exist_ok=True)
-    script = runner_temp / "step.sh"
-    script.write_text(step["run"])
-    return subprocess.run(
-        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+    return tools.run_step(
+        action,
+        step,
+        inputs=inputs,
+        values=dict(outputs or {}),
+        runner_temp=runner_temp,
         cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        extra_env=extra_env,
     )
 
 

@@ -9,11 +9,16 @@ network would fail instead of passing by luck.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -124,3 +129,64 @@ def passed(result: ToolResult) -> bool:
     if result.code != 0:
         return False
     return result.tool != "zizmor" or "No findings to report" in result.output
+
+
+# -- running a composite action's bash step the way the runner does ----------------------
+
+EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+GITHUB_VALUES = {"github.run_id": "4242"}
+
+
+def run_step(
+    action: Path,
+    step: dict[str, Any],
+    *,
+    inputs: Mapping[str, str] | None = None,
+    values: Mapping[str, str] | None = None,
+    runner_temp: Path,
+    cwd: Path,
+    extra_env: Mapping[str, str] | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """Run one ``shell: bash`` step of ``action`` with ``bash --noprofile --norc -eo pipefail``.
+
+    ``${{ inputs.X }}`` in the step's ``env:`` take ``inputs`` (else the declared
+    default); any other expression must be in ``values`` (``steps.x.outputs.y``,
+    ``github.run_id``), so a new expression in an action fails here loudly.
+    """
+    declared = yaml.safe_load(action.read_text()).get("inputs", {})
+    given = {k: str(v.get("default", "")) for k, v in declared.items()}
+    given.update(inputs or {})
+    known = {**GITHUB_VALUES, **(values or {})}
+
+    def value(expr: str) -> str:
+        if expr.startswith("inputs."):
+            return given[expr.removeprefix("inputs.")]
+        return known[expr]
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "DDE_"))}
+    env.update(
+        {
+            "RUNNER_TEMP": str(runner_temp),
+            "RUNNER_OS": "Linux",
+            "RUNNER_ARCH": "X64",
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_ACTION_PATH": str(action.parent),
+            "GITHUB_OUTPUT": str(runner_temp / "github_output"),
+        }
+    )
+    for key, raw in step.get("env", {}).items():
+        env[key] = EXPRESSION.sub(lambda m: value(m.group(1)), str(raw))
+    env.update(extra_env or {})
+    runner_temp.mkdir(parents=True, exist_ok=True)
+    script = runner_temp / "step.sh"
+    script.write_text(step["run"])
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
