@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 MERMAID_MAX_CHARS = 50_000
 MAX_TABLE_ROWS = 200
+# no diagram of more nodes fits in MERMAID_MAX_CHARS (a node takes 20+ characters): skip
+# building it at all
+MAX_PICTURE_NODES = MERMAID_MAX_CHARS // 20
 
 
 def to_json(report: AuditReport) -> str:
@@ -85,10 +88,15 @@ def outcome_graph(report: AuditReport, graph: Graph) -> str:
     return mermaid_graph(graph, labels=labels, classes=classes)
 
 
-def _picture(title: str, text: str | None, out: list[str]) -> None:
+def _picture(title: str, text: str | None, out: list[str], nodes: int = 0) -> None:
     out.append(f"### {title}")
     out.append("")
-    if text is None:
+    if nodes > MAX_PICTURE_NODES:
+        out.append(
+            f"_Left out: {nodes:,} nodes are more than a Mermaid diagram can hold "
+            f"({MERMAID_MAX_CHARS:,} characters). `audit.json` holds every node._"
+        )
+    elif text is None:
         out.append("_No node ran, so there is nothing to draw._")
     elif len(text) > MERMAID_MAX_CHARS:
         out.append(
@@ -206,9 +214,12 @@ def to_markdown(report: AuditReport, graph: Graph | None = None) -> str:
         out += ["### Recommendations", ""]
         out += [f"{i}. {_cell(r)}" for i, r in enumerate(recs[:MAX_TABLE_ROWS], start=1)]
         out.append("")
-    _picture("Timeline as built", gantt(report), out)
+    ran = sum(1 for n in report.nodes if n.started_at)
+    _picture("Timeline as built", gantt(report) if ran <= MAX_PICTURE_NODES else None, out, ran)
     if graph is not None:
-        _picture("Nodes by outcome", outcome_graph(report, graph), out)
+        size = len(graph.ids)
+        drawn = outcome_graph(report, graph) if size <= MAX_PICTURE_NODES else None
+        _picture("Nodes by outcome", drawn, out, size)
     return "\n".join(out).rstrip("\n") + "\n"
 
 

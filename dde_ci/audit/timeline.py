@@ -47,9 +47,7 @@ class NodeTimeline:
     agent_id: str | None = None
     events: int = 0
 
-    @property
-    def attempt_numbers(self) -> set[int]:
-        return {a for a, _ in self.started if a is not None}
+    attempt_numbers: set[int] = field(default_factory=set)  # of the node.started events
 
 
 @dataclass
@@ -139,6 +137,8 @@ def build_timeline(events: Iterable[Mapping[str, Any]], iteration_id: str) -> Ti
             if when is None:
                 continue
             record.started.append((attempt, when))
+            if attempt is not None:
+                record.attempt_numbers.add(attempt)
             if record.first_started is None or when < record.first_started:
                 record.first_started = when
             agent = event.get("agent_id")
