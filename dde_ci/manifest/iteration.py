@@ -87,3 +87,21 @@ def latest_iteration(reports_dir: Path) -> str | None:
     if not candidates:
         return None
     return max(candidates, key=lambda p: p.stat().st_mtime).name
+
+
+def current_iteration(manifest_value: str, reports_dir: Path, *, option: str | None = None) -> str:
+    """The iteration a read-only command looks at (status, gates, stamps, audit, ...).
+
+    ``option`` (``--iteration`` or ``DDE_ITERATION``) wins.  When the manifest's
+    ``iteration`` is a template, a new id would name an iteration that never
+    ran, so the most recent iteration under ``reports/`` is used instead; with
+    none there yet, the template is rendered (and the caller reports what is
+    missing).  A fixed id is used as it is.
+    """
+    if option:
+        return check_iteration_id(option)
+    if is_template(manifest_value):
+        latest = latest_iteration(reports_dir)
+        if latest is not None:
+            return latest
+    return resolve_iteration(manifest_value, reports_dir)
