@@ -26,9 +26,12 @@ The step needs nothing but the manifest and the files earlier nodes left
 from __future__ import annotations
 
 import contextlib
+import functools
 import heapq
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import threading
@@ -51,6 +54,7 @@ CANCELLED = "CANCELLED"
 
 GRACE_SECONDS = 5.0  # SIGTERM, then SIGKILL after this many seconds
 MAX_OUTPUT_BYTES = 1024 * 1024  # the most of $DDE_OUTPUT that is read
+BASH_OPTIONS = ("--noprofile", "--norc", "-eo", "pipefail")  # like GitHub's ``shell: bash``
 
 
 @dataclass
@@ -138,16 +142,21 @@ def run_node_step(step: NodeStep) -> NodeOutcome:
     outcome = NodeOutcome(step.node.id, step.iteration_id, step.run_id, started_at=now_rfc3339())
     if step.correlation_id is None:
         step.correlation_id = new_id()
+    # the node's own secrets never reach the log (the command still gets them)
+    hidden = node_secrets(step.node.env)
+    if hidden:
+        step.log.add_secrets(hidden)
     # step 1: build the context
     step.context_path = write_node_context(step)
-    # step 2: pre-execution gates (gates)
-    from dde_ci.gates import evaluate_node_gates
+    # step 2: pre-execution gates (gates); a node without gates skips the step entirely
+    from dde_ci.gates import evaluate_node_gates, has_gates
 
-    outcome = outcome.after(evaluate_node_gates(step, "pre"))
+    if has_gates(step.manifest, step.node, "pre"):
+        outcome = outcome.after(evaluate_node_gates(step, "pre"))
     if outcome.ok:
         # step 3: run the command with its timeout and retry policy
         outcome = run_command(step, outcome)
-    if outcome.ok:
+    if outcome.ok and has_gates(step.manifest, step.node, "post"):
         # step 4: post-execution gates (gates)
         outcome = outcome.after(evaluate_node_gates(step, "post"))
     if outcome.ok:
@@ -155,8 +164,8 @@ def run_node_step(step: NodeStep) -> NodeOutcome:
         from dde_ci.contracts.lock import lock_node_contracts
 
         outcome = outcome.after(lock_node_contracts(step))
-    if outcome.ok:
-        # step 6: stamp artifacts (stamping)
+    if outcome.ok and step.node.artifacts:
+        # step 6: stamp artifacts (stamping); nothing to stamp without artifact globs
         from dde_ci.stamping import stamp_node_artifacts
 
         outcome = outcome.after(stamp_node_artifacts(step))
@@ -391,7 +400,7 @@ def run_attempt(step: NodeStep, output_file: Path, control: ProcessControl) -> A
         log_file.write(f"== {now_rfc3339()} attempt {step.attempt}\n".encode())
         log_file.flush()
         proc = subprocess.Popen(
-            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", node.run, node.id],
+            [bash_path(env.get("PATH")), *BASH_OPTIONS, "-c", node.run, node.id],
             cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -461,6 +470,39 @@ def _group_leader_alive(pid: int) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@functools.lru_cache(maxsize=8)
+def bash_path(search_path: str | None) -> str:
+    """``bash`` as found on the command's ``PATH`` (looked up once per distinct ``PATH``).
+
+    Giving ``Popen`` the full path spares the child an ``execve`` per ``PATH``
+    entry on every start.  Without a ``bash`` on the path, or when it is found
+    through a relative ``PATH`` entry (which means the command's folder), it
+    stays ``"bash"`` for ``Popen`` to look up as before.
+    """
+    found = shutil.which("bash", path=search_path)
+    return found if found is not None and Path(found).is_absolute() else "bash"
+
+
+_SECRET_ENV_NAME = re.compile(
+    r"TOKEN|SECRET|PASSW(?:OR)?D|CREDENTIAL|PRIVATE|KEY(?:S)?(?:_|$)", re.IGNORECASE
+)
+MIN_NODE_SECRET = 4  # a shorter value ("1", "yes") would redact ordinary words in the log
+
+
+def node_secrets(env: Mapping[str, str]) -> list[str]:
+    """The values of a node's ``env`` entries whose names say they are secret.
+
+    Names containing TOKEN, SECRET, PASSWORD (PASSWD), CREDENTIAL or PRIVATE,
+    or ending in a KEY part (``API_KEY``, ``SSH_KEY``, ``KEY_ID``...), with a
+    value of at least 4 characters: the node step hides them from the log.
+    """
+    return [
+        value
+        for name, value in env.items()
+        if _SECRET_ENV_NAME.search(name) and len(value.strip()) >= MIN_NODE_SECRET
+    ]
 
 
 def command_env(step: NodeStep, output_file: Path) -> dict[str, str]:

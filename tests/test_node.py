@@ -264,3 +264,53 @@ def test_plug_in_results_fold_into_the_outcome() -> None:
     # a later block does not overwrite the first reason
     assert blocked.after(Check(True, "other")).message == blocked.message
     assert start.after(None) is start
+
+
+def test_the_nodes_secret_env_values_never_reach_the_log(tmp_path: Path) -> None:
+    manifest = load(
+        tmp_path,
+        """
+        workflow: t
+        iteration: it1
+        nodes:
+          - id: A
+            type: implementation
+            env: {DEPLOY_TOKEN: tok-4f9a2c71, DB_PASSWORD: pw-secret, API_KEY: k3y-v4lue,
+                  GREETING: hello-there}
+            run: |
+              test "$DEPLOY_TOKEN" = tok-4f9a2c71  # the command still gets the value
+              echo "token=$DEPLOY_TOKEN" >> "$DDE_OUTPUT"
+              echo "password=$DB_PASSWORD" >> "$DDE_OUTPUT"
+              echo "key=$API_KEY" >> "$DDE_OUTPUT"
+              echo "greeting=$GREETING" >> "$DDE_OUTPUT"
+        """,
+    )
+    outcome = run_node_step(make_step(manifest, "A"))
+    assert outcome.status == COMPLETED
+    log_text = (tmp_path / "reports" / "it1" / "execution.log").read_text()
+    for secret in ("tok-4f9a2c71", "pw-secret", "k3y-v4lue"):
+        assert secret not in log_text
+    completed = [e for e in events(manifest) if e["event_type"] == "node.completed"]
+    assert completed[0]["details"]["outputs"] == {
+        "token": "***",
+        "password": "***",
+        "key": "***",
+        "greeting": "hello-there",  # not a secret-shaped name: kept
+    }
+
+
+def test_a_node_without_gates_skips_the_gate_step(tmp_path: Path) -> None:
+    manifest = load(
+        tmp_path,
+        """
+        workflow: t
+        iteration: it1
+        nodes:
+          - id: A
+            type: implementation
+            run: "true"
+        """,
+    )
+    assert run_node_step(make_step(manifest, "A")).status == COMPLETED
+    assert not (tmp_path / "reports" / "it1" / "A" / "gates.json").exists()
+    assert not [e for e in events(manifest) if e["event_type"].startswith("gate.")]

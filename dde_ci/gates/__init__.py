@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from dde_ci.manifest.models import Manifest, Node
     from dde_ci.node import NodeStep
 
-__all__ = ["GateOutcome", "context_entries", "evaluate_node_gates"]
+__all__ = ["GateOutcome", "context_entries", "evaluate_node_gates", "has_gates"]
 
 
 def context_entries(manifest: Manifest, node: Node | str) -> list[dict[str, Any]]:
@@ -49,6 +49,29 @@ def context_entries(manifest: Manifest, node: Node | str) -> list[dict[str, Any]
                 }
             )
     return out
+
+
+def has_gates(manifest: Manifest, node: Node, phase: str) -> bool:
+    """Whether :func:`evaluate_node_gates` has anything to do for ``node`` in ``phase``.
+
+    True when the node names gates (an unknown name is a failed result in
+    either phase), when an enabled gate of ``phase`` is attached to it, or when
+    the gate files cannot be loaded (the evaluation then reports why).  Cheap
+    when the manifest has no ``gate_files``; the files are parsed once.
+    """
+    if node.gates:
+        return True
+    if not manifest.gate_files:
+        return False
+    from dde_ci.errors import DdeError
+    from dde_ci.gates.attach import attached_gates
+    from dde_ci.gates.definitions import load_gates
+
+    try:
+        gate_set = load_gates(manifest)
+    except DdeError:
+        return True
+    return bool(attached_gates(gate_set, node, phase))
 
 
 def evaluate_node_gates(step: NodeStep, phase: str) -> GateOutcome:

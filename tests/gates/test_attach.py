@@ -100,3 +100,47 @@ def test_applies_to_consumed_contracts(tmp_path: Path) -> None:
     gates = load_gates(manifest)
     attached = {n.id: [g.name for g in attached_gates(gates, n)] for n in manifest.nodes}
     assert attached == {"API": [], "EVT": [], "BE": ["conform"], "EV": []}
+
+
+def test_has_gates_per_phase(tmp_path: Path) -> None:
+    from dde_ci.gates import has_gates
+
+    manifest = write_project(
+        tmp_path,
+        """\
+        gates:
+          - name: post-for-tests
+            evaluator: {type: artifacts}
+            applies_to: {node_types: [test]}
+          - name: pre-for-be
+            phase: pre
+            evaluator: {type: dependencies}
+            applies_to: {nodes: ["BE.*"]}
+        """,
+        """\
+        - {id: BE.Orders, type: implementation}
+        - {id: TEST.Py, type: test}
+        - {id: DOC.Readme, type: implementation}
+        - {id: DOC.Named, type: implementation, gates: [post-for-tests]}
+        """,
+    )
+
+    def phases(node: str) -> list[str]:
+        return [p for p in ("pre", "post") if has_gates(manifest, manifest.node(node), p)]
+
+    assert phases("BE.Orders") == ["pre"]
+    assert phases("TEST.Py") == ["post"]
+    assert phases("DOC.Readme") == []
+    assert phases("DOC.Named") == ["pre", "post"]  # named gates: the evaluation decides
+
+
+def test_has_gates_without_gate_files(tmp_path: Path) -> None:
+    from dde_ci.gates import has_gates
+    from dde_ci.manifest.loader import load_manifest
+
+    (tmp_path / "dde.yaml").write_text(
+        'version: "1"\nworkflow: w\niteration: Iter-1\nnodes:\n  - {id: A, type: implementation}\n'
+    )
+    manifest = load_manifest(tmp_path / "dde.yaml")
+    assert not has_gates(manifest, manifest.node("A"), "pre")
+    assert not has_gates(manifest, manifest.node("A"), "post")
