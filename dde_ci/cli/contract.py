@@ -145,16 +145,6 @@ def _load(manifest: str) -> tuple[Manifest, Layout]:
     return loaded, Layout(loaded.root)
 
 
-def _iteration(loaded: Manifest, layout: Layout, option: str | None) -> str:
-    """``--iteration``, else the latest iteration when the manifest's id is a template."""
-    from dde_ci.manifest.iteration import is_template, latest_iteration, resolve_iteration
-
-    latest = latest_iteration(layout.reports_dir)
-    if not option and is_template(loaded.iteration) and latest:
-        return latest
-    return resolve_iteration(loaded.iteration, layout.reports_dir, option=option)
-
-
 def _github_options(func: F) -> F:
     func = click.option(
         "--repo",
@@ -222,9 +212,10 @@ def lock(
     """Lock contract NAME: digest its canonical form and record an immutable version."""
     from dde_ci.contracts.lock import current_commit, lock_contract
     from dde_ci.log import ExecutionLog
+    from dde_ci.manifest.iteration import current_iteration
 
     loaded, layout = _load(manifest)
-    iteration_id = _iteration(loaded, layout, iteration)
+    iteration_id = current_iteration(loaded.iteration, layout.reports_dir, option=iteration)
     log = ExecutionLog(layout.execution_log(iteration_id), iteration_id)
     outcome = lock_contract(
         loaded,
@@ -304,9 +295,10 @@ def verify(node_id: str, manifest: str, iteration: str | None, output_format: st
     """Check that NODE matches every contract it consumes."""
     from dde_ci.contracts.verify import verify_node
     from dde_ci.log import ExecutionLog
+    from dde_ci.manifest.iteration import current_iteration
 
     loaded, layout = _load(manifest)
-    iteration_id = _iteration(loaded, layout, iteration)
+    iteration_id = current_iteration(loaded.iteration, layout.reports_dir, option=iteration)
     log = ExecutionLog(layout.execution_log(iteration_id), iteration_id)
     report = verify_node(loaded, node_id, layout, iteration_id, log=log)
     if output_format == "json":

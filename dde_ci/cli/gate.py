@@ -110,6 +110,8 @@ Examples:
   dde-ci gate run BE.Orders --phase post --format sarif > gates.sarif
 
 Writes reports/{iteration}/{node}/gates.json and gate.* events to the execution log.
+Without --iteration (or DDE_ITERATION) a templated iteration id means the latest
+iteration under reports/ (the one that ran), not a new id.
 Exit codes: 0 no blocking gate failed, 1 a blocking gate failed, 2 bad input.
 """,
 )
@@ -148,14 +150,14 @@ def run(
     from dde_ci.gates.report import annotation_items, dumps, render_markdown, render_sarif
     from dde_ci.layout import Layout
     from dde_ci.log import ExecutionLog
-    from dde_ci.manifest.iteration import resolve_iteration
+    from dde_ci.manifest.iteration import current_iteration
     from dde_ci.manifest.loader import load_manifest
     from dde_ci.node import NodeStep
 
     loaded = load_manifest(manifest)
     node = _node(loaded, node_id)
     layout = Layout(loaded.root)
-    iteration_id = resolve_iteration(loaded.iteration, layout.reports_dir, option=iteration)
+    iteration_id = current_iteration(loaded.iteration, layout.reports_dir, option=iteration)
     log = ExecutionLog(layout.execution_log(iteration_id), iteration_id, run_id)
     context_file = layout.context_file(iteration_id, node.id)
     step = NodeStep(

@@ -59,17 +59,13 @@ def stamp(
         raise click.UsageError("give at least one PATH to stamp (or use `dde-ci stamp verify`)")
     from dde_ci.layout import Layout
     from dde_ci.log import ExecutionLog
-    from dde_ci.manifest.iteration import is_template, latest_iteration, resolve_iteration
+    from dde_ci.manifest.iteration import current_iteration
     from dde_ci.manifest.loader import load_manifest
     from dde_ci.stamping import stamp_by_hand
 
     loaded = load_manifest(manifest)
     layout = Layout(loaded.root)
-    latest = latest_iteration(layout.reports_dir)
-    if not iteration and is_template(loaded.iteration) and latest:
-        iteration_id = latest
-    else:
-        iteration_id = resolve_iteration(loaded.iteration, layout.reports_dir, option=iteration)
+    iteration_id = current_iteration(loaded.iteration, layout.reports_dir, option=iteration)
     log = ExecutionLog(layout.execution_log(iteration_id), iteration_id, run_id)
     stamps = stamp_by_hand(
         loaded, layout, iteration_id, node_id, list(paths), log=log, run_id=run_id, agent_id=agent

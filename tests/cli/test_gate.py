@@ -11,6 +11,7 @@ import pytest
 from dde_ci.cli.main import main
 from dde_ci.gates.evaluators import EVALUATORS, GateContext
 from dde_ci.layout import Layout
+from dde_ci.log import ExecutionLog
 from tests.gates.conftest import bandit_sarif, sample_reports
 from tests.gates.project import write_project, write_result
 
@@ -176,6 +177,26 @@ def test_run_on_github_annotates_and_writes_the_summary(
         for line in lines
     )
     assert "| `findings` | post | warning | ⚠️ warning |" in summary.read_text()
+
+
+def test_run_without_iteration_reads_the_latest_run_of_a_template(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DDE_ITERATION", raising=False)
+    manifest = project / "dde.yaml"
+    manifest.write_text(
+        manifest.read_text().replace("iteration: Iter-1", "iteration: It-{date:%Y}-{seq:03}")
+    )
+    layout = Layout(project)
+    ran = "It-2020-001"
+    ExecutionLog(layout.execution_log(ran), ran, "run-1").emit("workflow.started")
+    layout.result_file(ran, "A").parent.mkdir(parents=True)
+    layout.result_file(ran, "A").write_text(json.dumps({"node_id": "A", "status": "COMPLETED"}))
+    assert _run(project, "T", "--phase", "pre") == 0
+    assert json.loads(capsys.readouterr().out)["iteration_id"] == ran
+    on_disk = json.loads(layout.gates_file(ran, "T").read_text())
+    assert [r["status"] for r in on_disk["results"]] == ["passed"]
+    assert sorted(p.name for p in layout.reports_dir.iterdir() if p.is_dir()) == [ran]
 
 
 def test_run_unknown_node(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
