@@ -619,26 +619,8 @@ class OpenApiDiffer:
             self.add("request-body-became-required", "error", "request body became required", bsite)
         elif breq and not rreq:
             self.add("request-body-became-optional", "info", "request body became optional", bsite)
-        bc, rc = _d(base.get("content")), _d(rev.get("content"))
-        for media in bc.keys() - rc.keys():
-            self.add(
-                "request-body-media-type-removed",
-                "error",
-                f"removed the media type '{media}' from the request body",
-                bsite.down("content", media),
-                side="base",
-            )
-        for media in rc.keys() - bc.keys():
-            self.add(
-                "request-body-media-type-added",
-                "info",
-                f"added the media type '{media}' to the request body",
-                bsite.down("content", media),
-            )
-        for media in bc.keys() & rc.keys():
-            bs, rs = _d(bc[media]).get("schema"), _d(rc[media]).get("schema")
-            if isinstance(bs, dict) and isinstance(rs, dict):
-                self._schema(bs, rs, "request", bsite.down("content", media, "schema"), (), 0)
+        where = ("from", "to", "the request body")
+        self._content(base, rev, "request", bsite, "request-body-media-type", where)
 
     # -- responses -------------------------------------------------------------
 
@@ -713,26 +695,43 @@ class OpenApiDiffer:
                     f"the response header '{name}' was added for the status '{status}'",
                     site.down("headers", name),
                 )
+        where = f"the response with the status '{status}'"
+        self._content(base, rev, "response", site, "response-media-type", ("for", "for", where))
+
+    def _content(
+        self,
+        base: dict[str, Any],
+        rev: dict[str, Any],
+        ctx: str,
+        site: _Site,
+        rule: str,
+        where: tuple[str, str, str],
+    ) -> None:
+        """The media types of a request body or a response, each schema compared in ``ctx``.
+
+        ``where`` words the messages: (preposition when removed, when added, the place).
+        """
+        removed_from, added_to, place = where
         bc, rc = _d(base.get("content")), _d(rev.get("content"))
         for media in bc.keys() - rc.keys():
             self.add(
-                "response-media-type-removed",
+                f"{rule}-removed",
                 "error",
-                f"removed the media type '{media}' for the response with the status '{status}'",
+                f"removed the media type '{media}' {removed_from} {place}",
                 site.down("content", media),
                 side="base",
             )
         for media in rc.keys() - bc.keys():
             self.add(
-                "response-media-type-added",
+                f"{rule}-added",
                 "info",
-                f"added the media type '{media}' for the response with the status '{status}'",
+                f"added the media type '{media}' {added_to} {place}",
                 site.down("content", media),
             )
         for media in bc.keys() & rc.keys():
             bs, rs = _d(bc[media]).get("schema"), _d(rc[media]).get("schema")
             if isinstance(bs, dict) and isinstance(rs, dict):
-                self._schema(bs, rs, "response", site.down("content", media, "schema"), (), 0)
+                self._schema(bs, rs, ctx, site.down("content", media, "schema"), (), 0)
 
     # -- schemas ---------------------------------------------------------------
 
