@@ -254,11 +254,11 @@ def _node_records(
 def _fill_times(record: NodeRecord, seen: NodeTimeline | None, result: Record) -> None:
     data = result.data if result.ok else {}
     if seen is not None and seen.first_started is not None:
-        record.started_at = _iso(seen.first_started)
+        record.started_at = seen.first_started_text
         record.attempts = max(seen.attempt_numbers, default=len(seen.started))
         record.agent_id = seen.agent_id
         if seen.terminal_at is not None:
-            record.finished_at = _iso(seen.terminal_at)
+            record.finished_at = seen.terminal_text
             record.duration_s = round((seen.terminal_at - seen.first_started).total_seconds(), 6)
         return
     attempts = data.get("attempts")

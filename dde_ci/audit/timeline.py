@@ -39,9 +39,11 @@ class NodeTimeline:
     node_id: str
     started: list[tuple[int | None, datetime]] = field(default_factory=list)
     first_started: datetime | None = None
+    first_started_text: str | None = None  # as logged
     first_completed: datetime | None = None
     terminal: str | None = None  # COMPLETED, FAILED, SKIPPED or CANCELLED (the last one)
     terminal_at: datetime | None = None
+    terminal_text: str | None = None  # as logged
     terminal_attempts: list[int] = field(default_factory=list)
     terminal_details: dict[str, Any] = field(default_factory=dict)
     agent_id: str | None = None
@@ -141,6 +143,7 @@ def build_timeline(events: Iterable[Mapping[str, Any]], iteration_id: str) -> Ti
                 record.attempt_numbers.add(attempt)
             if record.first_started is None or when < record.first_started:
                 record.first_started = when
+                record.first_started_text = event["timestamp"]
             agent = event.get("agent_id")
             if isinstance(agent, str):
                 record.agent_id = agent
@@ -151,6 +154,7 @@ def build_timeline(events: Iterable[Mapping[str, Any]], iteration_id: str) -> Ti
             status = TERMINAL[kind]
             record.terminal = status
             record.terminal_at = when
+            record.terminal_text = event["timestamp"]
             details = event.get("details")
             record.terminal_details = details if isinstance(details, dict) else {}
             if attempt is not None and status in (COMPLETED, FAILED):
