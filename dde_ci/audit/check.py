@@ -460,7 +460,13 @@ def _end_torn_line(path: Path) -> None:
 
 
 def log_audit(report: AuditReport, log_path: Path, run_id: str | None = None) -> None:
-    """Append ``audit.completed`` (and ``audit.overridden`` when applied) to the log."""
+    """Append ``audit.completed`` (and ``audit.overridden`` when applied) to the log.
+
+    Nothing is written when the iteration has no log: the audit never makes up a
+    log for an iteration that did not run (its report says so instead).
+    """
+    if not log_path.is_file():
+        return
     log = ExecutionLog(log_path, report.iteration_id, run_id)
     _end_torn_line(log_path)
     details = {

@@ -253,7 +253,9 @@ def to_text(report: AuditReport) -> str:
             lines.append(f"  {v.severity:<8} {v.type}: {v.message}")
             lines.append(f"           -> {v.recommendation}")
     for w in report.warnings:
-        lines.append(f"  warning  gate {w.gate_name} on {w.node_id}: {w.status} {w.message}")
+        lines.append(
+            f"  {w.status:<8} gate {w.gate_name} on {w.node_id} ({w.severity}): {w.message}"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -531,3 +531,9 @@ def test_a_skipped_node_says_why_and_what_to_wait_for(project: Project) -> None:
     # DB.Schema completed without its gate results: reported; nothing about skipped nodes' gates
     assert only(report, "gate_record_missing").node_id == "DB.Schema"
     assert report.score == 0.5
+
+
+def test_the_audit_does_not_make_up_a_log(project: Project) -> None:
+    project.log.unlink()
+    log_audit(audit(project), project.log)
+    assert not project.log.exists()

@@ -127,7 +127,7 @@ def test_text_report_lists_violations_and_what_to_do(project: Project) -> None:
     assert text.startswith("audit Iter-T-001: FAIL, score 75% (3/4 nodes completed)\n")
     assert "  blocking node_not_run: node DEPLOY.Staging never ran" in text
     assert "           -> re-run node DEPLOY.Staging" in text
-    assert "  warning  gate coverage on BE.Orders: warning coverage warning" in text
+    assert "  warning  gate coverage on BE.Orders (warning): coverage warning" in text
 
 
 def test_override_is_shown_when_applied(project: Project) -> None:
