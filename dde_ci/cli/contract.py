@@ -6,21 +6,23 @@ parses, calls one domain function, renders and returns an exit code.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 import click
 
-from dde_ci.cli.options import format_option, iteration_option, manifest_argument
+from dde_ci.cli.options import (
+    format_option,
+    github_options,
+    github_token,
+    iteration_option,
+    manifest_argument,
+)
 from dde_ci.cli.output import annotation, append_step_summary, echo, echo_json, on_github
 
 if TYPE_CHECKING:
     from dde_ci.layout import Layout
     from dde_ci.manifest.models import Manifest
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 @click.group(
@@ -145,22 +147,7 @@ def _load(manifest: str) -> tuple[Manifest, Layout]:
     return loaded, Layout(loaded.root)
 
 
-def _github_options(func: F) -> F:
-    func = click.option(
-        "--repo",
-        metavar="OWNER/NAME",
-        envvar="GITHUB_REPOSITORY",
-        show_envvar=True,
-        help="GitHub repository (for --github / --pr).",
-    )(func)
-    return click.option(
-        "--api-url",
-        metavar="URL",
-        envvar="GITHUB_API_URL",
-        show_envvar=True,
-        default=None,
-        help="GitHub API URL (default https://api.github.com; GHES: https://HOST/api/v3).",
-    )(func)
+_github_options = github_options(repo_help="GitHub repository (for --github / --pr).")
 
 
 def _need_repo(repo: str | None, flag: str) -> str:
@@ -235,7 +222,7 @@ def lock(
             pr_number,
             outcome.contract.to_json(),
             outcome.affected,
-            token=os.environ.get("GITHUB_TOKEN"),
+            token=github_token(),
             base_url=api_url,
         )
     c = outcome.contract
@@ -398,7 +385,7 @@ def publish(
         found = publish_release(
             found,
             _need_repo(repo, "--github"),
-            token=os.environ.get("GITHUB_TOKEN"),
+            token=github_token(),
             base_url=api_url,
             target=target,
         )

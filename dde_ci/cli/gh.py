@@ -7,13 +7,12 @@ Enterprise Server).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from dde_ci.cli.options import format_option
+from dde_ci.cli.options import format_option, github_options, github_token, manifest_argument
 from dde_ci.cli.output import echo, echo_json
 from dde_ci.cli.run import manifest_option
 
@@ -24,37 +23,17 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _remote(func: F) -> F:
-    func = click.option(
-        "--repo",
-        metavar="OWNER/NAME",
-        envvar="GITHUB_REPOSITORY",
-        show_envvar=True,
-        required=True,
-        help="The repository that runs the workflow.",
-    )(func)
-    return click.option(
-        "--api-url",
-        metavar="URL",
-        envvar="GITHUB_API_URL",
-        show_envvar=True,
-        default=None,
-        help="GitHub API URL (default https://api.github.com; GHES: https://HOST/api/v3).",
-    )(func)
+_remote = github_options(required=True, repo_help="The repository that runs the workflow.")
 
 
 def _run_argument(func: F) -> F:
     return click.argument("run_id", metavar="RUN", type=click.IntRange(min=1))(func)
 
 
-def _token() -> str | None:
-    return os.environ.get("GITHUB_TOKEN")
-
-
 def _control(repo: str, api_url: str | None) -> RunControl:
     from dde_ci.github.runs import RunControl
 
-    return RunControl.open(repo, token=_token(), base_url=api_url)
+    return RunControl.open(repo, token=github_token(), base_url=api_url)
 
 
 def _manifest(path: str) -> Manifest:
@@ -313,7 +292,7 @@ Examples:
   dde-ci gh runners check examples/shop/dde.yaml --org octo --format json
 """
 )
-@click.argument("manifest", type=click.Path(dir_okay=False), default="dde.yaml", required=False)
+@manifest_argument
 @click.option(
     "--org",
     metavar="ORG",
@@ -330,7 +309,7 @@ def check(
     from dde_ci.github.runners import check_label_sets, list_runners, workflow_label_sets
 
     sets = workflow_label_sets(_manifest(manifest))
-    found = list_runners(repo, org=org, token=_token(), base_url=api_url)
+    found = list_runners(repo, org=org, token=github_token(), base_url=api_url)
     checks = check_label_sets(sets, found)
     missing = [c for c in checks if not c.ok]
     if output_format == "json":

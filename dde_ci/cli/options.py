@@ -41,6 +41,40 @@ def format_option(*choices: str, default: str | None = None) -> Callable[[F], F]
     return decorate
 
 
+def github_options(
+    *, required: bool = False, repo_help: str = "GitHub repository."
+) -> Callable[[F], F]:
+    """``--repo OWNER/NAME`` (else ``GITHUB_REPOSITORY``) and ``--api-url`` (else
+    ``GITHUB_API_URL``), for commands that call the GitHub API."""
+
+    def decorate(func: F) -> F:
+        func = click.option(
+            "--repo",
+            metavar="OWNER/NAME",
+            envvar="GITHUB_REPOSITORY",
+            show_envvar=True,
+            required=required,
+            help=repo_help,
+        )(func)
+        return click.option(
+            "--api-url",
+            metavar="URL",
+            envvar="GITHUB_API_URL",
+            show_envvar=True,
+            default=None,
+            help="GitHub API URL (default https://api.github.com; GHES: https://HOST/api/v3).",
+        )(func)
+
+    return decorate
+
+
+def github_token() -> str | None:
+    """The GitHub token, from ``GITHUB_TOKEN`` only (an option would show it in ``ps``)."""
+    import os
+
+    return os.environ.get("GITHUB_TOKEN")
+
+
 def project_root(manifest: str) -> Path:
     """The folder of ``manifest`` (which must exist): where .dde/ and reports/ live."""
     from dde_ci.errors import NotFound, did_you_mean
