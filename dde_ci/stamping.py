@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import posixpath
-import subprocess
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from dde_ci.errors import Diagnostic, InputError, Location, NotFound
+from dde_ci.git import current_commit
 from dde_ci.layout import Layout, inside, is_relative_inside
 
 if TYPE_CHECKING:
@@ -337,23 +337,6 @@ def created_by_for(manifest: Manifest, worker_id: str | None) -> dict[str, Any]:
             return {"kind": "agent", "id": worker_id}
         return {"kind": "runner", "id": worker_id}
     return {"kind": "person", "id": None}
-
-
-def current_commit(root: Path) -> str | None:
-    """The commit checked out at ``root`` (``git rev-parse HEAD``), or None outside Git."""
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "--verify", "-q", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    sha = done.stdout.strip()
-    return sha if done.returncode == 0 and sha else None
 
 
 def stamp_node_artifacts(step: NodeStep) -> StampResult:

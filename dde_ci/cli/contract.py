@@ -197,7 +197,8 @@ def lock(
     output_format: str,
 ) -> int:
     """Lock contract NAME: digest its canonical form and record an immutable version."""
-    from dde_ci.contracts.lock import current_commit, lock_contract
+    from dde_ci.contracts.lock import lock_contract
+    from dde_ci.git import current_commit
     from dde_ci.log import ExecutionLog
     from dde_ci.manifest.iteration import current_iteration
 

@@ -18,7 +18,6 @@ consumer nodes) when the new version breaks the previous one.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import uuid
 from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
@@ -140,26 +139,6 @@ def affected_consumers(manifest: Manifest, name: str) -> list[dict[str, Any]]:
             }
         )
     return out
-
-
-def current_commit(root: Path) -> str | None:
-    """``git rev-parse HEAD`` in ``root``, or None outside a Git work tree."""
-    git = shutil.which("git")
-    if git is None:
-        return None
-    try:
-        done = subprocess.run(
-            [git, "rev-parse", "--verify", "-q", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    sha = done.stdout.strip()
-    return sha if done.returncode == 0 and sha else None
 
 
 def _spec_file(checked: CheckedContract, source: Path) -> tuple[str, bytes]:

@@ -334,7 +334,7 @@ def test_node_step_locks_what_an_interface_node_produces(tmp_path: Path) -> None
 
 
 def test_owner_commit_is_git_head(tmp_path: Path) -> None:
-    from dde_ci.contracts.lock import current_commit
+    from dde_ci.git import current_commit
 
     assert current_commit(tmp_path) is None
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)

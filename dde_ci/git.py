@@ -1,0 +1,28 @@
+"""Git, read-only: what the domain asks of the work tree it runs in."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+
+def current_commit(root: Path) -> str | None:
+    """The commit checked out at ``root`` (``git rev-parse HEAD``), or None outside Git
+    (no ``git`` on PATH, not a work tree, no commit yet, or git did not answer in time)."""
+    git = shutil.which("git")
+    if git is None:
+        return None
+    try:
+        done = subprocess.run(
+            [git, "rev-parse", "--verify", "-q", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    sha = done.stdout.strip()
+    return sha if done.returncode == 0 and sha else None
