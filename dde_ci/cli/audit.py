@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from dde_ci.cli.options import format_option, iteration_option, manifest_argument
-from dde_ci.cli.output import append_step_summary, echo
+from dde_ci.cli.output import annotation, append_step_summary, echo, on_github
 from dde_ci.errors import InputError
 
 
@@ -147,6 +147,15 @@ def audit(
     markdown = to_markdown(report, graph)
     append_step_summary(markdown)
 
+    if on_github():
+        # annotations on stderr (the runner reads both streams; stdout may be JSON); GitHub
+        # shows at most 10 error annotations per step, so the first blocking violations
+        for v in report.blocking[:10]:
+            text = f"{v.message}. {v.recommendation}"
+            echo(annotation("error", text, title=f"dde-ci audit: {v.type}"), err=True)
+        if report.overridden and report.override is not None:
+            text = f"audit FAIL overridden by {report.override.adr}"
+            echo(annotation("warning", text, title="dde-ci audit"), err=True)
     if output_format == "json":
         echo(to_json(report).rstrip("\n"))
     elif output_format == "markdown":

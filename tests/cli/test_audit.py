@@ -215,3 +215,18 @@ def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli("audit", "--help") == 0
     out = capsys.readouterr().out
     assert "Examples:" in out and "--override-adr PATH" in out and "--github-status" in out
+
+
+def test_under_github_actions_blocking_violations_are_annotations(
+    project: Project, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fail(project)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    args = [str(project.manifest), "--iteration", "Iter-T-001", "--format", "json"]
+    assert run_cli("audit", *args) == 1
+    out, err = capsys.readouterr()
+    assert json.loads(out)["result"] == "FAIL"  # stdout stays JSON
+    assert err.startswith(
+        "::error title=dde-ci audit%3A gate_failed::blocking gate tests-pass failed on node "
+        "DB.Schema"
+    )
