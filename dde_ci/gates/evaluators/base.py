@@ -129,5 +129,17 @@ def missing(context: GateContext, pattern: str, what: str) -> Measurement:
     )
 
 
+def report_file(context: GateContext, rel: str, what: str) -> Path | Measurement:
+    """The file ``rel`` names under the manifest folder, or the measurement that says why
+    there is none to read (a path leaving the project, or no such file)."""
+    try:
+        file = context.path(rel, what=what)
+    except InputError as exc:
+        return Measurement(error=exc.message)
+    if not file.is_file():
+        return missing(context, rel, what)
+    return file
+
+
 def unreadable(exc: InputError) -> Measurement:
     return Measurement(error=str(exc))

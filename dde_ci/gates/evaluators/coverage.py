@@ -20,7 +20,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from dde_ci.errors import InputError
-from dde_ci.gates.evaluators.base import GateContext, Measurement, Metric, Params, missing
+from dde_ci.gates.evaluators.base import GateContext, Measurement, Metric, Params, report_file
 from dde_ci.yamlio import read_text
 
 MAX_JSON_BYTES = 256 * 1024 * 1024
@@ -130,12 +130,9 @@ class CoverageEvaluator:
     phases: ClassVar[frozenset[str]] = frozenset({"post"})
 
     def evaluate(self, params: CoverageParams, context: GateContext) -> Measurement:
-        try:
-            file = context.path(params.path, what="coverage report")
-        except InputError as exc:
-            return Measurement(error=exc.message)
-        if not file.is_file():
-            return missing(context, params.path, "coverage report")
+        file = report_file(context, params.path, "coverage report")
+        if isinstance(file, Measurement):
+            return file
         shown = context.shown(file)
         kind = params.format
         if kind == "auto":

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from dde_ci.errors import InputError
 from dde_ci.gates.conditions import METRIC_PATTERN
-from dde_ci.gates.evaluators.base import GateContext, Measurement, Metric, Params, missing
+from dde_ci.gates.evaluators.base import GateContext, Measurement, Metric, Params, report_file
 from dde_ci.yamlio import read_text
 
 MAX_BYTES = 64 * 1024 * 1024
@@ -76,12 +76,9 @@ class JsonMetricEvaluator:
     phases: ClassVar[frozenset[str]] = frozenset({"pre", "post"})
 
     def evaluate(self, params: JsonMetricParams, context: GateContext) -> Measurement:
-        try:
-            file = context.path(params.path, what="JSON file")
-        except InputError as exc:
-            return Measurement(error=exc.message)
-        if not file.is_file():
-            return missing(context, params.path, "JSON file")
+        file = report_file(context, params.path, "JSON file")
+        if isinstance(file, Measurement):
+            return file
         shown = context.shown(file)
         try:
             document = json.loads(read_text(file, max_bytes=MAX_BYTES, what="JSON file"))

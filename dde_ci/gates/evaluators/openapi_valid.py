@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from dde_ci.errors import InputError
-from dde_ci.gates.evaluators.base import Finding, GateContext, Measurement, Params, missing
+from dde_ci.gates.evaluators.base import Finding, GateContext, Measurement, Params, report_file
 from dde_ci.gates.evaluators.json_metric import PointerError, resolve_pointer
 from dde_ci.yamlio import load_yaml_file, read_text
 
@@ -120,12 +120,9 @@ class OpenApiValidEvaluator:
         findings: list[Finding] = []
         documents = 0
         for rel in wanted:
-            try:
-                file = context.path(rel, what="OpenAPI document")
-            except InputError as exc:
-                return Measurement(error=exc.message)
-            if not file.is_file():
-                return missing(context, rel, "OpenAPI document")
+            file = report_file(context, rel, "OpenAPI document")
+            if isinstance(file, Measurement):
+                return file
             shown = context.shown(file)
             documents += 1
             try:
