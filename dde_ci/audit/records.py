@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 MAX_RECORD_BYTES = 64 * 1024 * 1024
+SMALL_FILE = 1024 * 1024
 
 MISSING = "missing"
 
@@ -85,9 +86,12 @@ def sha256_file(path: str | Path) -> str | None:
     except OSError:
         return None
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             return None
         try:
+            if info.st_size <= SMALL_FILE:  # file_digest allocates a 256 KiB buffer per call
+                return hashlib.sha256(handle.read()).hexdigest()
             return hashlib.file_digest(handle, "sha256").hexdigest()
         except OSError:
             return None

@@ -88,8 +88,8 @@ def build_timeline(events: Iterable[Mapping[str, Any]], iteration_id: str) -> Ti
     foreign: dict[str, int] = {}
     runs: dict[str, None] = {}
     nodes = out.nodes
+    index = 0
     for index, event in enumerate(events, start=1):
-        out.events += 1
         it = event.get("iteration_id")
         if it != iteration_id:
             key = str(it)
@@ -163,6 +163,7 @@ def build_timeline(events: Iterable[Mapping[str, Any]], iteration_id: str) -> Ti
                 record.first_completed is None or when < record.first_completed
             ):
                 record.first_completed = when
+    out.events = index
     out.run_ids = list(runs)
     for other, count in foreign.items():
         out.violations.append(
