@@ -6,16 +6,8 @@ from typing import Any
 
 import click
 
-from dde_ci.cli.options import format_option, project_root
+from dde_ci.cli.options import format_option, manifest_option, project_root
 from dde_ci.cli.output import echo, echo_json
-
-manifest_option = click.option(
-    "--manifest",
-    metavar="PATH",
-    default="dde.yaml",
-    show_default=True,
-    help="The manifest; its folder holds .dde/.",
-)
 
 
 def _layout(manifest: str) -> Any:
@@ -46,13 +38,13 @@ Examples:
 """
 )
 @click.option("--iteration", metavar="ID", help="Only this iteration.")
-@click.option("--node", metavar="ID", help="Only this node.")
+@click.option("--node", metavar="NODE", help="Only this node.")
 @click.option(
     "--capability",
     metavar="CAP",
     help="Only artifacts of nodes that needed CAP (or a capability under it, e.g. Backend).",
 )
-@format_option("table", "json")
+@format_option("text", "json")
 @manifest_option
 def search(
     iteration: str | None,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from dde_ci.cli.options import format_option, iteration_option, manifest_argument
+from dde_ci.cli.options import format_option, iteration_option, manifest_argument, run_id_option
 from dde_ci.cli.output import (
     annotation,
     append_step_summary,
@@ -26,8 +26,7 @@ Examples:
   dde-ci gate list examples/shop/dde.yaml --node TEST.Backend
   dde-ci gate run TEST.Backend examples/shop/dde.yaml --phase post --iteration Iter-1
   dde-ci gate run BE.Orders --phase post --format sarif > gates.sarif
-""",
-    context_settings={"help_option_names": ["-h", "--help"]},
+"""
 )
 def gate() -> None:
     """Quality gates: check gate files, list attached gates, evaluate a node's gates."""
@@ -128,10 +127,11 @@ Exit codes: 0 no blocking gate failed, 1 a blocking gate failed, 2 bad input.
     "--output",
     "-o",
     "output",
+    metavar="FILE",
     type=click.Path(dir_okay=False),
     help="Write the report to this file instead of stdout.",
 )
-@click.option("--run-id", envvar="DDE_RUN_ID", show_envvar=True, help="Run id for the log.")
+@run_id_option
 @format_option("json", "markdown", "sarif")
 def run(
     node_id: str,

@@ -12,9 +12,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from dde_ci.cli.options import format_option, github_options, github_token, manifest_argument
+from dde_ci.cli.options import (
+    format_option,
+    github_options,
+    github_token,
+    manifest_argument,
+    manifest_option,
+)
 from dde_ci.cli.output import echo, echo_json
-from dde_ci.cli.run import manifest_option
 
 if TYPE_CHECKING:
     from dde_ci.github.runs import RunControl

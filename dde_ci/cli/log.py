@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from dde_ci.cli.options import format_option, project_root
+from dde_ci.cli.options import format_option, manifest_option, project_root
 from dde_ci.cli.output import echo, echo_json, report_diagnostics
 
 
@@ -32,13 +32,7 @@ def _log_path(manifest: str, iteration: str | None, log_file: str | None) -> Pat
 log_options = [
     click.option("--iteration", metavar="ID", help="The iteration (default: the latest one)."),
     click.option("--log", "log_file", metavar="FILE", help="Read this log file instead."),
-    click.option(
-        "--manifest",
-        metavar="PATH",
-        default="dde.yaml",
-        show_default=True,
-        help="The manifest; its folder holds reports/.",
-    ),
+    manifest_option,
 ]
 
 
@@ -79,7 +73,7 @@ Examples:
   dde-ci log query --since 2026-11-27T13:00:00Z --log segment.log
 """
 )
-@click.option("--node", metavar="ID", help="Only events of this node.")
+@click.option("--node", metavar="NODE", help="Only events of this node.")
 @click.option(
     "--type",
     "event_type",
@@ -164,7 +158,7 @@ Examples:
 """
 )
 @click.argument("segments", metavar="SEGMENT...", nargs=-1, required=True)
-@click.option("-o", "--output", metavar="OUT", required=True, help="The merged log to write.")
+@click.option("-o", "--output", metavar="FILE", required=True, help="The merged log to write.")
 def merge(segments: tuple[str, ...], output: str) -> int:
     """Merge per-node log SEGMENTs into one log ordered by time, each event once.
 

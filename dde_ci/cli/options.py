@@ -15,6 +15,31 @@ manifest_argument = click.argument(
 )
 
 
+manifest_option = click.option(
+    "--manifest",
+    "-m",
+    "manifest",
+    metavar="PATH",
+    type=click.Path(dir_okay=False),
+    default="dde.yaml",
+    show_default=True,
+    envvar="DDE_MANIFEST",
+    show_envvar=True,
+    help="The manifest; its folder holds reports/ and .dde/.",
+)
+"""``--manifest PATH`` for commands whose arguments are something else (a run, a node's files)."""
+
+run_id_option = click.option(
+    "--run-id",
+    "run_id",
+    metavar="ID",
+    envvar="DDE_RUN_ID",
+    show_envvar=True,
+    default=None,
+    help="Run id to record in the execution log.",
+)
+
+
 def iteration_option(func: F) -> F:
     """``--iteration ID`` (else ``DDE_ITERATION``, else the manifest's ``iteration``)."""
     return click.option(

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import click
 
-from dde_ci.cli.options import format_option, iteration_option, project_root
+from dde_ci.cli.options import (
+    format_option,
+    iteration_option,
+    manifest_option,
+    project_root,
+    run_id_option,
+)
 from dde_ci.cli.output import echo, echo_json, report_diagnostics
 
 
@@ -23,15 +29,9 @@ Exit codes: 0 ok, 1 an artifact no longer matches its stamp, 2 bad input.
 )
 @click.argument("node_id", metavar="NODE")
 @click.argument("paths", metavar="PATH...", nargs=-1)
-@click.option(
-    "--manifest",
-    metavar="PATH",
-    default="dde.yaml",
-    show_default=True,
-    help="The manifest; its folder holds .dde/artifacts/.",
-)
+@manifest_option
 @iteration_option
-@click.option("--run-id", metavar="ID", envvar="DDE_RUN_ID", help="Run id to record.")
+@run_id_option
 @click.option("--agent", metavar="ID", help="The agent or runner to record as the creator.")
 @click.option("--originals", is_flag=True, help="verify: also check the files in the working tree.")
 @format_option("text", "json")

@@ -113,15 +113,57 @@ def test_every_command_has_help_with_examples(capsys: pytest.CaptureFixture[str]
 
     from dde_ci.cli.main import COMMANDS, cli, main
 
+    def every(command: click.Command, path: list[str]) -> list[list[str]]:
+        found = [path]
+        if isinstance(command, click.Group):  # nested groups too (dde-ci gh runners check)
+            for sub, child in command.commands.items():
+                found += every(child, [*path, sub])
+        return found
+
     for name in COMMANDS:
         command = cli.get_command(click.Context(cli), name)
         assert command is not None
-        subcommands = (
-            [[name, sub] for sub in command.commands]
-            if isinstance(command, click.Group)
-            else [[name]]
-        )
-        for args in subcommands:
+        for args in every(command, [name]):
             assert main([*args, "--help"]) == 0, args
             out = capsys.readouterr().out
             assert "Examples:" in out, f"dde-ci {' '.join(args)} --help has no examples"
+
+
+def test_shared_options_are_spelled_one_way() -> None:
+    """--manifest, --format, --iteration, --run-id, --node and --repo mean one thing each."""
+    import click
+
+    from dde_ci.cli.main import COMMANDS, cli
+
+    def every(command: click.Command, path: str) -> list[tuple[str, click.Command]]:
+        found = [(path, command)]
+        if isinstance(command, click.Group):
+            for sub, child in command.commands.items():
+                found += every(child, f"{path} {sub}")
+        return found
+
+    seen = set()
+    for name in COMMANDS:
+        command = cli.get_command(click.Context(cli), name)
+        assert command is not None
+        for path, cmd in every(command, name):
+            for param in cmd.params:
+                if not isinstance(param, click.Option):
+                    continue
+                flag, where = param.opts[0], f"dde-ci {path} {param.opts}"
+                seen.add(flag)
+                if "--manifest" in param.opts and not path.startswith("hook"):
+                    # hook commands look for dde.yaml upwards, so they have no default
+                    assert param.opts == ["--manifest", "-m"], where
+                    assert param.envvar == "DDE_MANIFEST", where
+                if "--format" in param.opts:
+                    assert param.name == "output_format", where
+                if "--iteration" in param.opts:
+                    assert param.metavar == "ID", where
+                if "--run-id" in param.opts:
+                    assert param.metavar == "ID", where
+                if "--node" in param.opts:
+                    assert param.metavar == "NODE", where
+                if "--repo" in param.opts:
+                    assert param.envvar == "GITHUB_REPOSITORY", where
+    assert {"--manifest", "--format", "--iteration", "--run-id", "--node", "--repo"} <= seen
