@@ -237,22 +237,32 @@ def project_root(path: Path) -> Path:
     return start
 
 
-def _pointer_target(data: Any, raw: str) -> tuple[Any, list[str | int]]:
-    """The value at JSON Pointer ``raw`` in ``data`` and its key path (``None`` if absent)."""
+def _pointer_parts(raw: str) -> list[str]:
+    """The unescaped reference tokens of JSON Pointer ``raw`` (URI-fragment encoded)."""
     from urllib.parse import unquote
 
+    return [unquote(p).replace("~1", "/").replace("~0", "~") for p in raw.split("/")[1:]]
+
+
+def _child(node: Any, name: str) -> tuple[Any, str | int] | None:
+    """The member ``name`` of an object or item ``name`` of an array, with its key."""
+    if isinstance(node, dict) and name in node:
+        return node[name], name
+    if isinstance(node, list) and name.isdigit() and int(name) < len(node):
+        return node[int(name)], int(name)
+    return None
+
+
+def _pointer_target(data: Any, raw: str) -> tuple[Any, list[str | int]]:
+    """The value at JSON Pointer ``raw`` in ``data`` and its key path (``None`` if absent)."""
     node = data
     key: list[str | int] = []
-    for part in raw.split("/")[1:] if raw else []:
-        name = unquote(part).replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and name in node:
-            node = node[name]
-            key.append(name)
-        elif isinstance(node, list) and name.isdigit() and int(name) < len(node):
-            node = node[int(name)]
-            key.append(int(name))
-        else:
+    for name in _pointer_parts(raw):
+        found = _child(node, name)
+        if found is None:
             return None, key
+        node, step = found
+        key.append(step)
     return node, key
 
 
@@ -260,13 +270,10 @@ def _locator(doc: Any) -> Callable[[str], str]:
     """Turn ``side#/json/pointer`` into ``file:line:col`` using the source positions."""
 
     def locate(pointer_text: str) -> str:
-        from urllib.parse import unquote
-
         raw = pointer_text.partition("#")[2]
         node = doc.data
         key: list[str | int] = []
-        for part in raw.split("/")[1:] if raw else []:
-            name = unquote(part).replace("~1", "/").replace("~0", "~")
+        for name in _pointer_parts(raw):
             for _hop in range(16):  # follow internal references to where the value is written
                 ref = node.get("$ref") if isinstance(node, dict) else None
                 if not isinstance(ref, str) or not ref.startswith("#/"):
@@ -277,14 +284,11 @@ def _locator(doc: Any) -> Callable[[str], str]:
                 node, key = target, target_key
             if isinstance(node, dict) and isinstance(node.get("$ref"), str):
                 break  # an external reference: show the $ref itself
-            if isinstance(node, dict) and name in node:
-                node = node[name]
-                key.append(name)
-            elif isinstance(node, list) and name.isdigit() and int(name) < len(node):
-                node = node[int(name)]
-                key.append(int(name))
-            else:
+            found = _child(node, name)
+            if found is None:
                 break
+            node, step = found
+            key.append(step)
         where = doc.locate(tuple(key))
         if where.line <= 0:
             from dde_ci.contracts.diff.openapi import pointer
