@@ -464,12 +464,19 @@ def _node_job(
         }
 
     steps: list[dict[str, Any]] = [_checkout_step()]
-    for dep in job.dependencies:
+    if job.dependencies:
+        # Every node artifact of this run so far: the dependencies' (all done, by
+        # ``needs``), theirs in turn, and those of nodes that happen to be done --
+        # what the local runner's one folder holds when this node starts.
         steps.append(
             {
-                "name": f"Download the outputs of {dep}",
+                "name": "Download the outputs of the nodes done so far",
                 "uses": _uses(DOWNLOAD_ARTIFACT),
-                "with": {"name": f"dde-{ITERATION}-{dep}", "path": literal(mdir)},
+                "with": {
+                    "pattern": f"dde-{ITERATION}-*",
+                    "merge-multiple": True,
+                    "path": literal(mdir),
+                },
             }
         )
     steps.append(
