@@ -145,7 +145,7 @@ def audit_iteration(
             )
 
     index = {nid: i for i, nid in enumerate(graph.ids)}
-    violations.sort(key=lambda v: (v.severity != BLOCKING, index.get(v.node_id or "", -1), v.type))
+    violations.sort(key=lambda v: (v.severity != BLOCKING, index.get(v.node_id or "", -1)))
     report = AuditReport(
         iteration_id=iteration_id,
         workflow=manifest.workflow,
