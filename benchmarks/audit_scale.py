@@ -82,14 +82,24 @@ def build(root: Path, n: int, seed: int = 7) -> int:
     reports = root / "reports" / IT
     store = root / ".dde" / "artifacts" / IT
     lock: dict[str, Any] = {}
-    digests = {c: "sha256:" + hashlib.sha256(f"c{c}".encode()).hexdigest() for c in range(50)}
-    for c, digest in digests.items():
+    from dde_ci.contracts.types import digest_contract
+
+    digests: dict[int, str] = {}
+    for c in range(interfaces):
         folder = root / ".dde" / "contracts" / "d" / f"c{c}" / "1.0.0"
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"c{c}.json").write_text("{}")
+        spec = folder / f"c{c}.json"
+        spec.write_text(json.dumps({"type": "object", "title": f"c{c}"}))
+        digest = digests[c] = digest_contract("jsonschema", spec, root).digest
         dump(
             folder / "contract.json",
-            {"name": f"c{c}", "digest": digest, "status": "LOCKED", "spec": f"c{c}.json"},
+            {
+                "name": f"c{c}",
+                "type": "jsonschema",
+                "digest": digest,
+                "status": "LOCKED",
+                "spec": f"c{c}.json",
+            },
         )
         lock[f"c{c}"] = {"domain": "d", "type": "jsonschema", "version": "1.0.0", "digest": digest}
     dump(root / "contracts.lock", {"lockfile_version": 1, "contracts": lock})

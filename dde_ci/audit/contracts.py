@@ -8,6 +8,7 @@ Reads ``contracts.lock`` (name -> version and digest), the registry's
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dde_ci.audit.model import BLOCKING, Counts, Violation
@@ -65,12 +66,13 @@ def read_locks(
             continue
         problem = _lock_problem(layout, name, entry)
         if problem is not None:
+            kind, message = problem
             found.append(
                 Violation(
-                    type="contract_not_locked",
+                    type=kind,
                     node_id=producer,
                     severity=BLOCKING,
-                    message=f"contract {name}, produced by node {producer}, {problem}",
+                    message=f"contract {name}, produced by node {producer}, {message}",
                     recommendation=_relock(name, producer),
                     details={"contract": name, "lock": str(layout.contracts_lock)},
                 )
@@ -82,31 +84,59 @@ def read_locks(
     return out
 
 
-def _lock_problem(layout: Layout, name: str, entry: Any) -> str | None:
+def _lock_problem(layout: Layout, name: str, entry: Any) -> tuple[str, str] | None:
+    """(violation type, message) when contract ``name`` is not properly locked, else None."""
+    kind = "contract_not_locked"
     if not isinstance(entry, dict):
-        return f"is not in {layout.contracts_lock.name}"
+        return kind, f"is not in {layout.contracts_lock.name}"
     version, digest, domain = entry.get("version"), entry.get("digest"), entry.get("domain")
     if not isinstance(version, str) or not isinstance(digest, str) or not isinstance(domain, str):
-        return f"has an incomplete entry in {layout.contracts_lock.name} (domain, version, digest)"
+        return (
+            kind,
+            f"has an incomplete entry in {layout.contracts_lock.name} (domain, version, digest)",
+        )
     try:
         folder = layout.contract_dir(domain, name, version)
     except DdeError as exc:
-        return f"has an unusable entry in {layout.contracts_lock.name}: {exc.message}"
+        return kind, f"has an unusable entry in {layout.contracts_lock.name}: {exc.message}"
     meta = read_record(folder / "contract.json")
     if not meta.ok:
-        return f"version {version} is in the lock file but its registry entry {meta.path} " + (
-            "is missing" if meta.missing else str(meta.problem)
+        return (
+            kind,
+            f"version {version} is in the lock file but its registry entry {meta.path} "
+            + ("is missing" if meta.missing else str(meta.problem)),
         )
     if meta.data.get("digest") != digest:
-        return (
+        return kind, (
             f"version {version} has digest {meta.data.get('digest')} in the registry but "
             f"{digest} in the lock file"
         )
     if meta.data.get("status") != "LOCKED":
-        return f"version {version} has status {meta.data.get('status')!r} in the registry"
+        return kind, f"version {version} has status {meta.data.get('status')!r} in the registry"
     spec = meta.data.get("spec")
-    if not isinstance(spec, str) or not (folder / spec).is_file():
-        return f"version {version} has no locked spec file in {folder}"
+    if not isinstance(spec, str) or "/" in spec or not (folder / spec).is_file():
+        return kind, f"version {version} has no locked spec file in {folder}"
+    changed = _spec_problem(layout, folder / spec, str(meta.data.get("type")), version, digest)
+    return ("contract_tampered", changed) if changed is not None else None
+
+
+def _spec_problem(
+    layout: Layout, spec: Path, type_name: str, version: str, digest: str
+) -> str | None:
+    """Re-digest the locked spec as the contracts module does; a changed spec is a problem."""
+    try:
+        from dde_ci.contracts.types import digest_contract
+    except ImportError:  # pragma: no cover - the contracts module is part of dde-ci
+        return None
+    try:
+        now = digest_contract(type_name, spec, layout.root).digest
+    except DdeError as exc:
+        return f"version {version} has a locked spec that no longer loads ({spec}): {exc}"
+    if now != digest:
+        return (
+            f"version {version} was changed in the registry after it was locked: {spec} "
+            f"digests to {now}, the lock says {digest}"
+        )
     return None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 import textwrap
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -61,16 +62,29 @@ gates:
     evaluator: {type: command, run: "true"}
 """
 
+SPEC = b'openapi: 3.1.0\ninfo: {title: Orders, version: "1.0"}\npaths: {}\n'
 ORDER = ["API.Orders", "DB.Schema", "BE.Orders", "DEPLOY.Staging"]
 ARTIFACTS = {
-    "API.Orders": {"contracts/orders-api.yaml": b"openapi: 3.1.0\ninfo: {title: Orders}\n"},
+    "API.Orders": {"contracts/orders-api.yaml": SPEC},
     "DB.Schema": {"build/db/shop.sql": b"CREATE TABLE orders (id INTEGER PRIMARY KEY);\n"},
     "BE.Orders": {
         "build/backend/app.py": b"def app(): return 'orders'\n",
         "build/backend/static/index.html": b"<p>orders</p>\n",
     },
 }
-DIGEST = "sha256:" + "a" * 64
+
+
+def _locked_digest() -> str:
+    """The digest the contracts module gives SPEC (what a real lock would record)."""
+    from dde_ci.contracts.types import digest_contract
+
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = Path(tmp) / "orders-api.yaml"
+        spec.write_bytes(SPEC)
+        return digest_contract("openapi", spec, Path(tmp)).digest
+
+
+DIGEST = _locked_digest()
 OLD_DIGEST = "sha256:" + "b" * 64
 
 

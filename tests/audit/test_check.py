@@ -293,6 +293,15 @@ def test_a_superseded_lock_is_found(project: Project) -> None:
     assert "status 'SUPERSEDED'" in only(audit(project), "contract_not_locked").message
 
 
+def test_a_locked_spec_changed_in_the_registry_is_found(project: Project) -> None:
+    spec = project.root / ".dde/contracts/orders/orders-api/1.0.0/orders-api.yaml"
+    spec.write_text(spec.read_text().replace("paths: {}", "paths: {/orders: {}}"))
+    v = only(audit(project), "contract_tampered")
+    assert v.node_id == "API.Orders"
+    assert "was changed in the registry after it was locked" in v.message
+    assert v.recommendation.startswith("re-lock contract orders-api")
+
+
 def test_a_consumer_built_against_an_old_digest_is_found(project: Project) -> None:
     for name in ("contracts.json", "context.json"):
         path = project.node_dir("BE.Orders") / name
