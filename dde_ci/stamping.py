@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from dde_ci.errors import Diagnostic, InputError, Location, NotFound
+from dde_ci.files import write_json_atomic
 from dde_ci.git import current_commit
 from dde_ci.layout import Layout, inside, is_relative_inside
 
@@ -230,7 +231,7 @@ def stamp_artifacts(
             run_id=run_id,
         )
         stamp_path = node_dir / stamp_file_name(artifact)
-        _write_json(stamp_path, statement)
+        write_json_atomic(stamp_path, statement)
         stamp = Stamp(artifact, sha256, statement, stamp_path, stored)
         stamps.append(stamp)
         if log is not None:
@@ -250,15 +251,6 @@ def stamp_artifacts(
             )
     index_stamps(layout, stamps)
     return stamps
-
-
-def _write_json(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    temp.write_text(
-        json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8"
-    )
-    temp.replace(path)
 
 
 def expand_artifact_globs(root: Path, patterns: Iterable[str]) -> tuple[list[str], list[str]]:

@@ -35,9 +35,9 @@ from dde_ci.contracts.registry import (
     record_in_lockfile,
     registry_lock,
     relative,
-    write_json_atomic,
 )
 from dde_ci.errors import DdeError, NotFound, StateError, did_you_mean
+from dde_ci.files import write_json_atomic
 
 if TYPE_CHECKING:
     from dde_ci.contracts.types import CheckedContract
@@ -244,7 +244,7 @@ def _lock_locked(
     _publish_folder(contract, spec_bytes)
     if previous is not None:
         superseded = previous.with_status(SUPERSEDED)
-        write_json_atomic(superseded.metadata_path, superseded.to_json())
+        write_json_atomic(superseded.metadata_path, superseded.to_json(), durable=True)
     record_in_lockfile(layout, contract)
     affected = affected_consumers(manifest, name) if kind == "breaking" and previous else []
     return LockOutcome(contract, True, previous, kind, changes, affected)
@@ -263,7 +263,7 @@ def _publish_folder(contract: LockedContract, spec_bytes: bytes) -> None:
     staging.mkdir()
     try:
         (staging / contract.spec).write_bytes(spec_bytes)
-        write_json_atomic(staging / CONTRACT_FILE, contract.to_json())
+        write_json_atomic(staging / CONTRACT_FILE, contract.to_json(), durable=True)
         staging.rename(target)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)

@@ -23,7 +23,6 @@ import contextlib
 import json
 import os
 import re
-import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dde_ci.errors import InputError, Location, NotFound, StateError, did_you_mean
+from dde_ci.files import write_json_atomic
 
 if TYPE_CHECKING:
     from dde_ci.layout import Layout
@@ -166,22 +166,6 @@ class LockedContract:
         return replace(self, status=status)
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write ``data`` as indented JSON to ``path`` via a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _read_json(path: Path, what: str) -> Any:
     from dde_ci.yamlio import read_text
 
@@ -298,6 +282,7 @@ def record_in_lockfile(layout: Layout, contract: LockedContract) -> None:
     write_json_atomic(
         layout.contracts_lock,
         {"lockfile_version": LOCKFILE_VERSION, "contracts": dict(sorted(entries.items()))},
+        durable=True,
     )
 
 
@@ -309,7 +294,7 @@ def record_published(contract: LockedContract, published: Mapping[str, Any]) -> 
     with registry_lock(_layout_of(contract)):
         current = read_locked(contract.folder)
         updated = replace(current, published=dict(published))
-        write_json_atomic(updated.metadata_path, updated.to_json())
+        write_json_atomic(updated.metadata_path, updated.to_json(), durable=True)
     return updated
 
 

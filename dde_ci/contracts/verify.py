@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dde_ci.contracts.registry import LockedContract, latest, write_json_atomic
+from dde_ci.contracts.registry import LockedContract, latest
 from dde_ci.errors import DdeError, NotFound, did_you_mean
+from dde_ci.files import write_json_atomic
 
 if TYPE_CHECKING:
     from dde_ci.layout import Layout
@@ -147,7 +148,9 @@ def verify_node(
     report = VerifyReport(node_id, iteration_id)
     for name in node.consumes:
         report.results.append(_verify_contract(manifest, node, name, layout, context))
-    write_json_atomic(contracts_report_file(layout, iteration_id, node_id), report.to_json())
+    write_json_atomic(
+        contracts_report_file(layout, iteration_id, node_id), report.to_json(), durable=True
+    )
     if log is None:
         from dde_ci.log import ExecutionLog
 

@@ -13,12 +13,11 @@ failed | warning | bypassed), ``actual_value``, ``expected_value``,
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dde_ci.files import write_json_atomic
 from dde_ci.gates.evaluators.base import Finding
 
 STATUSES = ("passed", "failed", "warning", "bypassed")
@@ -126,14 +125,5 @@ def write_results(path: Path, iteration_id: str, outcome: GateOutcome) -> dict[s
         "node_id": outcome.node_id,
         "results": kept + [r.to_json() for r in outcome.results],
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".gates.", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, allow_nan=False, ensure_ascii=False)
-            handle.write("\n")
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_json_atomic(path, data)
     return data
