@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ def github_target(env: dict[str, str]) -> GitHubTarget:
             "sets GITHUB_REPOSITORY and GITHUB_SHA; pass the token with "
             "'env: GITHUB_TOKEN: ${{ github.token }}' and 'permissions: statuses: write')"
         )
+    sha = pull_request_head(env) or env["GITHUB_SHA"]
     server = env.get("GITHUB_SERVER_URL") or "https://github.com"
     run_id = env.get("GITHUB_RUN_ID")
     url = (
@@ -40,11 +42,30 @@ def github_target(env: dict[str, str]) -> GitHubTarget:
     )
     return GitHubTarget(
         repo=env["GITHUB_REPOSITORY"],
-        sha=env["GITHUB_SHA"],
+        sha=sha,
         token=env["GITHUB_TOKEN"],
         target_url=url,
         api_url=env.get("GITHUB_API_URL") or None,
     )
+
+
+def pull_request_head(env: dict[str, str]) -> str | None:
+    """The pull request's head commit, when the workflow runs for a pull request.
+
+    On ``pull_request`` events GITHUB_SHA is the temporary merge commit, but branch
+    protection looks for required statuses on the pull request's head commit.
+    """
+    if env.get("GITHUB_EVENT_NAME") not in ("pull_request", "pull_request_target"):
+        return None
+    path = env.get("GITHUB_EVENT_PATH")
+    if not path:
+        return None
+    try:
+        event = json.loads(Path(path).read_text(encoding="utf-8"))
+        sha = event["pull_request"]["head"]["sha"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return sha if isinstance(sha, str) and sha else None
 
 
 def status_description(result: str, score: float, blocking: int, overridden: bool) -> str:

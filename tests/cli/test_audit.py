@@ -161,6 +161,13 @@ GITHUB_ENV = {
 }
 
 
+def set_github_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in GITHUB_ENV.items():
+        monkeypatch.setenv(key, value)
+    for key in ("GITHUB_EVENT_NAME", "GITHUB_EVENT_PATH", "GITHUB_API_URL"):
+        monkeypatch.delenv(key, raising=False)  # as on a push, whatever runs these tests
+
+
 @pytest.mark.parametrize(("broken", "state", "code"), [(False, "success", 0), (True, "failure", 1)])
 def test_github_status_reports_the_verdict_with_a_link_to_the_run(
     project: Project,
@@ -172,8 +179,7 @@ def test_github_status_reports_the_verdict_with_a_link_to_the_run(
 ) -> None:
     if broken:
         fail(project)
-    for key, value in GITHUB_ENV.items():
-        monkeypatch.setenv(key, value)
+    set_github_env(monkeypatch)
     with mocked_github(monkeypatch) as gh:
         gh.post(f"{REPO_API}/statuses/{SHA}", status=201, json=status(state))
         args = [str(project.manifest), "--iteration", "Iter-T-001", "--github-status"]
@@ -190,8 +196,7 @@ def test_github_status_reports_the_verdict_with_a_link_to_the_run(
 def test_github_status_says_overridden(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     fail(project)
     adr = project.adr("0007-ship.md", OVERRIDE)
-    for key, value in GITHUB_ENV.items():
-        monkeypatch.setenv(key, value)
+    set_github_env(monkeypatch)
     with mocked_github(monkeypatch) as gh:
         gh.post(f"{REPO_API}/statuses/{SHA}", status=201, json=status("success"))
         args = ["--iteration", "Iter-T-001", "--github-status", "--override-adr", str(adr)]
@@ -202,8 +207,10 @@ def test_github_status_says_overridden(project: Project, monkeypatch: pytest.Mon
 
 
 def test_github_status_without_token_is_bad_input(
-    project: Project, capsys: pytest.CaptureFixture[str]
+    project: Project, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    for key in ("GITHUB_REPOSITORY", "GITHUB_SHA"):
+        monkeypatch.delenv(key, raising=False)
     args = [str(project.manifest), "--iteration", "Iter-T-001", "--github-status"]
     assert run_cli("audit", *args) == 2
     err = capsys.readouterr().err
@@ -230,3 +237,19 @@ def test_under_github_actions_blocking_violations_are_annotations(
         "::error title=dde-ci audit%3A gate_failed::blocking gate tests-pass failed on node "
         "DB.Schema"
     )
+
+
+def test_on_a_pull_request_the_status_goes_on_its_head_commit(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    head = "a" * 40
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 7, "head": {"sha": head}}}))
+    set_github_env(monkeypatch)
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "pull_request")
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+    with mocked_github(monkeypatch) as gh:
+        gh.post(f"{REPO_API}/statuses/{head}", status=201, json=status("success"))
+        args = [str(project.manifest), "--iteration", "Iter-T-001", "--github-status"]
+        assert run_cli("audit", *args) == 0
+        assert gh.calls[0].request.url.endswith(f"/statuses/{head}")
