@@ -111,6 +111,20 @@ def test_junit_refuses_entity_expansion(tmp_path: Path) -> None:
     assert "refused unsafe XML" in m.error
 
 
+def test_cobertura_broken_and_unsafe_xml_are_errors(tmp_path: Path) -> None:
+    context = _context(tmp_path)
+    (tmp_path / "bad.xml").write_text("<?xml version='1.0'?>\n<coverage line-rate=1>")
+    m = _measure("coverage", {"path": "bad.xml"}, context)
+    assert m.error is not None
+    assert m.error.startswith("bad.xml:2:") and "not valid Cobertura XML" in m.error
+    (tmp_path / "bomb.xml").write_text(
+        '<?xml version="1.0"?><!DOCTYPE c [<!ENTITY a "aaaaaaaaaa">]><coverage v="&a;"/>'
+    )
+    m = _measure("coverage", {"path": "bomb.xml"}, context)
+    assert m.error is not None
+    assert "refused unsafe XML" in m.error
+
+
 def test_junit_path_may_not_leave_the_project(tmp_path: Path) -> None:
     context = _context(tmp_path / "p")
     m = _measure("junit", {"path": "../outside.xml"}, context)

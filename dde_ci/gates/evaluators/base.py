@@ -10,6 +10,8 @@ sets ``error`` and the gate does not pass.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -139,6 +141,22 @@ def report_file(context: GateContext, rel: str, what: str) -> Path | Measurement
     if not file.is_file():
         return missing(context, rel, what)
     return file
+
+
+@contextmanager
+def xml_errors(shown: str, what: str) -> Iterator[None]:
+    """Turn what defusedxml raises while reading ``shown`` into :class:`InputError`:
+    ``shown:line:col: not valid <what>: ...``, or a refusal of unsafe XML."""
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import ParseError
+
+    try:
+        yield
+    except ParseError as exc:
+        line, col = getattr(exc, "position", (0, 0))
+        raise InputError(f"{shown}:{line}:{col + 1}: not valid {what}: {exc}") from None
+    except DefusedXmlException as exc:
+        raise InputError(f"{shown}: refused unsafe XML ({exc})") from None
 
 
 def unreadable(exc: InputError) -> Measurement:

@@ -20,7 +20,14 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from dde_ci.errors import InputError
-from dde_ci.gates.evaluators.base import GateContext, Measurement, Metric, Params, report_file
+from dde_ci.gates.evaluators.base import (
+    GateContext,
+    Measurement,
+    Metric,
+    Params,
+    report_file,
+    xml_errors,
+)
 from dde_ci.yamlio import read_text
 
 MAX_JSON_BYTES = 256 * 1024 * 1024
@@ -54,25 +61,16 @@ def _rates(
 
 
 def read_cobertura(path: Path, shown: str) -> dict[str, Metric]:
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import ParseError, iterparse
+    from defusedxml.ElementTree import iterparse
 
-    try:
-        with path.open("rb") as handle:  # only the root element is read
-            for _event, elem in iterparse(handle, events=("start",)):
-                if elem.tag.rsplit("}", 1)[-1] != "coverage":
-                    raise InputError(
-                        f"{shown}: root element is <{elem.tag}>, not Cobertura <coverage>"
-                    )
-                attrs = elem.attrib
-                break
-            else:  # pragma: no cover - iterparse raises on an empty document
-                raise InputError(f"{shown}: empty XML document")
-    except ParseError as exc:
-        line, col = getattr(exc, "position", (0, 0))
-        raise InputError(f"{shown}:{line}:{col + 1}: not valid Cobertura XML: {exc}") from None
-    except DefusedXmlException as exc:
-        raise InputError(f"{shown}: refused unsafe XML ({exc})") from None
+    with xml_errors(shown, "Cobertura XML"), path.open("rb") as handle:
+        for _event, elem in iterparse(handle, events=("start",)):  # only the root is read
+            if elem.tag.rsplit("}", 1)[-1] != "coverage":
+                raise InputError(f"{shown}: root element is <{elem.tag}>, not Cobertura <coverage>")
+            attrs = elem.attrib
+            break
+        else:  # pragma: no cover - iterparse raises on an empty document
+            raise InputError(f"{shown}: empty XML document")
     try:
         if "lines-valid" in attrs:
             lines_valid = int(attrs["lines-valid"])

@@ -20,7 +20,14 @@ from typing import BinaryIO, ClassVar, Literal
 from pydantic import Field
 
 from dde_ci.errors import InputError
-from dde_ci.gates.evaluators.base import Finding, GateContext, Measurement, Params, missing
+from dde_ci.gates.evaluators.base import (
+    Finding,
+    GateContext,
+    Measurement,
+    Params,
+    missing,
+    xml_errors,
+)
 
 MAX_FINDINGS = 50
 _WHERE = re.compile(r"^([^\s:][^:\n]*\.[A-Za-z0-9]+):(\d+):", re.MULTILINE)
@@ -150,21 +157,16 @@ def count_junit(source: Path | BinaryIO, counts: JUnitCounts, shown: str) -> Non
     target that only counts, in 64 KiB chunks: no element tree is built, so
     memory does not grow with the file.
     """
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import DefusedXMLParser, ParseError
+    from defusedxml.ElementTree import DefusedXMLParser
 
     counts.files += 1
     parser = DefusedXMLParser(target=_JUnitTarget(counts))
     handle: BinaryIO = source.open("rb") if isinstance(source, Path) else source
     try:
-        while chunk := handle.read(CHUNK):
-            parser.feed(chunk)
-        parser.close()
-    except ParseError as exc:
-        line, col = getattr(exc, "position", (0, 0))
-        raise InputError(f"{shown}:{line}:{col + 1}: not valid JUnit XML: {exc}") from None
-    except DefusedXmlException as exc:
-        raise InputError(f"{shown}: refused unsafe XML ({exc})") from None
+        with xml_errors(shown, "JUnit XML"):
+            while chunk := handle.read(CHUNK):
+                parser.feed(chunk)
+            parser.close()
     finally:
         if isinstance(source, Path):
             handle.close()
