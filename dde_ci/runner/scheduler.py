@@ -30,6 +30,7 @@ import bisect
 import os
 import queue
 import secrets
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -74,6 +75,8 @@ if TYPE_CHECKING:
 
 LOCAL_AGENT = "local"
 POLL_SECONDS = 0.05
+SYNC_INTERVAL = 0.5  # the runner fsyncs the execution log at most this often (and at the end)
+SWITCH_INTERVAL = 0.001  # seconds a thread may hold the GIL while another waits, during a run
 
 Listener = Callable[[dict[str, Any]], None]
 
@@ -88,6 +91,8 @@ class ObservedLog(ExecutionLog):
     _stop: bool = field(default=False, init=False, repr=False)
     _fd: int | None = field(default=None, init=False, repr=False)
     _fd_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _closing: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
+    _interval: float = field(default=0.0, init=False, repr=False)
 
     def append(self, event: Mapping[str, Any]) -> None:
         # one file descriptor for the whole run (O_APPEND, one write per line)
@@ -102,14 +107,21 @@ class ObservedLog(ExecutionLog):
         for listener in self.listeners:
             listener(dict(event))
 
-    def start_background_sync(self) -> None:
+    def start_background_sync(self, interval: float = SYNC_INTERVAL) -> None:
         """From now on :meth:`sync` asks a background thread, which coalesces requests.
 
-        Node steps running at once then share one fsync instead of queueing for the
-        disk; nothing is lost on SIGKILL either way (the page cache outlives the
-        process), and :meth:`close` does a final synchronous fsync.
+        The thread fsyncs at most once per ``interval`` seconds: node steps ending
+        meanwhile share one fsync instead of queueing for the disk (an fsync
+        commits the file system's journal, which stalls the file creations and
+        process starts of the nodes running at the same moment).  Nothing is lost
+        on SIGKILL either way (the page cache outlives the process); only a power
+        loss can drop the last ``interval`` of events, as it can drop the state
+        database's last commits (``synchronous=NORMAL``).  :meth:`close` does a
+        final synchronous fsync.
         """
         self._wanted = threading.Event()
+        self._closing.clear()
+        self._interval = interval
         self._syncer = threading.Thread(target=self._sync_loop, name="dde-fsync", daemon=True)
         self._syncer.start()
 
@@ -123,13 +135,17 @@ class ObservedLog(ExecutionLog):
         assert self._wanted is not None
         while not self._stop:
             self._wanted.wait()
+            if self._stop:
+                break  # close() does the last fsync
             self._wanted.clear()
             ExecutionLog.sync(self)
+            self._closing.wait(self._interval)  # requests arriving meanwhile share the next
 
     def close(self) -> None:
         """Stop the background thread (if any) and fsync what is written."""
         if self._wanted is not None and self._syncer is not None:
             self._stop = True
+            self._closing.set()
             self._wanted.set()
             self._syncer.join()
             self._wanted = None
@@ -328,9 +344,14 @@ class Scheduler:
     def execute(self) -> RunSummary:
         """Run until every node is finished (or the run is cancelled); return the summary."""
         self.log.start_background_sync()
+        # hand the GIL over sooner (default 5 ms): a worker whose command just ended, or
+        # the scheduler woken by a completion, waits at most this long for a busy thread
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch, SWITCH_INTERVAL))
         try:
             return self._loop()
         finally:
+            sys.setswitchinterval(switch)
             self.log.close()
 
     def _loop(self) -> RunSummary:
@@ -347,17 +368,17 @@ class Scheduler:
                     idle = not self.running and (self.cancelling or not self.ready)
                     if idle and (self.cancelling or not self.paused):
                         break
-                    try:
-                        node_id, outcome = self.done.get(timeout=POLL_SECONDS)
+                    try:  # wakes the moment a node step ends (the timeout only paces controls)
+                        first = self.done.get(timeout=POLL_SECONDS)
                     except queue.Empty:
                         continue
-                    self._finish(node_id, outcome)
+                    finished = [first]
                     while True:  # take every completion already waiting
                         try:
-                            node_id, outcome = self.done.get_nowait()
+                            finished.append(self.done.get_nowait())
                         except queue.Empty:
                             break
-                        self._finish(node_id, outcome)
+                    self._finish_and_dispatch(finished, pool)
             except KeyboardInterrupt:
                 self._cancel("interrupted")
                 while self.running:
@@ -371,10 +392,31 @@ class Scheduler:
         key = (-self.graph.remaining[node_id], self.graph.index[node_id], node_id)
         bisect.insort(self.ready, key)
 
+    def _finish_and_dispatch(
+        self, finished: list[tuple[str, NodeOutcome]], pool: ThreadPoolExecutor
+    ) -> None:
+        """Record completions, the nodes they free and the nodes that start: one commit.
+
+        Everything is persisted before it takes effect: the events and the node
+        starts follow the commit.
+        """
+        events: list[tuple[str, dict[str, Any]]] = []
+        with self.store.transaction():
+            for node_id, outcome in finished:
+                self._finish(node_id, outcome, events)
+            chosen = self._choose()
+        for event_type, fields in events:
+            self.log.emit(event_type, **fields)
+        self._launch(chosen, pool)
+
     def _dispatch(self, pool: ThreadPoolExecutor) -> None:
         """Start ready nodes, best first, while the WIP limit and the agents allow."""
+        self._launch(self._choose(), pool)
+
+    def _choose(self) -> list[tuple[str, str, str | None]]:
+        """Take the ready nodes that may start now and persist them as RUNNING."""
         if self.paused or self.cancelling:
-            return
+            return []
         chosen: list[tuple[str, str, str | None]] = []
         position = 0
         while position < len(self.ready) and len(self.running) + len(chosen) < self.jobs:
@@ -386,13 +428,16 @@ class Scheduler:
             del self.ready[position]
             self.load[agent] += 1
             chosen.append((node_id, agent, warning))
-        if not chosen:
-            return
-        now = now_rfc3339()
-        # persisted (one transaction) before any of them starts
-        self._apply(
-            [NodeChange(n, RUNNING, {"agent_id": a, "started_at": now}) for n, a, _ in chosen]
-        )
+        if chosen:
+            now = now_rfc3339()
+            # persisted (one transaction) before any of them starts
+            self._apply(
+                [NodeChange(n, RUNNING, {"agent_id": a, "started_at": now}) for n, a, _ in chosen]
+            )
+        return chosen
+
+    def _launch(self, chosen: list[tuple[str, str, str | None]], pool: ThreadPoolExecutor) -> None:
+        """Hand the chosen nodes (already RUNNING in the database) to worker threads."""
         for node_id, agent, warning in chosen:
             if warning:
                 self.log.emit(
@@ -463,7 +508,17 @@ class Scheduler:
 
     # -- completions -----------------------------------------------------------------------
 
-    def _finish(self, node_id: str, outcome: NodeOutcome) -> None:
+    def _finish(
+        self,
+        node_id: str,
+        outcome: NodeOutcome,
+        events: list[tuple[str, dict[str, Any]]] | None = None,
+    ) -> None:
+        """Record a node's end and what it frees or skips.
+
+        The events (``node.ready``, ``node.skipped``) go to ``events`` when given,
+        for the caller to log once the enclosing transaction is committed.
+        """
         agent = self.running.pop(node_id)
         self.load[agent] -= 1
         if outcome.status == OUTCOME_COMPLETED:
@@ -491,16 +546,19 @@ class Scheduler:
             now = now_rfc3339()
             changes.extend(NodeChange(n, READY, {"ready_at": now}) for n in ready)
         self._apply(changes)  # the completion and the nodes it frees: one transaction
+        later: list[tuple[str, dict[str, Any]]] = [] if events is None else events
         for n in ready:
             self._push_ready(n)
-            self.log.emit("node.ready", node_id=n, details={"waited_for": node_id})
+            later.append(("node.ready", {"node_id": n, "details": {"waited_for": node_id}}))
         if skipped:
             gone = {s for s, _ in skipped}
             self.ready = [r for r in self.ready if r[2] not in gone]
             for other, reason in skipped:
-                self.log.emit(
-                    "node.skipped", node_id=other, details={"reason": reason, "because": node_id}
-                )
+                details = {"reason": reason, "because": node_id}
+                later.append(("node.skipped", {"node_id": other, "details": details}))
+        if events is None:
+            for event_type, fields in later:
+                self.log.emit(event_type, **fields)
 
     def _newly_ready(self, candidates: Iterable[str], completing: str | None = None) -> list[str]:
         """The PENDING candidates whose dependencies all completed (``completing`` counts)."""

@@ -305,6 +305,11 @@ class StateStore:
 
     # -- plumbing --------------------------------------------------------------------------
 
+    def transaction(self) -> _Transaction:
+        """One transaction around several calls (``with store.transaction(): ...``): they
+        are committed together when the block ends, or not at all."""
+        return _Transaction(self.db)
+
     def _transaction(self) -> _Transaction:
         return _Transaction(self.db)
 
