@@ -27,17 +27,12 @@ class OpenApiValidParams(Params):
     path: str | None = Field(default=None, min_length=1)
 
 
-def _refs(value: Any, where: str = "#") -> Iterator[tuple[str, str]]:
-    stack: list[tuple[Any, str]] = [(value, where)]
-    while stack:
-        item, at = stack.pop()
-        if isinstance(item, dict):
-            ref = item.get("$ref")
-            if isinstance(ref, str):
-                yield at, ref
-            stack.extend((v, f"{at}/{k}") for k, v in item.items())
-        elif isinstance(item, list):
-            stack.extend((v, f"{at}/{i}") for i, v in enumerate(item))
+def _refs(value: Any) -> Iterator[tuple[str, str]]:
+    """Every ``$ref`` in ``value``, with where it stands (``#/paths//orders/get``)."""
+    from dde_ci.contracts.types._refcheck import iter_refs
+
+    for ref, key in iter_refs(value):
+        yield "#" + "".join(f"/{k}" for k in key), ref
 
 
 def load_document(path: Path) -> Any:
