@@ -260,9 +260,9 @@ def main() -> int:
             ("load manifest + audit + both reports", whole_s, whole_cpu),
         ):
             print(f"{label:40} {wall:7.3f}s {wall / base:5.1f}x {cpu:7.3f}s {cpu / base_cpu:5.1f}x")
-        # wall time is what a user waits for; on a machine shared with other work the CPU
-        # time of this process is the fairer measure, so the target is checked on both
-        ok = audit_s <= TARGET_S or audit_cpu <= TARGET_S
+        # the target is wall time (what a user waits for); the CPU time is printed too
+        # because on a machine shared with other work it shows what the audit itself costs
+        ok = audit_s <= TARGET_S
         verdict = "OK" if ok else "MISSED"
         print(
             f"target: audit at most {TARGET_S:.1f} s -> {verdict} (load {os.getloadavg()[0]:.1f})"
