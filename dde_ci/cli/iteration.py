@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import click
 
 from dde_ci.cli.options import iteration_option, manifest_argument
-from dde_ci.cli.output import echo
+from dde_ci.cli.output import echo, set_step_output
 
 
 @click.command(
@@ -37,8 +34,5 @@ def iteration(manifest: str, iteration: str | None) -> int:
         loaded.iteration, Layout(loaded.root).reports_dir, option=iteration
     )
     echo(iteration_id)
-    target = os.environ.get("GITHUB_OUTPUT")
-    if target:
-        with Path(target).open("a", encoding="utf-8") as handle:
-            handle.write(f"iteration={iteration_id}\n")
+    set_step_output("iteration", iteration_id)
     return 0

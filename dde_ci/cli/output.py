@@ -3,7 +3,7 @@
 Under GitHub Actions (``GITHUB_ACTIONS=true``) diagnostics also become
 workflow commands (``::error file=...,line=...,col=...::message``) so they show
 as annotations on the pull request; the step summary is appended with
-:func:`append_step_summary`.
+:func:`append_step_summary`, step outputs with :func:`set_step_output`.
 """
 
 from __future__ import annotations
@@ -112,6 +112,18 @@ def append_step_summary(markdown: str) -> bool:
             handle.write(data + b"\n")
     except OSError:
         return False  # a summary must never fail the step
+    return True
+
+
+def set_step_output(name: str, value: str) -> bool:
+    """Append ``name=value`` to ``$GITHUB_OUTPUT`` when it exists (a GitHub step output)."""
+    target = os.environ.get("GITHUB_OUTPUT")
+    if not target:
+        return False
+    if "\n" in value or "\r" in value:
+        raise ValueError(f"step output {name!r} must be one line")
+    with Path(target).open("a", encoding="utf-8") as handle:
+        handle.write(f"{name}={value}\n")
     return True
 
 
