@@ -105,7 +105,9 @@ Examples:
   dde-ci audit --iteration Iter-20261127-001 --override-adr docs/adr/0007-ship-anyway.md
 
 \b
-Writes audit.json and audit.md to reports/{iteration}/ (or --out DIR), appends
+Without --iteration (or DDE_ITERATION): the manifest's fixed iteration id, else
+the latest iteration under reports/. Writes audit.json and audit.md to
+reports/{iteration}/ (or --out DIR), appends
 the Markdown report to $GITHUB_STEP_SUMMARY when set, and logs audit.completed.
 Exit codes: 0 PASS (or FAIL overridden by an accepted ADR), 1 FAIL, 2 bad input.
 """
@@ -123,7 +125,7 @@ Exit codes: 0 PASS (or FAIL overridden by an accepted ADR), 1 FAIL, 2 bad input.
 @click.option(
     "--github-status",
     is_flag=True,
-    help="Set the 'dde/audit' commit status on GITHUB_SHA (needs GITHUB_TOKEN).",
+    help="Set the 'dde/audit' commit status on the head commit (needs GITHUB_TOKEN).",
 )
 @click.option(
     "--override-adr",
