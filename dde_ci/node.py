@@ -591,6 +591,9 @@ def find_artifacts(root: Path, patterns: Iterable[str]) -> list[str]:
     """Files matching the node's ``artifacts`` globs, relative to ``root``, sorted."""
     from dde_ci.layout import is_relative_inside
 
+    patterns = list(patterns)
+    if not patterns:
+        return []
     base = root.resolve()
     found: set[str] = set()
     for pattern in patterns:

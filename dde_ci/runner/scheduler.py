@@ -138,8 +138,16 @@ class ObservedLog(ExecutionLog):
             if self._stop:
                 break  # close() does the last fsync
             self._wanted.clear()
-            ExecutionLog.sync(self)
+            self._fsync()
             self._closing.wait(self._interval)  # requests arriving meanwhile share the next
+
+    def _fsync(self) -> None:
+        """fsync the descriptor this log writes through (no open, no stat per request)."""
+        fd = self._fd
+        if fd is None:
+            ExecutionLog.sync(self)
+        else:
+            os.fsync(fd)  # close() stops this thread before it closes the descriptor
 
     def close(self) -> None:
         """Stop the background thread (if any) and fsync what is written."""
@@ -405,9 +413,15 @@ class Scheduler:
             for node_id, outcome in finished:
                 self._finish(node_id, outcome, events)
             chosen = self._choose()
-        for event_type, fields in events:
+        # the nodes that start first (each logged READY before it starts), then the rest
+        starting = {node_id for node_id, _, _ in chosen}
+        first = [e for e in events if e[1]["node_id"] in starting]
+        for event_type, fields in first:
             self.log.emit(event_type, **fields)
         self._launch(chosen, pool)
+        for event_type, fields in events:
+            if fields["node_id"] not in starting:
+                self.log.emit(event_type, **fields)
 
     def _dispatch(self, pool: ThreadPoolExecutor) -> None:
         """Start ready nodes, best first, while the WIP limit and the agents allow."""
