@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from dde_ci.errors import DdeError, StateError
 from dde_ci.layout import Layout
-from dde_ci.log import ExecutionLog, encode_event, now_rfc3339, safe_event
+from dde_ci.log import ExecutionLog, encode_event, make_event, now_rfc3339, safe_event
 from dde_ci.node import CANCELLED as OUTCOME_CANCELLED
 from dde_ci.node import COMPLETED as OUTCOME_COMPLETED
 from dde_ci.node import (
@@ -94,9 +94,21 @@ class ObservedLog(ExecutionLog):
     _closing: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
     _interval: float = field(default=0.0, init=False, repr=False)
 
+    def emit(self, event_type: str, **fields: Any) -> dict[str, Any]:
+        """Build, redact (once), append and hand out an event; return it as written."""
+        fields.setdefault("run_id", self.run_id)
+        event = make_event(event_type, iteration_id=self.iteration_id, **fields)
+        safe = safe_event(event, self.secrets)
+        self._write(safe)
+        return safe
+
     def append(self, event: Mapping[str, Any]) -> None:
+        self._write(safe_event(event, self.secrets))
+
+    def _write(self, event: dict[str, Any]) -> None:
+        """Append an event that is already safe; listeners get the same (redacted) event."""
         # one file descriptor for the whole run (O_APPEND, one write per line)
-        data = encode_event(safe_event(event, self.secrets))
+        data = encode_event(event)
         with self._fd_lock:
             if self._fd is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)

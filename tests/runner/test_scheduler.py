@@ -205,3 +205,21 @@ def test_random_dags_respect_dependencies_and_wip(
         else:
             assert states[node] == "FAILED"
     assert summary.state == ("FAILED" if "FAILED" in states.values() else "COMPLETED")
+
+
+def test_observed_log_redacts_once_for_the_file_and_the_listeners(tmp_path: Path) -> None:
+    from dde_ci.runner.scheduler import ObservedLog
+
+    seen: list[dict[str, Any]] = []
+    log = ObservedLog(
+        tmp_path / "execution.log", "it", "r1", secrets=["s3cr3t-value"], listeners=[seen.append]
+    )
+    log.start_background_sync(interval=0.01)
+    written = log.emit("node.warning", node_id="A", details={"message": "uses s3cr3t-value"})
+    log.append({**written, "details": {"message": "again s3cr3t-value"}})
+    log.sync()
+    log.close()
+    text = (tmp_path / "execution.log").read_text()
+    assert "s3cr3t-value" not in text and text.count("***") == 2
+    assert [e["details"]["message"] for e in seen] == ["uses ***", "again ***"]
+    assert written["details"]["message"] == "uses ***"
