@@ -337,6 +337,36 @@ def history(name: str, manifest: str, output_format: str) -> int:
 
 
 @contract.command(
+    "sync-lock",
+    epilog="""\b
+Examples:
+  dde-ci contract sync-lock
+  dde-ci contract sync-lock examples/shop/dde.yaml
+
+The GitHub audit job runs it after downloading every node's artifacts: each
+interface job uploads its own contracts.lock, the registry folders merge.
+""",
+)
+@manifest_argument
+def sync_lock(manifest: str) -> int:
+    """Point contracts.lock at the current registry version of every contract.
+
+    An entry only moves forward to a higher version; the registry under
+    .dde/contracts is the source of truth.
+    """
+    from dde_ci.contracts.registry import sync_lockfile
+
+    loaded, layout = _load(manifest)
+    changed = sync_lockfile(layout, {c.name: c.domain for c in loaded.contracts})
+    echo(
+        f"{layout.contracts_lock}: updated {', '.join(changed)}"
+        if changed
+        else f"{layout.contracts_lock}: up to date"
+    )
+    return 0
+
+
+@contract.command(
     "publish",
     epilog="""\b
 Examples:

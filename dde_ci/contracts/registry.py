@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dde_ci.errors import InputError, Location, NotFound, StateError, did_you_mean
+from dde_ci.errors import DdeError, InputError, Location, NotFound, StateError, did_you_mean
 from dde_ci.files import write_json_atomic
 
 if TYPE_CHECKING:
@@ -272,18 +272,57 @@ def record_in_lockfile(layout: Layout, contract: LockedContract) -> None:
     """Point ``contracts.lock`` at ``contract`` (names sorted, so diffs stay small)."""
     data = read_lockfile(layout)
     entries = dict(data["contracts"])
-    entries[contract.name] = {
+    entries[contract.name] = _lock_entry(contract)
+    _write_lockfile(layout, entries)
+
+
+def _lock_entry(contract: LockedContract) -> dict[str, Any]:
+    return {
         "domain": contract.domain,
         "type": contract.type,
         "version": contract.version,
         "digest": contract.digest,
         "locked_at": contract.locked_at,
     }
+
+
+def _write_lockfile(layout: Layout, entries: Mapping[str, Any]) -> None:
     write_json_atomic(
         layout.contracts_lock,
         {"lockfile_version": LOCKFILE_VERSION, "contracts": dict(sorted(entries.items()))},
         durable=True,
     )
+
+
+def sync_lockfile(layout: Layout, names: Mapping[str, str]) -> list[str]:
+    """Point ``contracts.lock`` at the current version of each contract in the registry.
+
+    ``names`` maps contract name to domain (from the manifest).  Used where
+    several lock files meet, e.g. a GitHub audit job that downloads the
+    artifacts of interface jobs which each locked their own contract: the
+    registry folders merge cleanly, the lock files overwrite each other.  An
+    entry only moves forward (to a higher version); returns the names changed.
+    """
+    with registry_lock(layout):
+        data = read_lockfile(layout)
+        entries = dict(data["contracts"])
+        changed: list[str] = []
+        for name, domain in sorted(names.items()):
+            current = latest(layout, domain, name)
+            if current is None:
+                continue
+            entry = entries.get(name)
+            if isinstance(entry, dict) and entry.get("version") == current.version:
+                continue
+            if isinstance(entry, dict) and isinstance(entry.get("version"), str):
+                with contextlib.suppress(DdeError):
+                    if parse_version(entry["version"]) > current.semver:
+                        continue
+            entries[name] = _lock_entry(current)
+            changed.append(name)
+        if changed:
+            _write_lockfile(layout, entries)
+    return changed
 
 
 def record_published(contract: LockedContract, published: Mapping[str, Any]) -> LockedContract:

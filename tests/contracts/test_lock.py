@@ -408,3 +408,38 @@ def test_graphql_and_jsonschema_versions(tmp_path: Path) -> None:
     required = lock_contract(manifest, "order-created", layout)
     assert (required.kind, required.contract.version) == ("breaking", "2.0.0")
     assert [a["node_id"] for a in required.affected] == ["BE.Orders"]
+
+
+def test_sync_lockfile_merges_lock_files_that_overwrote_each_other(tmp_path: Path) -> None:
+    """Two interface jobs each lock their own contract; the downloaded lock files collide."""
+    from dde_ci.cli.main import main
+    from dde_ci.contracts.registry import sync_lockfile
+
+    manifest, layout = _project(tmp_path)
+    lock_contract(manifest, "orders-api", layout)
+    first_job_lock = layout.contracts_lock.read_text()
+    lock_contract(manifest, "order-created", layout)
+    layout.contracts_lock.write_text(first_job_lock)  # the last download wins
+    assert set(read_lockfile(layout)["contracts"]) == {"orders-api"}
+
+    domains = {c.name: c.domain for c in manifest.contracts}
+    assert sync_lockfile(layout, domains) == ["order-created"]
+    entries = read_lockfile(layout)["contracts"]
+    assert set(entries) == {"orders-api", "order-created"}
+    current = latest(layout, "orders", "order-created")
+    assert current is not None
+    assert entries["order-created"]["digest"] == current.digest
+    assert sync_lockfile(layout, domains) == []  # idempotent
+    assert main(["contract", "sync-lock", str(manifest.path)]) == 0
+
+
+def test_sync_lockfile_never_moves_an_entry_backwards(tmp_path: Path) -> None:
+    from dde_ci.contracts.registry import sync_lockfile
+
+    manifest, layout = _project(tmp_path)
+    lock_contract(manifest, "orders-api", layout)
+    data = read_lockfile(layout)
+    data["contracts"]["orders-api"]["version"] = "9.0.0"
+    layout.contracts_lock.write_text(json.dumps(data))
+    assert sync_lockfile(layout, {"orders-api": "orders"}) == []
+    assert read_lockfile(layout)["contracts"]["orders-api"]["version"] == "9.0.0"

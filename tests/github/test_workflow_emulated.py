@@ -4,19 +4,16 @@ This is the check that the workflow's data flow works: every node step finds
 what its dependencies left only through workflow artifacts, and the audit job,
 from the artifacts alone, merges the node log segments and passes.
 
-The repository has ``contracts.lock`` committed (both contracts locked once, as
-a team does): with two interface nodes locking new versions in the same run,
-each job's copy of the lock would hold only its own entry and the audit job's
-merged download would keep one of them (see docs/github.md).
+Both interface nodes lock a new contract in the same run, so each job uploads
+its own ``contracts.lock``; the audit action's ``dde-ci contract sync-lock``
+rebuilds the lock file from the merged registry (see docs/github.md).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -49,43 +46,8 @@ def repository_copy(target: Path) -> Path:
     return target
 
 
-def commit_contracts_lock(source: Path) -> None:
-    """Lock both contracts once and keep only contracts.lock, as a team commits it."""
-    shop = source / "examples" / "shop"
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    for script, contract in [
-        ("interface_orders_api.py", "orders-api"),
-        ("interface_order_created.py", "order-created"),
-    ]:
-        subprocess.run(["python3", f"scripts/{script}"], cwd=shop, env=env, check=True)
-        subprocess.run(
-            [
-                "dde-ci",
-                "contract",
-                "lock",
-                contract,
-                "dde.yaml",
-                "--iteration",
-                "Lock-1",
-                "--commit",
-                "0" * 40,
-            ],
-            cwd=shop,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-    for generated in ("contracts", ".dde", "reports"):
-        shutil.rmtree(shop / generated, ignore_errors=True)
-    assert json.loads((shop / "contracts.lock").read_text())["contracts"].keys() == {
-        "orders-api",
-        "order-created",
-    }
-
-
 def shop_run(tmp_path: Path) -> tuple[WorkflowRun, str]:
     source = repository_copy(tmp_path / "repo")
-    commit_contracts_lock(source)
     manifest = load_manifest(source / SHOP)
     text = generate_workflow(manifest, WorkflowOptions(SHOP, ".github/workflows/dde.yml")).text
     run = WorkflowRun(yaml.safe_load(text), source, tmp_path / "runners").run()
