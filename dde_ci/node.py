@@ -505,9 +505,22 @@ def node_secrets(env: Mapping[str, str]) -> list[str]:
     ]
 
 
+# Credentials dde-ci itself holds (to publish releases, sign webhooks); a node's
+# command never sees them.
+WITHHELD_ENV = frozenset(
+    {
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "DDE_WEBHOOK_SECRET",
+        "ACTIONS_RUNTIME_TOKEN",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    }
+)
+
+
 def command_env(step: NodeStep, output_file: Path) -> dict[str, str]:
-    """The command's environment: ours, the node's ``env``, then the DDE_* variables."""
-    env = dict(os.environ)
+    """The command's environment: ours (less :data:`WITHHELD_ENV`), the node's ``env``, DDE_*."""
+    env = {k: v for k, v in os.environ.items() if k not in WITHHELD_ENV}
     env.update(step.node.env)
     env.update(
         {

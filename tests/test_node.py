@@ -5,6 +5,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 from dde_ci.node import (
     CANCELLED,
     COMPLETED,
@@ -314,3 +316,26 @@ def test_a_node_without_gates_skips_the_gate_step(tmp_path: Path) -> None:
     assert run_node_step(make_step(manifest, "A")).status == COMPLETED
     assert not (tmp_path / "reports" / "it1" / "A" / "gates.json").exists()
     assert not [e for e in events(manifest) if e["event_type"].startswith("gate.")]
+
+
+def test_the_command_never_sees_dde_cis_own_credentials(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "ghs_" + "x" * 36)
+    monkeypatch.setenv("DDE_WEBHOOK_SECRET", "hush-hush-hush")
+    monkeypatch.setenv("KEEP_ME", "kept")
+    manifest = load(
+        tmp_path,
+        """
+        workflow: t
+        iteration: it1
+        nodes:
+          - id: A
+            type: implementation
+            run: |
+              echo "token=${GITHUB_TOKEN:-none} secret=${DDE_WEBHOOK_SECRET:-none} keep=$KEEP_ME"
+        """,
+    )
+    assert run_node_step(make_step(manifest, "A")).status == COMPLETED
+    log = (tmp_path / "reports/it1/A/output.log").read_text()
+    assert "token=none secret=none keep=kept" in log
