@@ -16,7 +16,12 @@ The call returns anything with ``.blocked: bool`` and ``.message: str`` (and
 optionally ``.warnings: list[str]``) -- see :class:`StepCheck`.  A blocked
 result fails the node and every later step is skipped, so a failing pre gate
 keeps the command from running and a failing blocking post gate makes the node
-FAILED.
+FAILED.  A gate step with no gate of its phase for the node
+(:func:`dde_ci.gates.has_gates`) is skipped entirely (no ``gates.json``, no
+event), and so is stamping for a node without ``artifacts``.
+
+The values of the node's secret-named ``env`` entries (:func:`node_secrets`)
+are given to the log's redaction before anything is logged.
 
 The step needs nothing but the manifest and the files earlier nodes left
 (their ``result.json``), so a GitHub job runs it on its own

@@ -13,9 +13,12 @@
 * Node steps (:func:`dde_ci.node.run_node_step`) run in worker threads; each
   runs its command in its own process group.  The scheduler thread alone
   writes the state database, and commits every transition before it takes
-  effect.
-* Pause, resume and cancel arrive through the state database
-  (:mod:`dde_ci.runner.control`) and are polled every 50 ms.
+  effect: the completions waiting, the nodes they make READY and the nodes
+  that start because of them go in one transaction; the events follow it.
+* The scheduler wakes the moment a node step ends (a queue, no polling);
+  pause, resume and cancel arrive through the state database
+  (:mod:`dde_ci.runner.control`) and are looked for every 50 ms, between
+  completions.
 * A failed node's descendants are SKIPPED (with the reason); independent
   branches go on.  A run is FAILED when a node failed, else COMPLETED.
 
