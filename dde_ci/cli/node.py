@@ -42,6 +42,12 @@ Examples:
 )
 @click.option("--agent", metavar="ID", default=None, help="The agent or runner doing the work.")
 @click.option("--quiet", "-q", is_flag=True, help="Do not print the command's output.")
+@click.option(
+    "--github-release",
+    is_flag=True,
+    help="Publish the contracts an interface node locks as GitHub releases "
+    "(GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL).",
+)
 def run_node(
     node_id: str,
     manifest: str,
@@ -49,6 +55,7 @@ def run_node(
     run_id: str | None,
     agent: str | None,
     quiet: bool,
+    github_release: bool,
 ) -> int:
     """Run NODE of MANIFEST through the node step, using the files earlier nodes left.
 
@@ -59,7 +66,7 @@ def run_node(
     from dde_ci.context import find_node
     from dde_ci.layout import Layout
     from dde_ci.log import ExecutionLog
-    from dde_ci.manifest.iteration import is_template, latest_iteration, resolve_iteration
+    from dde_ci.manifest.iteration import current_iteration
     from dde_ci.manifest.loader import load_manifest
     from dde_ci.node import NodeStep, run_node_step
     from dde_ci.runner.scheduler import new_run_id
@@ -67,11 +74,7 @@ def run_node(
     loaded = load_manifest(manifest)
     target = find_node(loaded, node_id)
     layout = Layout(loaded.root)
-    latest = latest_iteration(layout.reports_dir)
-    if not iteration and is_template(loaded.iteration) and latest:
-        iteration_id = latest
-    else:
-        iteration_id = resolve_iteration(loaded.iteration, layout.reports_dir, option=iteration)
+    iteration_id = current_iteration(loaded.iteration, layout.reports_dir, option=iteration)
     run = run_id or os.environ.get("GITHUB_RUN_ID") or new_run_id()
     log = ExecutionLog(layout.execution_log(iteration_id), iteration_id, run)
     step = NodeStep(
@@ -84,6 +87,8 @@ def run_node(
         agent_id=agent or os.environ.get("RUNNER_NAME") or None,
         commit=os.environ.get("GITHUB_SHA") or None,
     )
+    if github_release and target.produces:
+        step.extra["contract_publisher"] = _release_publisher()
     outcome = run_node_step(step)
     output = layout.node_dir(iteration_id, target.id) / "output.log"
     if not quiet and output.exists():
@@ -101,3 +106,15 @@ def run_node(
         + (f": {outcome.message}" if outcome.message else "")
     )
     return 0 if outcome.ok else 1
+
+
+def _release_publisher() -> object:
+    from dde_ci.cli.options import github_token
+    from dde_ci.contracts.publish import release_publisher
+    from dde_ci.errors import InputError
+
+    repo = os.environ.get("GITHUB_REPOSITORY")
+    token = github_token()
+    if not repo or not token:
+        raise InputError("--github-release needs GITHUB_REPOSITORY and GITHUB_TOKEN to be set")
+    return release_publisher(repo, token=token, base_url=os.environ.get("GITHUB_API_URL"))

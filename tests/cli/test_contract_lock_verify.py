@@ -259,3 +259,49 @@ def test_breaking_lock_comments_on_the_pull_request(
     assert "| `BE.Orders` | `backend-dev` | `Backend:Python` |" in body
     assert "| `FE.Checkout` | `web-dev` | `Frontend:JavaScript` |" in body
     assert "api path removed without deprecation" in body
+
+
+def test_node_run_publishes_the_locked_contract_as_a_release(
+    tmp_path: Path, capsys: Capsys, gh: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a generated interface job does: `dde-ci node run NODE --github-release`."""
+    manifest = make_project(tmp_path)
+    _, locked = _lock(manifest, capsys, "--iteration", "Iter-1")
+    tag = "contract/orders/orders-api/v1.0.0"
+    gh.get(
+        f"{REPO_API}/releases/tags/contract%2Forders%2Forders-api%2Fv1.0.0",
+        status=404,
+        json={"message": "Not Found"},
+    )
+    gh.get(f"{REPO_API}/releases", json=[])
+    folder = tmp_path / ".dde/contracts/orders/orders-api/1.0.0"
+    files = {
+        "orders-api.yaml": folder / "orders-api.yaml",
+        "contract.json": folder / "contract.json",
+    }
+    body = release_body("orders-api", tag, locked["digest"], files)
+    gh.post(f"{REPO_API}/releases", status=201, json=release(7, tag, body=body))
+    gh.get(f"{REPO_API}/releases/7/assets", json=[])
+    for number, name in [(11, "contract.json"), (12, "orders-api.yaml")]:
+        gh.post(f"{UPLOADS}/repos/{REPO}/releases/7/assets", status=201, json=asset(number, name))
+    gh.patch(f"{REPO_API}/releases/7", json=release(7, tag, body=body, draft=False))
+    monkeypatch.setenv("GITHUB_TOKEN", "t0ken")
+    monkeypatch.setenv("GITHUB_REPOSITORY", REPO)
+    monkeypatch.setenv("GITHUB_API_URL", "https://api.github.com")
+    code = main(
+        ["node", "run", "API.Orders", str(manifest), "--iteration", "Iter-1", "--github-release"]
+    )
+    captured = capsys.readouterr()
+    assert code == 0, captured.err + captured.out
+    stored = json.loads((folder / "contract.json").read_text())
+    assert stored["published"]["url"] == f"https://github.com/{REPO}/releases/tag/{tag}"
+    assert "t0ken" not in captured.out + captured.err
+
+
+def test_node_run_github_release_needs_the_repository(
+    tmp_path: Path, capsys: Capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifest = make_project(tmp_path)
+    monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
+    assert main(["node", "run", "API.Orders", str(manifest), "--github-release"]) == 2
+    assert "--github-release needs GITHUB_REPOSITORY and GITHUB_TOKEN" in capsys.readouterr().err
