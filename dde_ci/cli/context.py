@@ -40,16 +40,12 @@ def context(
     """
     from dde_ci.context import build_context, context_json, write_context
     from dde_ci.layout import Layout
-    from dde_ci.manifest.iteration import is_template, latest_iteration, resolve_iteration
+    from dde_ci.manifest.iteration import current_iteration
     from dde_ci.manifest.loader import load_manifest
 
     loaded = load_manifest(manifest)
     layout = Layout(loaded.root)
-    latest = latest_iteration(layout.reports_dir)
-    if not iteration and is_template(loaded.iteration) and latest:
-        iteration_id = latest
-    else:
-        iteration_id = resolve_iteration(loaded.iteration, layout.reports_dir, option=iteration)
+    iteration_id = current_iteration(loaded.iteration, layout.reports_dir, option=iteration)
     data = build_context(
         loaded, node_id, layout, iteration_id=iteration_id, run_id=run_id, agent_id=agent
     )
