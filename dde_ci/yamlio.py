@@ -23,7 +23,7 @@ Every error is a :class:`dde_ci.errors.InputError` with ``path:line:col``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,11 +55,27 @@ _KNOWN_TAGS = frozenset(
 
 @dataclass
 class YamlDocument:
-    """A loaded document: its data and the position of every key and value."""
+    """A loaded document: its data and the position of every key and value.
+
+    Positions are only needed to report a problem, so by default they are
+    found on first use, by parsing ``text`` again (loading stays fast).
+    """
 
     path: str
     data: Any
-    positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    _positions: dict[PathKey, tuple[int, int]] | None = None
+    text: str | None = None
+    what: str = "file"
+
+    @property
+    def positions(self) -> dict[PathKey, tuple[int, int]]:
+        if self._positions is None:
+            self._positions = (
+                load_yaml_text(self.text, self.path, what=self.what, track=True)._positions or {}
+                if self.text is not None
+                else {}
+            )
+        return self._positions
 
     def locate(self, key: PathKey) -> Location:
         """Location of the value at ``key``, or of its closest known parent."""
@@ -138,15 +154,26 @@ def read_text(path: Path, *, max_bytes: int = MAX_BYTES, what: str = "file") -> 
 
 
 def load_yaml_file(
-    path: Path, *, max_bytes: int = MAX_BYTES, display: str | None = None, what: str = "file"
+    path: Path,
+    *,
+    max_bytes: int = MAX_BYTES,
+    display: str | None = None,
+    what: str = "file",
+    track: bool = False,
 ) -> YamlDocument:
     """Load one YAML document from ``path`` (see the module docstring for the rules)."""
     text = read_text(path, max_bytes=max_bytes, what=what)
-    return load_yaml_text(text, display or str(path), what=what)
+    return load_yaml_text(text, display or str(path), what=what, track=track)
 
 
-def load_yaml_text(text: str, path: str = "<string>", *, what: str = "file") -> YamlDocument:
-    """Load one YAML document from ``text``; ``path`` is used in messages."""
+def load_yaml_text(
+    text: str, path: str = "<string>", *, what: str = "file", track: bool = False
+) -> YamlDocument:
+    """Load one YAML document from ``text``; ``path`` is used in messages.
+
+    ``track=True`` records every position while loading (for callers that use
+    them all); otherwise they are found on first use of ``positions``.
+    """
     import yaml
 
     loader_cls: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -154,7 +181,9 @@ def load_yaml_text(text: str, path: str = "<string>", *, what: str = "file") -> 
         line = text.count("\n", 0, text.index("\0")) + 1
         raise InputError(f"{what} contains a NUL character", Location(path, line, 1))
     try:
-        return _build(yaml.parse(text, Loader=loader_cls), path, what)
+        doc = _build(yaml.parse(text, Loader=loader_cls), path, what, track)
+    except _NeedPositions:
+        return load_yaml_text(text, path, what=what, track=True)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -164,6 +193,13 @@ def load_yaml_text(text: str, path: str = "<string>", *, what: str = "file") -> 
         raise InputError(f"invalid YAML: {problem}", loc) from None
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {exc}", Location(path)) from None
+    doc.text = text
+    doc.what = what
+    return doc
+
+
+class _NeedPositions(Exception):
+    """Raised by an untracked build that needs positions for its message: build again."""
 
 
 class _Frame:
@@ -194,7 +230,7 @@ def _size(value: Any) -> int:
     return count
 
 
-def _build(events: Any, path: str, what: str) -> YamlDocument:
+def _build(events: Any, path: str, what: str, track: bool) -> YamlDocument:
     import yaml
 
     positions: dict[PathKey, tuple[int, int]] = {}
@@ -206,8 +242,8 @@ def _build(events: Any, path: str, what: str) -> YamlDocument:
     documents = 0
     values = 0
 
-    def place(value: Any, pos: tuple[int, int], size: int = 1) -> PathKey | None:
-        """Put a finished value into the current container; return its path."""
+    def place(value: Any, pos: tuple[int, int], size: int = 1) -> None:
+        """Put a finished value into the current container (recording where, if tracking)."""
         nonlocal root, root_seen, values
         values += size
         if values > MAX_VALUES:
@@ -218,20 +254,22 @@ def _build(events: Any, path: str, what: str) -> YamlDocument:
         if not stack:
             root, root_seen = value, True
             positions[()] = pos
-            return ()
+            return
         frame = stack[-1]
         container = frame.container
-        if isinstance(container, list):
-            key: PathKey = (*frame.path, len(container))
+        if type(container) is list:
+            if track:
+                positions[(*frame.path, len(container))] = pos
             container.append(value)
-            positions[key] = pos
-            return key
+            return
         if frame.key is _NO_KEY:
             if isinstance(value, (dict, list)) or value is None:
                 kind = "null" if value is None else type(value).__name__
                 raise InputError(f"mapping keys must be strings, not {kind}", Location(path, *pos))
             key_text = str(value) if not isinstance(value, bool) else str(value).lower()
             if key_text in container:
+                if not track:
+                    raise _NeedPositions  # the message names where the key was first defined
                 first = positions.get(("\0key", *frame.path, key_text), pos)
                 raise InputError(
                     f"duplicate key {key_text!r} (first defined at line {first[0]})",
@@ -239,13 +277,13 @@ def _build(events: Any, path: str, what: str) -> YamlDocument:
                 )
             frame.key = key_text
             frame.key_pos = pos
-            return None
-        key = (*frame.path, frame.key)
+            return
         container[frame.key] = value
-        positions[key] = pos
-        positions[("\0key", *key)] = frame.key_pos
+        if track:
+            key = (*frame.path, frame.key)
+            positions[key] = pos
+            positions[("\0key", *key)] = frame.key_pos
         frame.key = _NO_KEY
-        return key
 
     for event in events:
         if isinstance(event, yaml.DocumentStartEvent):
@@ -287,7 +325,9 @@ def _build(events: Any, path: str, what: str) -> YamlDocument:
                         "mapping keys must be strings, not collections", Location(path, *pos)
                     )
                 parent_path: PathKey = (
-                    (*frame.path, len(frame.container))
+                    ()
+                    if not track
+                    else (*frame.path, len(frame.container))
                     if isinstance(frame.container, list)
                     else (*frame.path, frame.key)
                 )
@@ -318,7 +358,7 @@ def _build(events: Any, path: str, what: str) -> YamlDocument:
             place(val, pos, size)  # shared, not copied: the value count bounds every walk
     if not root_seen or root is None:
         raise InputError(f"{what} is empty; expected a YAML mapping", Location(path, 1, 1))
-    return YamlDocument(path=path, data=root, positions=positions)
+    return YamlDocument(path=path, data=root, _positions=positions if track else None)
 
 
 def _explicit(tag: str, text: str, loc: Location) -> Any:

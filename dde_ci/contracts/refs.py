@@ -159,7 +159,7 @@ def parse_document(text: str, display: str, *, path: Path | None = None) -> Cont
         return ContractDocument(target, display, _parse_json(text, display), text=text)
     from dde_ci.yamlio import load_yaml_text
 
-    loaded = load_yaml_text(text, display, what="contract")
+    loaded = load_yaml_text(text, display, what="contract", track=True)
     data = _coerce_floats(loaded.data, loaded.positions, text)
     return ContractDocument(target, display, data, loaded.positions, text, True)
 
