@@ -13,6 +13,7 @@ from dde_ci.node import (
     FAILED,
     NodeOutcome,
     ProcessControl,
+    direct_command,
     parse_outputs,
     run_node_step,
 )
@@ -339,3 +340,70 @@ def test_the_command_never_sees_dde_cis_own_credentials(
     assert run_node_step(make_step(manifest, "A")).status == COMPLETED
     log = (tmp_path / "reports/it1/A/output.log").read_text()
     assert "token=none secret=none keep=kept" in log
+
+
+def test_a_simple_command_is_executed_directly_like_bash_would(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin"}
+    sleep = direct_command("  sleep 0.05\n", env)
+    assert sleep is not None
+    assert Path(sleep[0]).is_absolute()
+    assert sleep[1] == ["sleep", "0.05"]  # argv[0] as typed, as bash passes it
+    assert direct_command("true", env) is not None
+    for script in (
+        "echo hi",  # a builtin
+        "true --help",  # the builtin ignores it, the program does not
+        "exit 3",
+        "cd build",
+        "FOO=1 sleep 1",  # an assignment
+        "./tool",  # a path
+        "sleep $N",
+        "sleep 1; sleep 2",
+        "sleep 1 && true",
+        "sleep 1 > out",
+        "sleep '1'",
+        "sleep 1 # comment",
+        "ls *.txt",
+        "sleep 1\nsleep 2",
+        "no-such-program-dde",
+        "",
+    ):
+        assert direct_command(script, env) is None, script
+    assert direct_command("sleep 1", {**env, "BASH_FUNC_sleep%%": "() { :; }"}) is None
+    assert direct_command("sleep 1", {**env, "BASH_ENV": "/etc/x"}) is None
+    assert direct_command("sleep 1", {"PATH": "relative/bin"}) is None
+
+
+def test_a_direct_command_sees_what_it_would_see_under_bash(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    tool = bin_dir / "dde-tool"
+    tool.write_text(
+        '#!/bin/sh\necho "args=$* pwd=$PWD shlvl=$SHLVL under=$_ node=$DDE_NODE"\nexit 7\n'
+    )
+    tool.chmod(0o755)
+    manifest = load(
+        tmp_path,
+        f"""
+        workflow: t
+        iteration: it1
+        nodes:
+          - id: direct
+            type: implementation
+            env: {{PATH: "{bin_dir}:/usr/bin:/bin"}}
+            run: dde-tool a b=1
+          - id: bash
+            type: implementation
+            env: {{PATH: "{bin_dir}:/usr/bin:/bin"}}
+            run: dde-tool a b=1  # a comment: runs under bash
+        """,
+    )
+    seen = {}
+    for node_id in ("direct", "bash"):
+        outcome = run_node_step(make_step(manifest, node_id))
+        assert outcome.status == FAILED
+        assert outcome.exit_code == 7
+        log = (tmp_path / "reports" / "it1" / node_id / "output.log").read_text()
+        seen[node_id] = log.splitlines()[-1].replace(f"node={node_id}", "node=N")
+    assert seen["direct"] == seen["bash"]
+    assert f"pwd={tmp_path.resolve()}" in seen["direct"] or f"pwd={tmp_path}" in seen["direct"]
+    assert "args=a b=1" in seen["direct"]
