@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import heapq
+import itertools
 import json
 import os
 import re
@@ -209,19 +210,25 @@ class ProcessControl:
         self._running: dict[int, subprocess.Popen[bytes]] = {}
         self._due = threading.Condition()
         self._deadlines: list[tuple[float, int, Deadline]] = []
+        self._order = itertools.count()  # ties on time never compare deadlines
         self._watchdog: threading.Thread | None = None
 
     def watch(self, proc: subprocess.Popen[bytes], seconds: float) -> Deadline:
         """Stop ``proc``'s group once ``seconds`` have passed (one watchdog thread for all)."""
         deadline = Deadline(proc, time.monotonic() + seconds)
         with self._due:
-            heapq.heappush(self._deadlines, (deadline.at, proc.pid, deadline))
+            while self._deadlines and not self._deadlines[0][2].active:
+                heapq.heappop(self._deadlines)  # commands that ended
+            heapq.heappush(self._deadlines, (deadline.at, next(self._order), deadline))
             if self._watchdog is None:
                 self._watchdog = threading.Thread(
                     target=self._watch_loop, name="dde-timeouts", daemon=True
                 )
                 self._watchdog.start()
-            self._due.notify()
+            if self._deadlines[0][2] is deadline:
+                # due before every other: wake the watchdog to wait less (otherwise it
+                # sleeps on, and wakes in time for the earlier deadline it waits for)
+                self._due.notify()
         return deadline
 
     def _watch_loop(self) -> None:

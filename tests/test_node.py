@@ -407,3 +407,26 @@ def test_a_direct_command_sees_what_it_would_see_under_bash(tmp_path: Path) -> N
     assert seen["direct"] == seen["bash"]
     assert f"pwd={tmp_path.resolve()}" in seen["direct"] or f"pwd={tmp_path}" in seen["direct"]
     assert "args=a b=1" in seen["direct"]
+
+
+def test_the_watchdog_keeps_the_earliest_deadline_whatever_the_order(tmp_path: Path) -> None:
+    import subprocess
+
+    control = ProcessControl(grace=0.1)
+    procs = [
+        subprocess.Popen(["sleep", "30"], start_new_session=True, cwd=tmp_path) for _ in range(3)
+    ]
+    ended = control.watch(procs[0], 1.0)  # ends before its timeout: no longer watched
+    procs[0].kill()
+    procs[0].wait()
+    assert not ended.done()
+    late = control.watch(procs[1], 60)  # the watchdog now waits for this one...
+    early = control.watch(procs[2], 0.2)  # ...and must wake for this earlier one
+    start = time.monotonic()
+    assert procs[2].wait(timeout=5) is not None
+    assert time.monotonic() - start < 3
+    assert early.done()
+    assert not late.expired.is_set()
+    procs[1].kill()
+    procs[1].wait()
+    assert not late.done()
