@@ -227,7 +227,10 @@ def test_redaction_never_leaks_a_token(prefix: str, body: str, before: str, afte
 
 
 @given(
-    secret=st.text(min_size=1, max_size=20).filter(lambda s: s.strip() and "*" not in s),
+    # a secret equal to the key "k" redacts the key too (keys are redacted like values)
+    secret=st.text(min_size=1, max_size=20).filter(
+        lambda s: s.strip() and "*" not in s and s != "k"
+    ),
     before=st.text(max_size=20),
     after=st.text(max_size=20),
 )
