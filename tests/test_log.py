@@ -227,10 +227,7 @@ def test_redaction_never_leaks_a_token(prefix: str, body: str, before: str, afte
 
 
 @given(
-    # a secret equal to the key "k" redacts the key too (keys are redacted like values)
-    secret=st.text(min_size=1, max_size=20).filter(
-        lambda s: s.strip() and "*" not in s and s != "k"
-    ),
+    secret=st.text(min_size=1, max_size=20).filter(lambda s: s.strip() and "*" not in s),
     before=st.text(max_size=20),
     after=st.text(max_size=20),
 )
@@ -238,7 +235,8 @@ def test_redaction_never_leaks_a_secret(secret: str, before: str, after: str) ->
     from dde_ci.log import redact, secret_values
 
     details = redact({"k": [before + secret + after]}, secret_values([secret]))
-    assert secret not in details["k"][0]
+    (value,) = details.values()  # a secret (or a line of it) equal to "k" hides the key too
+    assert secret not in value[0]
 
 
 def test_secret_named_environment_values_are_hidden(
