@@ -245,42 +245,68 @@ def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
 
 
 def read_log(path: Path) -> LogContents:
-    """Read every event; a torn or invalid line is reported as a problem, never raised."""
+    """Read every event; a torn or invalid line is reported as a problem, never raised.
+
+    The loop runs once per event (100,000 of them in a large iteration), so it
+    decodes with the JSON scanner directly and checks :func:`conforms` inline;
+    any line that does not take the fast path goes through :func:`_read_line`,
+    which decodes it again the ordinary way and explains what is wrong.
+    """
     out = LogContents()
     if not path.exists():
         return out
     shown = str(path)
-    for number, raw in iter_lines(path):
-        if not raw.endswith(b"\n"):
-            out.problems.append(
-                Diagnostic(
-                    "torn last line (no newline): the writer stopped mid-line",
-                    Location(shown, number, 1),
-                )
-            )
-            continue
-        if not raw.strip():
-            continue
-        try:
-            event = _DECODER.decode(raw.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            out.problems.append(Diagnostic(f"invalid JSON: {exc}", Location(shown, number, 1)))
-            continue
-        if conforms(event):
-            out.events.append(event)
-            continue
-        if not isinstance(event, dict) or not event.keys() >= _FIELD_SET:
-            missing = [k for k in EVENT_FIELDS if not isinstance(event, dict) or k not in event]
-            out.problems.append(
-                Diagnostic(f"event is missing {', '.join(missing)}", Location(shown, number, 1))
-            )
-            continue
-        failure = schema_problem(event)
-        if failure is not None:
-            out.problems.append(Diagnostic(failure, Location(shown, number, 1)))
-            continue
-        out.events.append(event)  # pragma: no cover - conforms() and the schema agree
+    events = out.events
+    append = events.append
+    scan: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
+    check = conforms
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                text = raw.decode("utf-8")
+                event, end = scan(text, 0)
+            except (ValueError, StopIteration):
+                _read_line(raw, number, shown, out)
+                continue
+            # the fast path only for a whole object followed by the newline alone
+            if end == len(text) - 1 and text[end] == "\n" and check(event):
+                append(event)
+            else:
+                _read_line(raw, number, shown, out)
     return out
+
+
+def _read_line(raw: bytes, number: int, shown: str, out: LogContents) -> None:
+    """Read one line that is not a plain conforming event: torn, blank, invalid or odd."""
+    if not raw.endswith(b"\n"):
+        out.problems.append(
+            Diagnostic(
+                "torn last line (no newline): the writer stopped mid-line",
+                Location(shown, number, 1),
+            )
+        )
+        return
+    if not raw.strip():
+        return
+    try:
+        event = _DECODER.decode(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        out.problems.append(Diagnostic(f"invalid JSON: {exc}", Location(shown, number, 1)))
+        return
+    if conforms(event):
+        out.events.append(event)
+        return
+    if not isinstance(event, dict) or not event.keys() >= _FIELD_SET:
+        missing = [k for k in EVENT_FIELDS if not isinstance(event, dict) or k not in event]
+        out.problems.append(
+            Diagnostic(f"event is missing {', '.join(missing)}", Location(shown, number, 1))
+        )
+        return
+    failure = schema_problem(event)
+    if failure is not None:
+        out.problems.append(Diagnostic(failure, Location(shown, number, 1)))
+        return
+    out.events.append(event)  # pragma: no cover - conforms() and the schema agree
 
 
 def _reject_constant(name: str) -> Any:
@@ -318,10 +344,6 @@ def _fast_rules() -> tuple[Any, Any, Any, Any]:
 _FIELD_SET = frozenset(EVENT_FIELDS)
 
 
-def _optional_text(value: Any, min_length: int = 0) -> bool:
-    return value is None or (isinstance(value, str) and len(value) >= min_length)
-
-
 def _is_integer(value: Any) -> bool:
     """JSON Schema's integer: an int (not a bool) or a float without a fraction."""
     if isinstance(value, bool):
@@ -335,40 +357,54 @@ def conforms(event: Mapping[str, Any]) -> bool:
     The same rules as the JSON Schema, checked directly: reading a log of
     100,000 events must not take a validator's time per line.  A property test
     keeps the two in agreement; :func:`schema_problem` explains a failure.
+
+    The pattern checks of the fields that repeat on every line of a node
+    (event type, iteration, node) are remembered by their values; the timestamp,
+    the free-text ids, the attempt and the details are checked on every event.
     """
-    kind, stamp, iteration, node = _fast_rules()
     if not isinstance(event, dict) or event.keys() != _FIELD_SET:
         return False
-    attempt = event["attempt"]
+    kind = event["event_type"]
+    iteration = event["iteration_id"]
     node_id = event["node_id"]
-    return (
-        _matches(kind, event["event_type"])
-        and isinstance(event["timestamp"], str)
-        and stamp.search(event["timestamp"]) is not None
-        and _matches(iteration, event["iteration_id"])
-        and _optional_text(event["run_id"], 1)
-        and _optional_text(event["correlation_id"], 1)
-        and (node_id is None or _matches(node, node_id))
-        and _optional_text(event["agent_id"])
-        and (attempt is None or (_is_integer(attempt) and attempt >= 0))
-        and isinstance(event["details"], dict)
-    )
-
-
-_SEEN: dict[tuple[Any, str], bool] = {}
-
-
-def _matches(pattern: Any, value: Any) -> bool:
-    """``pattern.search(value)`` for a string, remembered (ids repeat on every line)."""
-    if not isinstance(value, str):
+    if not isinstance(kind, str) or not isinstance(iteration, str):
         return False
-    key = (pattern, value)
-    found = _SEEN.get(key)
-    if found is None:
-        found = pattern.search(value) is not None
-        if len(_SEEN) < 100_000:
-            _SEEN[key] = found
-    return found
+    if node_id is not None and not isinstance(node_id, str):
+        return False
+    ids = (kind, iteration, node_id)
+    known = _SEEN.get(ids)
+    if known is None:
+        known = _ids_conform(kind, iteration, node_id)
+        if len(_SEEN) < MAX_REMEMBERED:
+            _SEEN[ids] = known
+    if not known:
+        return False
+    stamp = event["timestamp"]
+    if not isinstance(stamp, str) or _fast_rules()[1].search(stamp) is None:
+        return False
+    for key, least in _TEXT_FIELDS:
+        value = event[key]
+        if value is not None and (not isinstance(value, str) or len(value) < least):
+            return False
+    attempt = event["attempt"]
+    if attempt is not None and not (_is_integer(attempt) and attempt >= 0):
+        return False
+    return isinstance(event["details"], dict)
+
+
+MAX_REMEMBERED = 100_000
+_SEEN: dict[tuple[str, str, str | None], bool] = {}
+_TEXT_FIELDS = (("run_id", 1), ("correlation_id", 1), ("agent_id", 0))
+
+
+def _ids_conform(kind: str, iteration: str, node_id: str | None) -> bool:
+    """The schema's patterns for the event type, the iteration and the node (when named)."""
+    kind_rule, _, iteration_rule, node_rule = _fast_rules()
+    return (
+        kind_rule.search(kind) is not None
+        and iteration_rule.search(iteration) is not None
+        and (node_id is None or node_rule.search(node_id) is not None)
+    )
 
 
 def schema_problem(event: Mapping[str, Any]) -> str | None:
