@@ -47,18 +47,27 @@ def read_record(path: str | Path, *, expect: type = dict) -> Record:
     and builds their paths with ``os.path`` in its hot loop.
     """
     shown = os.fspath(path)
+    # os.open/os.read rather than open(): no buffered file object per small file
     try:
-        with open(shown, "rb") as handle:
-            # read(n) would allocate n bytes up front: check the size, then read it all
-            if os.fstat(handle.fileno()).st_size > MAX_RECORD_BYTES:
-                return Record(shown, problem=f"is over {MAX_RECORD_BYTES:,} bytes")
-            raw = handle.read()
+        fd = os.open(shown, os.O_RDONLY)
     except FileNotFoundError:
         return Record(shown, problem=MISSING)
-    except IsADirectoryError:
+    except IsADirectoryError:  # pragma: no cover - Linux opens a folder read-only
         return Record(shown, problem="is a directory, expected a JSON file")
     except OSError as exc:
         return Record(shown, problem=f"cannot be read: {exc.strerror}")
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            return Record(shown, problem="is a directory, expected a JSON file")
+        # read(n) would allocate n bytes up front: check the size, then read it all
+        if info.st_size > MAX_RECORD_BYTES:
+            return Record(shown, problem=f"is over {MAX_RECORD_BYTES:,} bytes")
+        raw = _read_all(fd, info.st_size)
+    except OSError as exc:
+        return Record(shown, problem=f"cannot be read: {exc.strerror}")
+    finally:
+        os.close(fd)
     try:
         data = _DECODER.decode(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
@@ -66,6 +75,20 @@ def read_record(path: str | Path, *, expect: type = dict) -> Record:
     if not isinstance(data, expect):
         return Record(shown, problem=f"holds a JSON {type(data).__name__}, expected an object")
     return Record(shown, data=data)
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    """Every byte of ``fd`` until end of file (``size`` is the expected size, a hint)."""
+    raw = os.read(fd, size + 1 if size > 0 else READ_CHUNK)
+    if not raw:
+        return raw
+    parts = [raw]
+    while chunk := os.read(fd, READ_CHUNK):
+        parts.append(chunk)
+    return raw if len(parts) == 1 else b"".join(parts)
+
+
+READ_CHUNK = 64 * 1024
 
 
 def _reject_constant(name: str) -> Any:
@@ -85,16 +108,18 @@ def sha256_file(path: str | Path) -> str | None:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
-    with os.fdopen(fd, "rb") as handle:
+    try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             return None
-        try:
-            if info.st_size <= SMALL_FILE:  # file_digest allocates a 256 KiB buffer per call
-                return hashlib.sha256(handle.read()).hexdigest()
+        if info.st_size <= SMALL_FILE:  # no file object, no 256 KiB buffer per call
+            return hashlib.sha256(_read_all(fd, info.st_size)).hexdigest()
+        with os.fdopen(fd, "rb", closefd=False) as handle:
             return hashlib.file_digest(handle, "sha256").hexdigest()
-        except OSError:
-            return None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 _GLOB_CHARS = frozenset("*?[")
