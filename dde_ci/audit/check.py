@@ -17,7 +17,10 @@ raises for a missing or broken record: each one becomes a
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -73,6 +76,35 @@ def audit_iteration(
     graph: Graph | None = None,
 ) -> AuditReport:
     """Audit ``iteration_id`` of ``manifest``; ``override`` applies only if the audit fails."""
+    with _collector_paused():
+        return _audit(manifest, iteration_id, now=now, override=override, graph=graph)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for the audit, then restore it as it was.
+
+    A large audit builds a few hundred thousand small dicts (log events, records)
+    that all live until it ends and hold no cycles; the collector would walk them
+    again and again for nothing (about 15% of the audit of 10,000 nodes).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _audit(
+    manifest: Manifest,
+    iteration_id: str,
+    *,
+    now: datetime | None,
+    override: Override | None,
+    graph: Graph | None,
+) -> AuditReport:
     from dde_ci.graph import build_graph
 
     moment = now or datetime.now(UTC)
