@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -184,15 +185,15 @@ def build(root: Path, n: int, seed: int = 7) -> int:
     return len(events)
 
 
-def best(fn: Any, repeat: int = 3) -> tuple[float, float, Any]:
-    """Best wall time, best CPU time (this process) and the last result of ``repeat`` runs."""
+def median_of(fn: Any, repeat: int = 3) -> tuple[float, float, Any]:
+    """Median wall time, median CPU time (this process) and the last result of ``repeat`` runs."""
     walls, cpus, out = [], [], None
     for _ in range(repeat):
         t, c = time.perf_counter(), time.process_time()
         out = fn()
         walls.append(time.perf_counter() - t)
         cpus.append(time.process_time() - c)
-    return min(walls), min(cpus), out
+    return statistics.median(walls), statistics.median(cpus), out
 
 
 def main() -> int:
@@ -237,11 +238,11 @@ def main() -> int:
                 hashlib.sha256((store / node / "out" / node / "a.txt").read_bytes())
             return total
 
-        base, base_cpu, _ = best(baseline)
-        floor_s, floor_cpu, _ = best(floor)
+        base, base_cpu, _ = median_of(baseline)
+        floor_s, floor_cpu, _ = median_of(floor)
         manifest = load_manifest(root / "dde.yaml")
         graph = build_graph(manifest)
-        audit_s, audit_cpu, report = best(lambda: audit_iteration(manifest, IT, graph=graph))
+        audit_s, audit_cpu, report = median_of(lambda: audit_iteration(manifest, IT, graph=graph))
         assert report.result == "PASS", [v.to_dict() for v in report.violations[:5]]
 
         def whole() -> None:
@@ -251,7 +252,7 @@ def main() -> int:
             to_json(r)
             to_markdown(r, g)
 
-        whole_s, whole_cpu, _ = best(whole, repeat=1)
+        whole_s, whole_cpu, _ = median_of(whole, repeat=1)
         print(f"{'':40} {'wall':>8} {'ratio':>6} {'cpu':>8} {'ratio':>6}")
         for label, wall, cpu in (
             ("baseline: read + json.loads the log", base, base_cpu),
