@@ -63,7 +63,7 @@ def read_record(path: str | Path, *, expect: type = dict) -> Record:
         # read(n) would allocate n bytes up front: check the size, then read it all
         if info.st_size > MAX_RECORD_BYTES:
             return Record(shown, problem=f"is over {MAX_RECORD_BYTES:,} bytes")
-        raw = _read_all(fd, info.st_size)
+        raw = _read_all(fd, info.st_size, stat.S_ISREG(info.st_mode))
     except OSError as exc:
         return Record(shown, problem=f"cannot be read: {exc.strerror}")
     finally:
@@ -77,10 +77,15 @@ def read_record(path: str | Path, *, expect: type = dict) -> Record:
     return Record(shown, data=data)
 
 
-def _read_all(fd: int, size: int) -> bytes:
-    """Every byte of ``fd`` until end of file (``size`` is the expected size, a hint)."""
+def _read_all(fd: int, size: int, regular: bool = False) -> bytes:
+    """Every byte of ``fd`` until end of file (``size`` is the expected size, a hint).
+
+    A regular file returns fewer bytes than asked only at its end, so when it
+    has not grown since ``size`` was taken, one read is all (no second read to
+    see the end: one syscall fewer for each of the audit's ~40,000 files).
+    """
     raw = os.read(fd, size + 1 if size > 0 else READ_CHUNK)
-    if not raw:
+    if not raw or (regular and len(raw) <= size):
         return raw
     parts = [raw]
     while chunk := os.read(fd, READ_CHUNK):
@@ -113,7 +118,7 @@ def sha256_file(path: str | Path) -> str | None:
         if not stat.S_ISREG(info.st_mode):
             return None
         if info.st_size <= SMALL_FILE:  # no file object, no 256 KiB buffer per call
-            return hashlib.sha256(_read_all(fd, info.st_size)).hexdigest()
+            return hashlib.sha256(_read_all(fd, info.st_size, True)).hexdigest()
         with os.fdopen(fd, "rb", closefd=False) as handle:
             return hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError:
