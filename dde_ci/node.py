@@ -47,6 +47,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from dde_ci.files import write_json_atomic
 from dde_ci.log import new_id, now_rfc3339
 
 if TYPE_CHECKING:
@@ -784,14 +785,6 @@ def read_result(layout: Layout, iteration_id: str, node_id: str) -> dict[str, An
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
-
-
-def write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
-    """Write JSON through a temporary file and rename, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, allow_nan=False, ensure_ascii=False) + "\n", "utf-8")
-    tmp.replace(path)
 
 
 def _shown(path: Path, root: Path) -> str:
