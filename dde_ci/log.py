@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import operator
 import os
 import re
 import uuid
@@ -43,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from dde_ci.errors import Diagnostic, Location
+from dde_ci.perf import collector_paused
 
 EVENT_FIELDS = (
     "event_type",
@@ -255,25 +257,63 @@ def read_log(path: Path) -> LogContents:
     out = LogContents()
     if not path.exists():
         return out
+    with collector_paused():  # 100,000 small acyclic dicts: nothing for the collector
+        _read_events(path, out)
+    return out
+
+
+READ_BLOCK = 8 * 1024 * 1024
+
+
+def _read_events(path: Path, out: LogContents) -> None:
+    """Read the log in blocks of whole lines (memory stays bounded for any size)."""
     shown = str(path)
-    events = out.events
-    append = events.append
+    number = 0
+    rest = b""
+    with path.open("rb") as handle:
+        while block := handle.read(READ_BLOCK):
+            data = rest + block if rest else block
+            cut = data.rfind(b"\n") + 1
+            rest = data[cut:]  # a line that goes on in the next block
+            if cut:
+                number = _read_block(data[:cut] if rest else data, number, shown, out)
+    if rest:
+        _read_line(rest, number + 1, shown, out)  # torn: the writer stopped mid-line
+
+
+def _read_block(data: bytes, number: int, shown: str, out: LogContents) -> int:
+    """Read the whole lines in ``data`` (it ends with a newline); return the last line number.
+
+    The block is decoded once and each line scanned in place; a line takes the
+    fast path only when it is one object that ends exactly at its newline and
+    conforms, anything else is read again by :func:`_read_line`.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:  # some line is not UTF-8: find it line by line
+        for raw in data.split(b"\n")[:-1]:
+            number += 1
+            _read_line(raw + b"\n", number, shown, out)
+        return number
+    append = out.events.append
     scan: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
     check = conforms
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            try:
-                text = raw.decode("utf-8")
-                event, end = scan(text, 0)
-            except (ValueError, StopIteration):
-                _read_line(raw, number, shown, out)
-                continue
-            # the fast path only for a whole object followed by the newline alone
-            if end == len(text) - 1 and text[end] == "\n" and check(event):
-                append(event)
-            else:
-                _read_line(raw, number, shown, out)
-    return out
+    find = text.find
+    pos = 0
+    size = len(text)
+    while pos < size:
+        number += 1
+        newline = find("\n", pos)
+        try:
+            event, end = scan(text, pos)
+        except (ValueError, StopIteration):
+            end = -1
+        if end == newline and check(event):
+            append(event)
+        else:
+            _read_line(text[pos : newline + 1].encode("utf-8"), number, shown, out)
+        pos = newline + 1
+    return number
 
 
 def _read_line(raw: bytes, number: int, shown: str, out: LogContents) -> None:
@@ -358,15 +398,15 @@ def conforms(event: Mapping[str, Any]) -> bool:
     100,000 events must not take a validator's time per line.  A property test
     keeps the two in agreement; :func:`schema_problem` explains a failure.
 
-    The pattern checks of the fields that repeat on every line of a node
-    (event type, iteration, node) are remembered by their values; the timestamp,
-    the free-text ids, the attempt and the details are checked on every event.
+    Pattern checks are remembered by the values they checked: the fields that
+    repeat on every line of a node (event type, iteration, node) together, and
+    a timestamp's date and time to the second (the fraction and the ``Z`` of our
+    own format are checked on every event); the free-text ids, the attempt and
+    the details are checked on every event.
     """
     if not isinstance(event, dict) or event.keys() != _FIELD_SET:
         return False
-    kind = event["event_type"]
-    iteration = event["iteration_id"]
-    node_id = event["node_id"]
+    kind, stamp, iteration, run_id, correlation, node_id, agent, attempt, details = _FIELDS(event)
     if not isinstance(kind, str) or not isinstance(iteration, str):
         return False
     if node_id is not None and not isinstance(node_id, str):
@@ -377,24 +417,41 @@ def conforms(event: Mapping[str, Any]) -> bool:
         known = _ids_conform(kind, iteration, node_id)
         if len(_SEEN) < MAX_REMEMBERED:
             _SEEN[ids] = known
-    if not known:
+    if not known or not isinstance(stamp, str) or not _timestamp_conforms(stamp):
         return False
-    stamp = event["timestamp"]
-    if not isinstance(stamp, str) or _fast_rules()[1].search(stamp) is None:
+    if run_id is not None and (not isinstance(run_id, str) or not run_id):
         return False
-    for key, least in _TEXT_FIELDS:
-        value = event[key]
-        if value is not None and (not isinstance(value, str) or len(value) < least):
-            return False
-    attempt = event["attempt"]
-    if attempt is not None and not (_is_integer(attempt) and attempt >= 0):
+    if correlation is not None and (not isinstance(correlation, str) or not correlation):
         return False
-    return isinstance(event["details"], dict)
+    if agent is not None and not isinstance(agent, str):
+        return False
+    if attempt is not None and not (
+        attempt >= 0 if type(attempt) is int else _is_integer(attempt) and attempt >= 0
+    ):
+        return False
+    return isinstance(details, dict)
+
+
+def _timestamp_conforms(stamp: str) -> bool:
+    """The schema's timestamp pattern; for our own format (``…:SS.ffffffZ``) the date and
+    time to the second are checked once per second seen, the rest on every call."""
+    if len(stamp) == 27 and stamp[26] == "Z" and stamp[19] == "." and stamp[20:26].isdecimal():
+        second = stamp[:19]
+        known = _SECONDS.get(second)
+        if known is None:
+            # the rule on this second with a fraction and Z known to match (one source: the
+            # schema's pattern); \d and str.isdecimal() both mean Unicode category Nd
+            known = _fast_rules()[1].search(second + ".000000Z") is not None
+            if len(_SECONDS) < MAX_REMEMBERED:
+                _SECONDS[second] = known
+        return known
+    return _fast_rules()[1].search(stamp) is not None
 
 
 MAX_REMEMBERED = 100_000
 _SEEN: dict[tuple[str, str, str | None], bool] = {}
-_TEXT_FIELDS = (("run_id", 1), ("correlation_id", 1), ("agent_id", 0))
+_SECONDS: dict[str, bool] = {}
+_FIELDS = operator.itemgetter(*EVENT_FIELDS)
 
 
 def _ids_conform(kind: str, iteration: str, node_id: str | None) -> bool:

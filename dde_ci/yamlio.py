@@ -181,7 +181,13 @@ def load_yaml_text(
         line = text.count("\n", 0, text.index("\0")) + 1
         raise InputError(f"{what} contains a NUL character", Location(path, line, 1))
     try:
-        doc = _build(yaml.parse(text, Loader=loader_cls), path, what, track)
+        loader = loader_cls(text)
+        try:
+            # the parser's events straight from get_event (None after the stream's end),
+            # not through yaml.parse's generator: a large manifest has 150,000 events
+            doc = _build(iter(loader.get_event, None), path, what, track)
+        finally:
+            loader.dispose()
     except _NeedPositions:
         return load_yaml_text(text, path, what=what, track=True)
     except yaml.MarkedYAMLError as exc:

@@ -17,6 +17,7 @@ from dde_ci.log import (
     REDACTED,
     ExecutionLog,
     conforms,
+    encode_event,
     event_identity,
     make_event,
     merge_events,
@@ -255,6 +256,10 @@ _ODD_VALUES: list[object] = [
     None, True, False, -1, 0, 1, 3, 0.0, 1.0, 2.5, -1.0, "", "x", "node.started", "A.b-1",
     "1abc", "It-1", "Node X", "gate.FAILED", "2026-11-27T13:47:24.123456Z", "2026-11-27 13:47",
     "2026-11-27T13:47:24+01:00", {}, {"a": 1}, [], [1],
+    "2026-11-27T13:47:24.123456Z\n", "2026-11-27T13:47:24.1234567",
+    "2026-11-27T13:47:24.12345\uff16Z", "\u0662\u0660\u0662\u0666-11-27T13:47:24.123456Z",
+    "2026-11-27T13:47:2x.123456Z", "2026-11-27T13:47:24.12345\u00b2Z",
+    "2026-11-27T13:47:24,123456Z", "2026-11-27T13:47:24.123456z",
 ]  # fmt: skip
 
 
@@ -269,3 +274,69 @@ def test_fast_conformance_check_agrees_with_the_json_schema() -> None:
         variants.extend({**base, name: value} for value in _ODD_VALUES)
     for event in variants:
         assert conforms(event) == validator.is_valid(event), event
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 26), st.sampled_from("0987Z.:-T+xz \n\u0663\u00b2\uff10")),
+        max_size=3,
+    )
+)
+def test_fast_timestamp_check_agrees_with_the_json_schema(edits: list[tuple[int, str]]) -> None:
+    """The remembered-second shortcut says what the schema says, character by character."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema("execution-log"))
+    chars = list("2026-11-27T13:47:24.123456Z")
+    for index, char in edits:
+        chars[index] = char
+    event = {**make_event("node.started", iteration_id="It-1"), "timestamp": "".join(chars)}
+    for _ in range(2):  # the second time from what was remembered
+        assert conforms(event) == validator.is_valid(event), event
+
+
+_GOOD = encode_event(make_event("node.started", iteration_id="It-1", node_id="A", attempt=1))
+_LINE_KINDS = [
+    _GOOD,
+    b"\n",  # blank
+    b'{"event_type": "x"}\n',  # valid JSON, not an event
+    b"{not json\n",
+    b"\xff\xfe broken utf-8\n",
+    b'{"a":\n',  # an object that goes on on the next line
+    b"1}\n",
+    _GOOD[: _GOOD.index(b",") + 1] + b"\n",  # a whole event over two lines: two bad lines
+    _GOOD[_GOOD.index(b",") + 1 :],
+    _GOOD[:-1] + b"  \n",  # trailing spaces: still one event
+    b"[" + _GOOD[:-1] + b"]\n",
+    b"\r\n",
+    "\u00e9t\u00e9\n".encode(),
+]
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    kinds=st.lists(st.integers(0, len(_LINE_KINDS) - 1), max_size=30),
+    torn=st.booleans(),
+    block=st.integers(1, 400),
+)
+def test_reading_in_blocks_gives_what_reading_line_by_line_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kinds: list[int], torn: bool, block: int
+) -> None:
+    """Any block size: the same events and the same problems on the same lines."""
+    import dde_ci.log as log_module
+
+    data = b"".join(_LINE_KINDS[k] for k in kinds) + (_GOOD[:20] if torn else b"")
+    path = tmp_path / "blocks.log"
+    path.write_bytes(data)
+    expected = log_module.LogContents()
+    *whole, last = data.split(b"\n")
+    for number, raw in enumerate(whole, 1):
+        log_module._read_line(raw + b"\n", number, str(path), expected)
+    if last:
+        log_module._read_line(last, len(whole) + 1, str(path), expected)
+    monkeypatch.setattr(log_module, "READ_BLOCK", block)
+    got = read_log(path)
+    assert got.events == expected.events
+    assert [(str(p.location), p.message) for p in got.problems] == [
+        (str(p.location), p.message) for p in expected.problems
+    ]

@@ -10,10 +10,11 @@ rebuilt later, so a difference there is only a warning.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from typing import Any
 
 from dde_ci.audit.model import BLOCKING, WARNING, Counts, Violation
-from dde_ci.audit.records import matches, read_record, sha256_file
+from dde_ci.audit.records import matches, read_record, sha256_and_stat, sha256_file
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 STAMP_PREDICATE = "https://dde-ci.dev/stamp/v1"
@@ -77,24 +78,55 @@ def _statement_problem(data: Any, iteration_id: str, node_id: str) -> str | None
     return None
 
 
+@dataclass(slots=True)
+class StoredArtifacts:
+    """A node's stamps and the digests of the files they name, read before any check.
+
+    Reading is apart from checking so the audit can read every node's files
+    while the execution log is still being read (see :mod:`dde_ci.forking`).
+    """
+
+    subjects: dict[str, str] = field(default_factory=dict)  # name -> stamped sha256
+    invalid: list[Violation] = field(default_factory=list)  # stamps that could not be read
+    stored: dict[str, str | None] = field(default_factory=dict)  # name -> digest now (None: gone)
+    working: dict[str, str | None] = field(default_factory=dict)  # name -> working copy digest
+
+
+def read_artifacts(store: str, root: str, iteration_id: str, node_id: str) -> StoredArtifacts:
+    """Read the stamps in ``store`` and hash the stored copies they name (never outside it)."""
+    found = StoredArtifacts()
+    found.subjects = read_stamps(store, iteration_id, node_id, found.invalid)
+    for name in found.subjects:
+        if not _inside(name):
+            continue
+        stored = f"{store}/{name}"
+        hashed = sha256_and_stat(stored)
+        if hashed is None:
+            found.stored[name] = None
+            continue
+        found.stored[name] = hashed[0]
+        found.working[name] = _working_copy_digest(f"{root}/{name}", hashed[1])
+    return found
+
+
 def audit_artifacts(
     node_id: str,
     declared: list[str],
+    found: StoredArtifacts,
     store: str,
     root: str,
-    iteration_id: str,
     *,
     counts: Counts,
 ) -> list[Violation]:
     """Check a completed node's stamps against its declared artifact globs and their bytes."""
-    found: list[Violation] = []
-    subjects = read_stamps(store, iteration_id, node_id, found) if declared else {}
+    violations = list(found.invalid)
+    subjects = found.subjects
     rerun = f"re-run node {node_id}"
     for pattern in declared:
         counts.artifacts_declared += 1
         if not any(matches(pattern, name) for name in subjects):
             counts.artifacts_missing += 1
-            found.append(
+            violations.append(
                 Violation(
                     type="artifact_not_stamped",
                     node_id=node_id,
@@ -110,7 +142,7 @@ def audit_artifacts(
             counts.artifacts_stamped += 1
     for name, digest in subjects.items():
         if not _inside(name):
-            found.append(
+            violations.append(
                 Violation(
                     type="stamp_invalid",
                     node_id=node_id,
@@ -124,10 +156,10 @@ def audit_artifacts(
             continue
         stored = f"{store}/{name}"
         working = f"{root}/{name}"
-        now = sha256_file(stored)
+        now = found.stored.get(name)
         if now is None:
             counts.artifacts_missing += 1
-            found.append(
+            violations.append(
                 Violation(
                     type="artifact_missing",
                     node_id=node_id,
@@ -142,7 +174,7 @@ def audit_artifacts(
             continue
         if now != digest:
             counts.artifacts_tampered += 1
-            found.append(
+            violations.append(
                 Violation(
                     type="artifact_tampered",
                     node_id=node_id,
@@ -160,9 +192,9 @@ def audit_artifacts(
                 )
             )
             continue
-        current = _working_copy_digest(working, stored)
+        current = found.working.get(name)
         if current is not None and current != digest:
-            found.append(
+            violations.append(
                 Violation(
                     type="artifact_modified",
                     node_id=node_id,
@@ -179,20 +211,20 @@ def audit_artifacts(
                     },
                 )
             )
-    return found
+    return violations
 
 
-def _working_copy_digest(working: str, stored: str) -> str | None:
+def _working_copy_digest(working: str, kept: os.stat_result) -> str | None:
     """The working copy's digest when it may differ from the stamp; None when absent or same.
 
     Hashing every artifact twice would double the audit's time, so the working
-    copy is hashed only when its size differs from the stored copy's or it was
-    modified after the stored copy was written (the stored copy, the record, is
-    always hashed, so tampering with it is always caught).
+    copy is hashed only when its size differs from the stored copy's (``kept``,
+    taken when the stored copy was hashed) or it was modified after the stored
+    copy was written (the stored copy, the record, is always hashed, so
+    tampering with it is always caught).
     """
     try:
         here = os.stat(working)  # noqa: PTH116 - hot path: no Path objects per artifact
-        kept = os.stat(stored)  # noqa: PTH116
     except OSError:
         return None
     if here.st_size == kept.st_size and here.st_mtime_ns <= kept.st_mtime_ns:

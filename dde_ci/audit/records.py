@@ -109,6 +109,12 @@ def sha256_file(path: str | Path) -> str | None:
     Checked on the open descriptor, so a stored "artifact" that is a FIFO or a
     device (``/dev/zero`` behind a symlink) is refused instead of read forever.
     """
+    hashed = sha256_and_stat(path)
+    return None if hashed is None else hashed[0]
+
+
+def sha256_and_stat(path: str | Path) -> tuple[str, os.stat_result] | None:
+    """:func:`sha256_file`, and the file's status as it was hashed (one stat fewer later)."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
@@ -118,9 +124,9 @@ def sha256_file(path: str | Path) -> str | None:
         if not stat.S_ISREG(info.st_mode):
             return None
         if info.st_size <= SMALL_FILE:  # no file object, no 256 KiB buffer per call
-            return hashlib.sha256(_read_all(fd, info.st_size, True)).hexdigest()
+            return hashlib.sha256(_read_all(fd, info.st_size, True)).hexdigest(), info
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
+            return hashlib.file_digest(handle, "sha256").hexdigest(), info
     except OSError:
         return None
     finally:

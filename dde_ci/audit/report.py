@@ -27,7 +27,26 @@ MAX_PICTURE_NODES = MERMAID_MAX_CHARS // 20
 
 
 def to_json(report: AuditReport) -> str:
-    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    """audit.json: objects indented, each node, violation and warning on one line.
+
+    One line per list item keeps a report of 10,000 nodes readable and diffable,
+    and lets the C encoder write each item (``indent=`` alone falls back to the
+    pure-Python encoder: a third of a large audit's time).
+    """
+    return _readable(report.to_dict(), "") + "\n"
+
+
+_COMPACT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
+
+
+def _readable(value: Any, pad: str) -> str:
+    inner = pad + "  "
+    if isinstance(value, dict) and value:
+        items = (f"{inner}{_COMPACT.encode(k)}: {_readable(v, inner)}" for k, v in value.items())
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    if isinstance(value, list) and value:
+        return "[\n" + ",\n".join(inner + _COMPACT.encode(v) for v in value) + f"\n{pad}]"
+    return _COMPACT.encode(value)
 
 
 def _cell(text: Any) -> str:
@@ -259,11 +278,16 @@ def to_text(report: AuditReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_report(report: AuditReport, folder: Path, graph: Graph | None = None) -> list[Path]:
-    """Write ``audit.json`` and ``audit.md`` into ``folder``; return their paths."""
+def write_report(
+    report: AuditReport, folder: Path, graph: Graph | None = None, *, markdown: str | None = None
+) -> list[Path]:
+    """Write ``audit.json`` and ``audit.md`` into ``folder``; return their paths.
+
+    ``markdown``: :func:`to_markdown` of the report when the caller has it already.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     json_path = folder / "audit.json"
     md_path = folder / "audit.md"
     json_path.write_text(to_json(report), encoding="utf-8")
-    md_path.write_text(to_markdown(report, graph), encoding="utf-8")
+    md_path.write_text(markdown or to_markdown(report, graph), encoding="utf-8")
     return [json_path, md_path]

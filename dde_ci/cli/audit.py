@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass
@@ -149,25 +150,37 @@ def audit(
     before its dependencies completed, and that the execution log is whole.
     PASS only when 100% of the planned nodes completed with no blocking violation.
     """
-    from dde_ci.audit.check import audit_iteration, log_audit
+    from dde_ci.audit.check import audit_iteration, log_audit, start_reading
     from dde_ci.audit.override import load_override
     from dde_ci.audit.report import to_json, to_markdown, to_text, write_report
     from dde_ci.graph import build_graph
     from dde_ci.layout import Layout
+    from dde_ci.manifest.iteration import check_iteration_id
     from dde_ci.manifest.loader import load_manifest
 
     target = github_target(dict(os.environ)) if github_status else None
-    loaded = load_manifest(manifest)
-    layout = Layout(loaded.root)
-    iteration_id = _iteration(loaded.iteration, layout.reports_dir, iteration)
-    override = load_override(Path(override_adr), iteration_id) if override_adr else None
-    graph = build_graph(loaded)
-    report = audit_iteration(loaded, iteration_id, override=override, graph=graph)
+    # with --iteration known, the log and the artifact store are read (in a child process
+    # when they are large) while the manifest loads; the manifest's folder is the root
+    root = Path(manifest).absolute().parent
+    early = start_reading(root, check_iteration_id(iteration)) if iteration else None
+    with early or contextlib.nullcontext():
+        loaded = load_manifest(manifest)
+        layout = Layout(loaded.root)
+        iteration_id = _iteration(loaded.iteration, layout.reports_dir, iteration)
+        override = load_override(Path(override_adr), iteration_id) if override_adr else None
+        graph = build_graph(loaded)
+        report = audit_iteration(
+            loaded,
+            iteration_id,
+            override=override,
+            graph=graph,
+            reading=early if loaded.root == root else None,
+        )
 
     folder = Path(out_dir) if out_dir else layout.iteration_dir(iteration_id)
-    write_report(report, folder, graph)
-    log_audit(report, layout.execution_log(iteration_id), os.environ.get("GITHUB_RUN_ID"))
     markdown = to_markdown(report, graph)
+    write_report(report, folder, graph, markdown=markdown)
+    log_audit(report, layout.execution_log(iteration_id), os.environ.get("GITHUB_RUN_ID"))
     append_step_summary(markdown)
 
     if on_github():

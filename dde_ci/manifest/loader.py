@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dde_ci.errors import Diagnostic, InputError, ValidationError, did_you_mean
+from dde_ci.perf import collector_paused
 from dde_ci.yamlio import PathKey, YamlDocument, load_yaml_file, load_yaml_text
 
 if TYPE_CHECKING:
@@ -32,14 +33,16 @@ _FRIENDLY_PATTERNS = {
 def load_manifest(path: Path | str = DEFAULT_MANIFEST) -> Manifest:
     """Load and check the manifest at ``path``; return a :class:`Manifest`."""
     file = Path(path)
-    doc = load_yaml_file(file, what="manifest")
-    return manifest_from_document(doc, file)
+    with collector_paused():  # a large manifest is many small acyclic containers
+        doc = load_yaml_file(file, what="manifest")
+        return manifest_from_document(doc, file)
 
 
 def load_manifest_text(text: str, path: Path | str = DEFAULT_MANIFEST) -> Manifest:
     """Like :func:`load_manifest` for text already in memory (``path`` names it)."""
-    doc = load_yaml_text(text, str(path), what="manifest")
-    return manifest_from_document(doc, Path(path))
+    with collector_paused():
+        doc = load_yaml_text(text, str(path), what="manifest")
+        return manifest_from_document(doc, Path(path))
 
 
 def manifest_warnings(manifest: Manifest) -> list[Diagnostic]:

@@ -27,9 +27,13 @@ def project(tmp_path: Path) -> Project:
 
 
 def audit(project: Project) -> AuditReport:
-    report = audit_iteration(load_manifest(project.manifest), project.iteration, now=NOW)
+    manifest = load_manifest(project.manifest)
+    report = audit_iteration(manifest, project.iteration, now=NOW, parallel=False)
     for v in report.violations:  # every violation says what to do
         assert v.recommendation and v.message and v.severity in ("blocking", "warning")
+    # the log and the artifact store read in a forked child: the very same report
+    forked = audit_iteration(manifest, project.iteration, now=NOW, parallel=True)
+    assert forked.to_dict() == report.to_dict()
     return report
 
 
@@ -397,6 +401,24 @@ def test_a_torn_log_line_is_found(project: Project) -> None:
     assert v.message.endswith("torn last line (no newline): the writer stopped mid-line")
     assert v.details["line"] == len(project.events) + 1
     assert report.result == "FAIL"
+
+
+def test_what_a_child_reads_crosses_the_pipe_whole(project: Project) -> None:
+    """The log, its problems and the stored artifacts, bad ones included, come back equal."""
+    import pickle
+
+    from dde_ci.audit.check import _preread, start_reading
+    from dde_ci.layout import Layout
+
+    (project.store("BE.Orders") / "build/backend/app.py").write_bytes(b"tampered\n")
+    (project.store("BE.Orders") / "bad.intoto.json").write_text("{", encoding="utf-8")
+    with project.log.open("ab") as handle:
+        handle.write(b"{not json\n{torn")
+    here = _preread(Layout(project.root), project.iteration)
+    assert here.log is not None and len(here.log[0]) == 2 and here.artifacts["BE.Orders"].invalid
+    assert pickle.loads(pickle.dumps(here)) == here
+    with start_reading(project.root, project.iteration, parallel=True) as pending:
+        assert pending.result() == here and pending.from_child
 
 
 def test_an_invalid_log_line_is_found(project: Project) -> None:
