@@ -253,20 +253,41 @@ def main() -> int:
             to_markdown(r, g)
 
         whole_s, whole_cpu, _ = median_of(whole, repeat=1)
+        serial_s, serial_cpu, _ = median_of(
+            lambda: audit_iteration(manifest, IT, graph=graph, parallel=False)
+        )
+
+        def command() -> None:
+            """What a user runs: a new process, manifest to both reports on disk."""
+            import subprocess
+
+            done = subprocess.run(
+                [sys.executable, "-m", "dde_ci", "audit", str(root / "dde.yaml"),
+                 "--iteration", IT, "--out", str(root / "out")],
+                capture_output=True, check=False,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stderr.decode()[-2000:]
+
+        command_s, _, _ = median_of(command)
         print(f"{'':40} {'wall':>8} {'ratio':>6} {'cpu':>8} {'ratio':>6}")
         for label, wall, cpu in (
             ("baseline: read + json.loads the log", base, base_cpu),
             ("floor: read_log + read every record", floor_s, floor_cpu),
             ("audit_iteration (every check, hash)", audit_s, audit_cpu),
+            ("  the same in one process", serial_s, serial_cpu),
             ("load manifest + audit + both reports", whole_s, whole_cpu),
         ):
             print(f"{label:40} {wall:7.3f}s {wall / base:5.1f}x {cpu:7.3f}s {cpu / base_cpu:5.1f}x")
+        print(f"{'dde-ci audit (new process, end to end)':40} {command_s:7.3f}s "
+              f"{command_s / base:5.1f}x")  # fmt: skip
         # the target is wall time (what a user waits for); the CPU time is printed too
         # because on a machine shared with other work it shows what the audit itself costs
+        # (the audit's CPU time is this process's only: the log is read in a child)
         ok = audit_s <= TARGET_S
         verdict = "OK" if ok else "MISSED"
         print(
-            f"target: audit at most {TARGET_S:.1f} s -> {verdict} (load {os.getloadavg()[0]:.1f})"
+            f"target: audit at most {TARGET_S:.1f} s -> {verdict} (load {os.getloadavg()[0]:.1f});"
+            f" the whole command {'within' if command_s <= TARGET_S else 'over'} it"
         )
         return 0 if ok else 1
 

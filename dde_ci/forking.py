@@ -35,9 +35,29 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+# forking copies the page tables, and every page either process writes afterwards is
+# copied too (reference counts make reading an object a write): worth it while this
+# process is small, e.g. at the start of a command, not once it holds a large heap
+MAX_FORK_RSS = 256 * 1024 * 1024
+
+
+def resident_bytes() -> int:
+    """This process's resident memory now (0 when the system does not say)."""
+    try:
+        with open("/proc/self/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux
+        return 0
+
+
 def can_fork() -> bool:
     """True when forking a child is possible, safe and worth it here."""
-    return hasattr(os, "fork") and threading.active_count() == 1 and cores() > 1
+    return (
+        hasattr(os, "fork")
+        and threading.active_count() == 1
+        and cores() > 1
+        and resident_bytes() <= MAX_FORK_RSS
+    )
 
 
 class Pending(Generic[T]):

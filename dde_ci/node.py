@@ -77,7 +77,7 @@ class NodeStep:
     agent_id: str | None = None
     correlation_id: str | None = None
     commit: str | None = None  # the Git commit SHA being built, when known
-    context_path: Path | None = None  # set by step 1
+    context_path: Path | None = None  # set by step 1 (or by a scheduler beforehand)
     attempt: int = 0  # set by step 3
     extra: dict[str, Any] = field(default_factory=dict)
     control: ProcessControl | None = None  # lets a scheduler cancel the running command
@@ -153,8 +153,9 @@ def run_node_step(step: NodeStep) -> NodeOutcome:
     hidden = node_secrets(step.node.env)
     if hidden:
         step.log.add_secrets(hidden)
-    # step 1: build the context
-    step.context_path = write_node_context(step)
+    # step 1: build the context (unless the scheduler built it while the node waited)
+    if step.context_path is None:
+        step.context_path = write_node_context(step)
     # step 2: pre-execution gates (gates); a node without gates skips the step entirely
     from dde_ci.gates import evaluate_node_gates, has_gates
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from dde_ci.forking import call_in_child, can_fork, cores
+from dde_ci.forking import MAX_FORK_RSS, call_in_child, can_fork, cores, resident_bytes
 
 PARENT = os.getpid()
 
@@ -80,7 +80,9 @@ def test_a_failure_here_never_leaves_the_child_behind() -> None:
         os.waitpid(pid, os.WNOHANG)
 
 
-def test_can_fork_refuses_when_threads_run_or_one_core(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_can_fork_refuses_when_threads_run_one_core_or_a_large_heap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import threading
 
     monkeypatch.setattr(threading, "active_count", lambda: 2)
@@ -88,4 +90,7 @@ def test_can_fork_refuses_when_threads_run_or_one_core(monkeypatch: pytest.Monke
     monkeypatch.setattr(threading, "active_count", lambda: 1)
     monkeypatch.setattr("dde_ci.forking.cores", lambda: 1)
     assert not can_fork()
-    assert cores() >= 1
+    monkeypatch.setattr("dde_ci.forking.cores", lambda: 2)
+    monkeypatch.setattr("dde_ci.forking.resident_bytes", lambda: 2 * MAX_FORK_RSS)
+    assert not can_fork()  # a large process: copying its pages costs more than it saves
+    assert cores() >= 1 and 0 < resident_bytes() < 2**40

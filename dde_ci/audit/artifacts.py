@@ -15,6 +15,7 @@ from typing import Any
 
 from dde_ci.audit.model import BLOCKING, WARNING, Counts, Violation
 from dde_ci.audit.records import matches, read_record, sha256_and_stat, sha256_file
+from dde_ci.layout import is_relative_inside
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 STAMP_PREDICATE = "https://dde-ci.dev/stamp/v1"
@@ -97,7 +98,7 @@ def read_artifacts(store: str, root: str, iteration_id: str, node_id: str) -> St
     found = StoredArtifacts()
     found.subjects = read_stamps(store, iteration_id, node_id, found.invalid)
     for name in found.subjects:
-        if not _inside(name):
+        if not is_relative_inside(name):
             continue
         stored = f"{store}/{name}"
         hashed = sha256_and_stat(stored)
@@ -141,7 +142,7 @@ def audit_artifacts(
         else:
             counts.artifacts_stamped += 1
     for name, digest in subjects.items():
-        if not _inside(name):
+        if not is_relative_inside(name):
             violations.append(
                 Violation(
                     type="stamp_invalid",
@@ -230,14 +231,3 @@ def _working_copy_digest(working: str, kept: os.stat_result) -> str | None:
     if here.st_size == kept.st_size and here.st_mtime_ns <= kept.st_mtime_ns:
         return None
     return sha256_file(working)
-
-
-def _inside(name: str) -> bool:
-    """:func:`dde_ci.layout.is_relative_inside` on plain strings (no PurePath per artifact)."""
-    return (
-        bool(name)
-        and "\0" not in name
-        and "\\" not in name
-        and not name.startswith(("/", "~"))
-        and ".." not in name.split("/")
-    )

@@ -128,6 +128,11 @@ def start_reading(
 
 def _preread(layout: Layout, iteration_id: str) -> Preread:
     """Pure (it may run in a child): reads files, writes nothing."""
+    with collector_paused():
+        return _preread_all(layout, iteration_id)
+
+
+def _preread_all(layout: Layout, iteration_id: str) -> Preread:
     log = _load_log(layout.execution_log(iteration_id), iteration_id)
     store = os.fspath(layout.artifacts_dir / iteration_id)
     root = os.fspath(layout.root)

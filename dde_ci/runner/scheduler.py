@@ -11,7 +11,12 @@
   A manifest without agents gets one built-in agent, ``local``, serving
   everything.
 * Node steps (:func:`dde_ci.node.run_node_step`) run in worker threads; each
-  runs its command in its own process group.  The scheduler thread alone
+  runs its command in its own process group.  A READY node that must wait for
+  a free slot has its context built meanwhile (one preparing thread), so its
+  slot, once free, goes straight to the command: the context depends only on
+  what is final once the node is READY (its dependencies' results, locked
+  contracts, the manifest) and on its agent, so it is prepared only when one
+  agent alone can serve the node.  The scheduler thread alone
   writes the state database, and commits every transition before it takes
   effect: the completions waiting, the nodes they make READY and the nodes
   that start because of them go in one transaction; the events follow it.
@@ -30,6 +35,7 @@ nodes never run again.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import os
 import queue
 import secrets
@@ -325,6 +331,9 @@ class Scheduler:
         self.state: dict[str, str] = {n.node_id: n.state for n in store.nodes(run_id)}
         self.ready: list[tuple[float, int, str]] = []
         self.running: dict[str, str] = {}  # node -> agent
+        # contexts built while READY nodes wait: node -> (its agent, the context file)
+        self.prepared: dict[str, Future[tuple[str, Path]]] = {}
+        self.preparer: ThreadPoolExecutor | None = None
         self.done: queue.SimpleQueue[tuple[str, NodeOutcome]] = queue.SimpleQueue()
         self.paused = store.run(run_id).state == PAUSED
         self.cancelling = False
@@ -380,6 +389,7 @@ class Scheduler:
     def _loop(self) -> RunSummary:
         self._mark_ready(n for n, s in self.state.items() if s == PENDING)
         last_poll = 0.0
+        self.preparer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dde-prepare")
         with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="dde-node") as pool:
             try:
                 while True:
@@ -407,6 +417,9 @@ class Scheduler:
                 while self.running:
                     node_id, outcome = self.done.get()
                     self._finish(node_id, outcome)
+            finally:
+                self.preparer.shutdown(wait=True, cancel_futures=True)
+                self.prepared.clear()
         return self._close()
 
     # -- dispatch --------------------------------------------------------------------------
@@ -437,10 +450,40 @@ class Scheduler:
         for event_type, fields in events:
             if fields["node_id"] not in starting:
                 self.log.emit(event_type, **fields)
+        self._prepare_waiting()
 
     def _dispatch(self, pool: ThreadPoolExecutor) -> None:
         """Start ready nodes, best first, while the WIP limit and the agents allow."""
         self._launch(self._choose(), pool)
+        self._prepare_waiting()
+
+    def _prepare_waiting(self) -> None:
+        """Build the contexts of the READY nodes that start next (see the module doc): the
+        first ``jobs`` of the queue, so the work per completion stays small."""
+        if self.preparer is None or self.cancelling:
+            return
+        for _, _, node_id in self.ready[: self.jobs]:
+            if node_id in self.prepared:
+                continue
+            agent = self._only_agent(node_id)
+            if agent is not None:
+                self.prepared[node_id] = self.preparer.submit(self._prepare, node_id, agent)
+
+    def _only_agent(self, node_id: str) -> str | None:
+        """The agent that will run the node when no other can; None when it depends on load."""
+        from dde_ci.routing import rank_workers
+
+        if not self.manifest.agents:
+            return self.agents[0].id
+        ranked = rank_workers(self.manifest.node(node_id).capabilities, self.agents)
+        return ranked[0][0].id if len(ranked) == 1 else None
+
+    def _prepare(self, node_id: str, agent: str) -> tuple[str, Path]:
+        """Preparing thread: write the context the node step would write first."""
+        from dde_ci.node import write_node_context
+
+        step = self._step(node_id, agent)
+        return agent, write_node_context(step)
 
     def _choose(self) -> list[tuple[str, str, str | None]]:
         """Take the ready nodes that may start now and persist them as RUNNING."""
@@ -476,7 +519,7 @@ class Scheduler:
                     details={"reason": "agent_fallback", "message": warning},
                 )
             self.running[node_id] = agent
-            future = pool.submit(self._run_step, node_id, agent)
+            future = pool.submit(self._run_step, node_id, agent, self.prepared.pop(node_id, None))
             future.add_done_callback(self._forward(node_id))
 
     def _forward(self, node_id: str) -> Callable[[Future[NodeOutcome]], None]:
@@ -511,11 +554,8 @@ class Scheduler:
         agent = next(a for a in self.agents if a.id == agent_id)
         return self.load[agent_id] < agent.concurrency
 
-    def _run_step(self, node_id: str, agent: str) -> NodeOutcome:
-        """Worker thread: run the node step; any error becomes a FAILED outcome."""
-        from dde_ci.node import run_node_step
-
-        step = NodeStep(
+    def _step(self, node_id: str, agent: str) -> NodeStep:
+        return NodeStep(
             manifest=self.manifest,
             node=self.manifest.node(node_id),
             iteration_id=self.iteration_id,
@@ -526,7 +566,22 @@ class Scheduler:
             commit=self.commit,
             control=self.control,
         )
+
+    def _run_step(
+        self, node_id: str, agent: str, prepared: Future[tuple[str, Path]] | None = None
+    ) -> NodeOutcome:
+        """Worker thread: run the node step; any error becomes a FAILED outcome."""
+        from dde_ci.node import run_node_step
+
+        step = self._step(node_id, agent)
         try:
+            # a context built while the node waited, when it is built for this agent; one
+            # still queued is cancelled (the step builds it), one being built is awaited
+            if prepared is not None and not prepared.cancel():
+                with contextlib.suppress(Exception):  # it failed: the step builds it and says why
+                    made_for, path = prepared.result()
+                    if made_for == agent:
+                        step.context_path = path
             return run_node_step(step)
         except DdeError as exc:
             message = str(exc)

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -223,3 +224,63 @@ def test_observed_log_redacts_once_for_the_file_and_the_listeners(tmp_path: Path
     assert "s3cr3t-value" not in text and text.count("***") == 2
     assert [e["details"]["message"] for e in seen] == ["uses ***", "again ***"]
     assert written["details"]["message"] == "uses ***"
+
+
+def _spy_prepared(monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> list[str]:
+    """Record the nodes whose context the scheduler prepared while they waited."""
+    from dde_ci.runner.scheduler import Scheduler
+
+    prepared: list[str] = []
+    real = Scheduler._prepare
+
+    def prepare(self: Scheduler, node_id: str, agent: str) -> tuple[str, Path]:
+        prepared.append(node_id)
+        if fail:
+            raise OSError(28, "No space left on device")
+        return real(self, node_id, agent)
+
+    monkeypatch.setattr(Scheduler, "_prepare", prepare)
+    return prepared
+
+
+FAN_OUT = {
+    "A": ([], 'echo "release=1.2" >> "$DDE_OUTPUT"'),
+    **{n: (["A"], 'cp "$DDE_CONTEXT" "seen-$0.json"; sleep 0.05') for n in ("B", "C", "D", "E")},
+}
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_waiting_nodes_get_the_context_they_would_have_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail: bool
+) -> None:
+    """Built while a node waits for a slot (or by the step when that failed): the same file."""
+    from dde_ci.context import build_context
+
+    prepared = _spy_prepared(monkeypatch, fail=fail)
+    manifest = chain_manifest(tmp_path, FAN_OUT)
+    summary = start_run(manifest, iteration_id="it1", jobs=1)
+    assert summary.state == "COMPLETED"
+    assert len(prepared) >= 2  # B, C, D and E wait behind one another at WIP 1
+    layout = Layout(tmp_path)
+    for node in ("B", "C", "D", "E"):
+        seen = json.loads((tmp_path / f"seen-{node}.json").read_text())
+        assert seen == build_context(
+            manifest, node, layout, iteration_id="it1", run_id=summary.run_id, agent_id="local"
+        )
+        assert seen["depends_on_outputs"]["A"]["outputs"] == {"release": "1.2"}
+    check_log_invariants(events(manifest), {n: deps for n, (deps, _) in FAN_OUT.items()}, 1)
+
+
+def test_contexts_are_prepared_only_for_nodes_one_agent_alone_serves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prepared = _spy_prepared(monkeypatch)
+    docs = '  - {id: docs, type: implementation, capabilities: ["Docs"], run: "true"}\n'
+    text = AGENTS.replace("wip_limit: 4", "wip_limit: 1").replace(
+        "  - {id: p1,", docs + "  - {id: p1,"
+    )
+    manifest = load(tmp_path, text)
+    assert start_run(manifest, iteration_id="it1").state == "COMPLETED"
+    assert "docs" in prepared  # only the generalist offers Docs
+    # p1 and p2 may go to py1, py2 or expert (by load); ops to the default agent (fallback)
+    assert not {"p1", "p2", "ops"} & set(prepared)
