@@ -5,12 +5,15 @@ contracts.json per node, an in-toto stamp and a stored artifact per node, 50
 locked contracts), then times, in the same run:
 
 * baseline: merely reading the log and ``json.loads`` of every line;
-* the audit itself (``audit_iteration``: every check, every file, every hash);
-* the whole command path: loading the manifest, the audit, and rendering
-  audit.json and audit.md.
+* the I/O floor: ``read_log`` and reading every record file, no checks;
+* the audit itself (``audit_iteration``: every check, every file, every hash),
+  in this process, and with the log read in a forked child;
+* loading the manifest, the audit, and rendering audit.json and audit.md;
+* ``dde-ci audit`` in a new process (what a user waits for: interpreter start,
+  imports, the log read in a child while the manifest loads, both reports).
 
-Prints each time and its ratio to the baseline.  Exits 1 if the audit takes
-more than 3 s.
+Each is the median of 3 runs.  Prints each time and its ratio to the baseline.
+Exits 1 if the audit takes more than 3 s.
 
     .venv/bin/python benchmarks/audit_scale.py [--nodes N]
 """
@@ -244,6 +247,9 @@ def main() -> int:
         graph = build_graph(manifest)
         audit_s, audit_cpu, report = median_of(lambda: audit_iteration(manifest, IT, graph=graph))
         assert report.result == "PASS", [v.to_dict() for v in report.violations[:5]]
+        forked_s, forked_cpu, _ = median_of(
+            lambda: audit_iteration(manifest, IT, graph=graph, parallel=True)
+        )
 
         def whole() -> None:
             m = load_manifest(root / "dde.yaml")
@@ -253,9 +259,6 @@ def main() -> int:
             to_markdown(r, g)
 
         whole_s, whole_cpu, _ = median_of(whole, repeat=1)
-        serial_s, serial_cpu, _ = median_of(
-            lambda: audit_iteration(manifest, IT, graph=graph, parallel=False)
-        )
 
         def command() -> None:
             """What a user runs: a new process, manifest to both reports on disk."""
@@ -274,7 +277,7 @@ def main() -> int:
             ("baseline: read + json.loads the log", base, base_cpu),
             ("floor: read_log + read every record", floor_s, floor_cpu),
             ("audit_iteration (every check, hash)", audit_s, audit_cpu),
-            ("  the same in one process", serial_s, serial_cpu),
+            ("  the same, log read in a child", forked_s, forked_cpu),
             ("load manifest + audit + both reports", whole_s, whole_cpu),
         ):
             print(f"{label:40} {wall:7.3f}s {wall / base:5.1f}x {cpu:7.3f}s {cpu / base_cpu:5.1f}x")
@@ -282,7 +285,7 @@ def main() -> int:
               f"{command_s / base:5.1f}x")  # fmt: skip
         # the target is wall time (what a user waits for); the CPU time is printed too
         # because on a machine shared with other work it shows what the audit itself costs
-        # (the audit's CPU time is this process's only: the log is read in a child)
+        # (with the log read in a child, the CPU time is this process's only)
         ok = audit_s <= TARGET_S
         verdict = "OK" if ok else "MISSED"
         print(

@@ -38,7 +38,7 @@ def cores() -> int:
 # forking copies the page tables, and every page either process writes afterwards is
 # copied too (reference counts make reading an object a write): worth it while this
 # process is small, e.g. at the start of a command, not once it holds a large heap
-MAX_FORK_RSS = 256 * 1024 * 1024
+MAX_FORK_RSS = 96 * 1024 * 1024
 
 
 def resident_bytes() -> int:

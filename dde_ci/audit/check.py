@@ -75,14 +75,16 @@ def audit_iteration(
     now: datetime | None = None,
     override: Override | None = None,
     graph: Graph | None = None,
-    parallel: bool | None = None,
+    parallel: bool = False,
     reading: Pending[Preread] | None = None,
 ) -> AuditReport:
     """Audit ``iteration_id`` of ``manifest``; ``override`` applies only if the audit fails.
 
     ``reading``: what :func:`start_reading` started for this manifest's folder and
-    iteration (a caller starts it before loading the manifest, so both happen at
-    once); without it, reading starts here.  ``parallel`` is passed to it.  The
+    iteration before the manifest was loaded, so the log is read in a child
+    process while the manifest loads (what ``dde-ci audit`` does).  Without it,
+    reading starts here, in this process unless ``parallel``: here the child
+    would overlap only the node records, which costs about what it saves.  The
     report is the same either way.
     """
     with collector_paused():
