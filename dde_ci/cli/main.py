@@ -21,6 +21,7 @@ from dde_ci.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_UNEXPECTED, Dde
 
 # name -> "module:attribute"; one line per command or command group.
 COMMANDS: dict[str, str] = {
+    "init": "dde_ci.cli.init:init",
     "validate": "dde_ci.cli.validate:validate",
     "graph": "dde_ci.cli.graph:graph",
     "schema": "dde_ci.cli.schema:schema",
@@ -46,6 +47,7 @@ COMMANDS: dict[str, str] = {
 
 EPILOG = """\b
 Examples:
+  dde-ci init                         write a starter dde.yaml, gates.yaml and contract here
   dde-ci validate                     check dde.yaml in this folder
   dde-ci graph examples/shop/dde.yaml --format mermaid
   dde-ci schema manifest > dde.schema.json
