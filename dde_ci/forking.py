@@ -7,9 +7,10 @@ child process at the same time.  The child sends its result back pickled
 through a pipe.
 
 Nothing is lost when the child cannot help: when ``fork`` is missing, when
-other threads run (forking them is unsafe), when there is one core, or when the
-child fails in any way (killed, out of memory, an unpicklable result), the
-function is simply called again in this process.  The result is therefore
+other threads run (forking them is unsafe), when there is one core, when this
+process is already large (see :data:`MAX_FORK_RSS`), or when the child fails in
+any way (killed, out of memory, an unpicklable result), the function is simply
+called in this process instead.  The result is therefore
 always exactly ``fn(*args)``; only where it was computed differs.
 """
 
