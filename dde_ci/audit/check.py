@@ -132,21 +132,17 @@ def start_reading(
 def _preread(layout: Layout, iteration_id: str) -> Preread:
     """Pure (it may run in a child): reads files, writes nothing."""
     with collector_paused():
-        return _preread_all(layout, iteration_id)
-
-
-def _preread_all(layout: Layout, iteration_id: str) -> Preread:
-    log = _load_log(layout.execution_log(iteration_id), iteration_id)
-    store = os.fspath(layout.artifacts_dir / iteration_id)
-    root = os.fspath(layout.root)
-    try:
-        with os.scandir(store) as entries:
-            names = sorted(e.name for e in entries if e.is_dir() and _read_first(e.name))
-    except OSError:
-        names = []
-    artifacts = {
-        name: read_artifacts(f"{store}/{name}", root, iteration_id, name) for name in names
-    }
+        log = _load_log(layout.execution_log(iteration_id), iteration_id)
+        store = os.fspath(layout.artifacts_dir / iteration_id)
+        root = os.fspath(layout.root)
+        try:
+            with os.scandir(store) as entries:
+                names = sorted(e.name for e in entries if e.is_dir() and _read_first(e.name))
+        except OSError:
+            names = []
+        artifacts = {
+            name: read_artifacts(f"{store}/{name}", root, iteration_id, name) for name in names
+        }
     return Preread(log, artifacts)
 
 

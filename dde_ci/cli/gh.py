@@ -206,9 +206,9 @@ def metrics(run_id: int, manifest: str, repo: str, api_url: str | None, output_f
     """Metrics of RUN from its job timings, in the shape of 'dde-ci metrics':
     total duration, per-node execution time and queue wait (job created to started),
     attempts, parallel efficiency (node time / (duration x WIP)), critical paths."""
+    from dde_ci.cli.metrics import print_metrics
     from dde_ci.github.runs import run_metrics
     from dde_ci.graph import build_graph
-    from dde_ci.runner.metrics import to_markdown, to_openmetrics
 
     loaded = _manifest(manifest)
     graph = build_graph(loaded)
@@ -221,12 +221,7 @@ def metrics(run_id: int, manifest: str, repo: str, api_url: str | None, output_f
         depends_on={n.id: list(graph.preds[n.id]) for n in loaded.nodes},
         planned_critical_path=graph.critical_path,
     )
-    if output_format == "json":
-        echo_json(result.to_json())
-    elif output_format == "prometheus":
-        echo(to_openmetrics(result).rstrip("\n"))
-    else:
-        echo(to_markdown(result).rstrip("\n"))
+    print_metrics(result, output_format)
     return 0
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from dde_ci.cli.options import format_option
 from dde_ci.cli.output import echo, echo_json
 from dde_ci.cli.run import manifest_option
+
+if TYPE_CHECKING:
+    from dde_ci.runner.metrics import RunMetrics
 
 
 @click.command(
@@ -39,7 +43,7 @@ def metrics(run_id: str | None, log_file: str | None, manifest: str, output_form
     """
     from dde_ci.cli.output import report_diagnostics
     from dde_ci.log import read_log
-    from dde_ci.runner.metrics import compute_metrics, to_markdown, to_openmetrics
+    from dde_ci.runner.metrics import compute_metrics
 
     if log_file is not None:
         path = Path(log_file)
@@ -54,11 +58,17 @@ def metrics(run_id: str | None, log_file: str | None, manifest: str, output_form
         path = layout.execution_log(record.iteration_id)
     contents = read_log(path)
     report_diagnostics([type(p)(p.message, p.location, "warning") for p in contents.problems])
-    result = compute_metrics(contents.events, run_id)
+    print_metrics(compute_metrics(contents.events, run_id), output_format)
+    return 0
+
+
+def print_metrics(result: RunMetrics, output_format: str) -> None:
+    """Print metrics as json, prometheus (OpenMetrics text) or markdown (local or GitHub run)."""
+    from dde_ci.runner.metrics import to_markdown, to_openmetrics
+
     if output_format == "json":
         echo_json(result.to_json())
     elif output_format == "prometheus":
         echo(to_openmetrics(result).rstrip("\n"))
     else:
         echo(to_markdown(result).rstrip("\n"))
-    return 0
