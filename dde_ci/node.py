@@ -47,7 +47,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from dde_ci.files import write_json_atomic
+from dde_ci.files import FileStage, write_json_atomic
 from dde_ci.log import new_id, now_rfc3339
 
 if TYPE_CHECKING:
@@ -81,6 +81,7 @@ class NodeStep:
     attempt: int = 0  # set by step 3
     extra: dict[str, Any] = field(default_factory=dict)
     control: ProcessControl | None = None  # lets a scheduler cancel the running command
+    stage: FileStage | None = None  # the node's files, made ahead by a scheduler
 
 
 class StepCheck(Protocol):
@@ -196,7 +197,8 @@ def write_node_context(step: NodeStep) -> Path:
         run_id=step.run_id,
         agent_id=step.agent_id,
     )
-    return write_context(context, step.layout.context_file(step.iteration_id, step.node.id))
+    path = step.layout.context_file(step.iteration_id, step.node.id)
+    return write_context(context, path, stage=step.stage)
 
 
 # -- step 3 -------------------------------------------------------------------------------
@@ -735,7 +737,7 @@ def record_outcome(step: NodeStep, outcome: NodeOutcome) -> NodeOutcome:
         artifacts=outcome.artifacts or find_artifacts(step.layout.root, step.node.artifacts),
     )
     path = step.layout.result_file(step.iteration_id, step.node.id)
-    write_json_atomic(path, done.to_json())
+    write_json_atomic(path, done.to_json(), stage=step.stage)
     event = {COMPLETED: "node.completed", CANCELLED: "node.cancelled"}.get(
         done.status, "node.failed"
     )

@@ -32,3 +32,85 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> 
         write_json_atomic(blocked, {"v": 2})
     assert json.loads(target.read_text()) == {"v": 1}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.json", "d.json"]
+
+
+# -- FileStage: files made ahead of need ----------------------------------------------------
+
+
+def test_a_staged_file_becomes_the_target_and_nothing_is_left(tmp_path: Path) -> None:
+    from dde_ci.files import FileStage, staged_path, write_text_atomic
+
+    stage = FileStage()
+    target = tmp_path / "it" / "node" / "context.json"
+    stage.stage_atomic(target)
+    staged = staged_path(target)
+    assert staged.is_file() and staged.stat().st_size == 0
+    inode = staged.stat().st_ino
+    write_text_atomic(target, "{}\n", stage=stage)
+    assert target.read_text() == "{}\n"
+    assert target.stat().st_ino == inode  # the staged file itself, renamed
+    assert sorted(p.name for p in target.parent.iterdir()) == ["context.json"]
+    stage.discard()
+    assert target.read_text() == "{}\n"  # what was used stays
+
+
+def test_discard_removes_only_what_was_staged_and_not_used(tmp_path: Path) -> None:
+    from dde_ci.files import FileStage, write_text_atomic
+
+    stage = FileStage()
+    used, unused = tmp_path / "a" / "result.json", tmp_path / "b" / "result.json"
+    written_log, empty_log = tmp_path / "a" / "output.log", tmp_path / "b" / "output.log"
+    for path in (used, unused):
+        stage.stage_atomic(path)
+    for path in (written_log, empty_log):
+        stage.stage_append(path)
+    write_text_atomic(used, "1\n", stage=stage)
+    with written_log.open("ab") as handle:
+        handle.write(b"ran\n")
+    stage.discard()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a"]  # b was made for nothing
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["output.log", "result.json"]
+
+
+def test_discard_keeps_folders_that_were_there_before(tmp_path: Path) -> None:
+    from dde_ci.files import FileStage
+
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "output.log").write_text("kept\n")
+    stage = FileStage()
+    stage.stage_append(tmp_path / "mine" / "output.log")  # there already: left alone
+    stage.stage_atomic(tmp_path / "mine" / "result.json")
+    stage.discard()
+    assert [p.name for p in (tmp_path / "mine").iterdir()] == ["output.log"]
+    assert (tmp_path / "mine" / "output.log").read_text() == "kept\n"
+
+
+def test_a_write_without_its_staged_file_creates_its_own(tmp_path: Path) -> None:
+    from dde_ci.files import FileStage, staged_path, write_text_atomic
+
+    stage = FileStage()
+    target = tmp_path / "x.json"
+    write_text_atomic(target, "first\n", stage=stage)  # nothing staged: a new file
+    stage.stage_atomic(target)  # written already: not staged again
+    assert not staged_path(target).exists()
+    gone = tmp_path / "y.json"
+    stage.stage_atomic(gone)
+    staged_path(gone).unlink()  # removed by someone: the write does not need it
+    write_text_atomic(gone, "second\n", stage=stage)
+    assert gone.read_text() == "second\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.json", "y.json"]
+
+
+def test_a_symlink_where_the_staged_file_goes_is_never_followed(tmp_path: Path) -> None:
+    from dde_ci.files import FileStage, staged_path, write_text_atomic
+
+    outside = tmp_path / "outside.txt"
+    outside.write_text("untouched\n")
+    target = tmp_path / "r" / "result.json"
+    target.parent.mkdir()
+    staged_path(target).symlink_to(outside)
+    stage = FileStage()
+    stage.stage_atomic(target)
+    write_text_atomic(target, "ok\n", stage=stage)
+    assert outside.read_text() == "untouched\n"
+    assert target.read_text() == "ok\n" and not target.is_symlink()

@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dde_ci.errors import DdeError, StateError
+from dde_ci.files import FileStage
 from dde_ci.layout import Layout
 from dde_ci.log import ExecutionLog, encode_event, make_event, now_rfc3339, safe_event
 from dde_ci.node import CANCELLED as OUTCOME_CANCELLED
@@ -334,6 +335,10 @@ class Scheduler:
         # contexts built while READY nodes wait: node -> (its agent, the context file)
         self.prepared: dict[str, Future[tuple[str, Path]]] = {}
         self.preparer: ThreadPoolExecutor | None = None
+        # the folders and files of nodes about to run, made ahead (see _stage_ahead)
+        self.stage = FileStage()
+        self.staged: set[str] = set()
+        self.stager: ThreadPoolExecutor | None = None
         self.done: queue.SimpleQueue[tuple[str, NodeOutcome]] = queue.SimpleQueue()
         self.paused = store.run(run_id).state == PAUSED
         self.cancelling = False
@@ -359,6 +364,9 @@ class Scheduler:
     def recover(self) -> None:
         """After a crash: RUNNING nodes run again (at-least-once), the run goes on."""
         rerun = [n for n, s in self.state.items() if s == RUNNING]
+        for node_id in self.state:  # what the dead runner staged and never used
+            atomic, appends = self._staged_files(node_id)
+            FileStage.clear_leftovers(atomic, appends)
         # a killed runner's commands may still run: stop them before running them again
         stop_leftover_commands(self.run_id, rerun, self.control.grace)
         self._apply(
@@ -390,6 +398,8 @@ class Scheduler:
         self._mark_ready(n for n, s in self.state.items() if s == PENDING)
         last_poll = 0.0
         self.preparer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dde-prepare")
+        self.stager = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dde-stage")
+        self._stage_ahead(r[2] for r in self.ready[self.jobs :])
         with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="dde-node") as pool:
             try:
                 while True:
@@ -420,6 +430,8 @@ class Scheduler:
             finally:
                 self.preparer.shutdown(wait=True, cancel_futures=True)
                 self.prepared.clear()
+                self.stager.shutdown(wait=True, cancel_futures=True)
+                self.stage.discard()
         return self._close()
 
     # -- dispatch --------------------------------------------------------------------------
@@ -521,6 +533,33 @@ class Scheduler:
             self.running[node_id] = agent
             future = pool.submit(self._run_step, node_id, agent, self.prepared.pop(node_id, None))
             future.add_done_callback(self._forward(node_id))
+            self._stage_ahead(self.graph.succs[node_id])
+
+    def _stage_ahead(self, node_ids: Iterable[str]) -> None:
+        """Have the staging thread make the folders and files of nodes that run later
+        (:class:`dde_ci.files.FileStage`): the successors of each node that starts, so
+        that creating them never delays a start or an end on the critical path."""
+        if self.stager is None or self.cancelling:
+            return
+        for node_id in node_ids:
+            if node_id not in self.staged and self.state[node_id] in (PENDING, READY):
+                self.staged.add(node_id)
+                self.stager.submit(self._stage_node, node_id)
+
+    def _stage_node(self, node_id: str) -> None:
+        """Staging thread: the node's context, result and output log, made empty."""
+        if self.cancelling:
+            return
+        atomic, appends = self._staged_files(node_id)
+        self.stage.stage_atomic(atomic[0])
+        self.stage.stage_append(appends[0])
+        self.stage.stage_atomic(atomic[1])
+
+    def _staged_files(self, node_id: str) -> tuple[list[Path], list[Path]]:
+        """What is staged for a node: (written whole, appended to)."""
+        layout, iteration = self.layout, self.iteration_id
+        atomic = [layout.context_file(iteration, node_id), layout.result_file(iteration, node_id)]
+        return atomic, [layout.node_dir(iteration, node_id) / "output.log"]
 
     def _forward(self, node_id: str) -> Callable[[Future[NodeOutcome]], None]:
         def forward(future: Future[NodeOutcome]) -> None:
@@ -565,6 +604,7 @@ class Scheduler:
             agent_id=agent,
             commit=self.commit,
             control=self.control,
+            stage=self.stage,
         )
 
     def _run_step(

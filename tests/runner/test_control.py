@@ -95,6 +95,8 @@ def test_sigkill_and_resume(tmp_path: Path, runners: list[subprocess.Popen[bytes
         runner.send_signal(signal.SIGKILL)
         runner.wait()
         assert node_states(tmp_path, "crash1")["B"] == "RUNNING"
+        it_dir = Layout(tmp_path).iteration_dir("it1")
+        assert (it_dir / "C" / ".context.json.staged").is_file()  # staged while B ran
         code = run_cli("resume", "crash1", "-m", str(manifest.path), "--no-progress")
         # the command the killed runner left running was stopped before B ran again
         first_b = int((tmp_path / "B.pids").read_text().split()[0])
@@ -105,6 +107,7 @@ def test_sigkill_and_resume(tmp_path: Path, runners: list[subprocess.Popen[bytes
     assert node_states(tmp_path, "crash1") == dict.fromkeys("ABCD", "COMPLETED")
     runs = {n: len((tmp_path / f"{n}.runs").read_text().split()) for n in "ABCD"}
     assert runs == {"A": 1, "B": 2, "C": 1, "D": 1}  # completed nodes never run again
+    assert not list(it_dir.rglob("*.staged"))  # what the killed runner staged is gone
     contents = read_log(Layout(tmp_path).execution_log("it1"))
     assert contents.problems == []  # nothing torn
     resumed = [e for e in contents.events if e["event_type"] == "workflow.resumed"]
