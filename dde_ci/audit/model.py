@@ -161,15 +161,23 @@ class AuditReport:
     def planned(self) -> list[NodeRecord]:
         return [n for n in self.nodes if n.planned]
 
+    def _statuses(self) -> tuple[int, dict[str, list[str]]]:
+        """The planned nodes: how many, and their ids by status (one pass over the nodes)."""
+        planned = 0
+        by_status: dict[str, list[str]] = {}
+        for n in self.nodes:
+            if n.planned:
+                planned += 1
+                by_status.setdefault(n.status, []).append(n.node_id)
+        return planned, by_status
+
     def ids_with(self, status: str) -> list[str]:
-        return [n.node_id for n in self.planned if n.status == status]
+        return list(self._statuses()[1].get(status, ()))
 
     @property
     def score(self) -> float:
-        planned = self.planned
-        if not planned:
-            return 0.0
-        return len(self.ids_with(COMPLETED)) / len(planned)
+        planned, by_status = self._statuses()
+        return len(by_status.get(COMPLETED, ())) / planned if planned else 0.0
 
     @property
     def blocking(self) -> list[Violation]:
@@ -201,11 +209,12 @@ class AuditReport:
             seen.setdefault(v.recommendation, None)
         return list(seen)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The ``audit.json`` document (see ``schemas/audit.schema.json``)."""
+    def to_dict(self, *, nodes: bool = True) -> dict[str, Any]:
+        """The ``audit.json`` document (see ``schemas/audit.schema.json``); without
+        ``nodes``, all of it but the per-node list (what the summaries use)."""
         c = self.counts
-        planned = self.planned
-        return {
+        planned, by_status = self._statuses()
+        data = {
             "format_version": AUDIT_FORMAT_VERSION,
             "iteration_id": self.iteration_id,
             "workflow": self.workflow,
@@ -216,13 +225,13 @@ class AuditReport:
             "deployable": self.deployable,
             "score": round(self.score, 6),
             "completeness": {
-                "planned": len(planned),
-                "completed": len(self.ids_with(COMPLETED)),
-                "failed": self.ids_with(FAILED),
-                "skipped": self.ids_with(SKIPPED),
-                "cancelled": self.ids_with(CANCELLED),
-                "running": self.ids_with(RUNNING),
-                "missing": self.ids_with(NOT_RUN),
+                "planned": planned,
+                "completed": len(by_status.get(COMPLETED, ())),
+                "failed": by_status.get(FAILED, []),
+                "skipped": by_status.get(SKIPPED, []),
+                "cancelled": by_status.get(CANCELLED, []),
+                "running": by_status.get(RUNNING, []),
+                "missing": by_status.get(NOT_RUN, []),
                 "unplanned": [n.node_id for n in self.nodes if not n.planned],
             },
             "integrity": {
@@ -250,5 +259,7 @@ class AuditReport:
             "warnings": [w.to_dict() for w in self.warnings],
             "recommendations": self.recommendations,
             "override": self.override.to_dict() if self.override else None,
-            "nodes": [n.to_dict() for n in self.nodes],
         }
+        if nodes:
+            data["nodes"] = [n.to_dict() for n in self.nodes]
+        return data

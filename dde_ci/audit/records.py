@@ -168,4 +168,6 @@ def matches(pattern: str, name: str) -> bool:
     pattern that matches a folder takes every file below it (``build/backend``
     and ``build/backend/**`` both cover ``build/backend/app.py``).
     """
+    if pattern == name:  # the usual declaration: the file's own path
+        return True
     return _match_segments(_segments(pattern), name.removeprefix("./").split("/"), 0, 0)

@@ -149,7 +149,7 @@ def _ids(ids: list[str]) -> str:
 
 def to_markdown(report: AuditReport, graph: Graph | None = None) -> str:
     """The ``audit.md`` report (also what goes into ``$GITHUB_STEP_SUMMARY``)."""
-    data = report.to_dict()
+    data = report.to_dict(nodes=False)
     comp = data["completeness"]
     integ = data["integrity"]
     out: list[str] = [f"## dde-ci audit: {report.iteration_id} — {_headline(report)}", ""]
@@ -244,7 +244,7 @@ def to_markdown(report: AuditReport, graph: Graph | None = None) -> str:
 
 def to_text(report: AuditReport) -> str:
     """A short plain-text report for a terminal."""
-    data = report.to_dict()
+    data = report.to_dict(nodes=False)
     comp = data["completeness"]
     g = data["integrity"]["gates"]
     a = data["integrity"]["artifacts"]

@@ -157,62 +157,66 @@ def audit(
     from dde_ci.layout import Layout
     from dde_ci.manifest.iteration import check_iteration_id
     from dde_ci.manifest.loader import load_manifest
+    from dde_ci.perf import collector_paused
 
-    target = github_target(dict(os.environ)) if github_status else None
-    # with --iteration known, the log and the artifact store are read (in a child process
-    # when they are large) while the manifest loads; the manifest's folder is the root
-    root = Path(manifest).absolute().parent
-    early = start_reading(root, check_iteration_id(iteration)) if iteration else None
-    with early or contextlib.nullcontext():
-        loaded = load_manifest(manifest)
-        layout = Layout(loaded.root)
-        iteration_id = _iteration(loaded.iteration, layout.reports_dir, iteration)
-        override = load_override(Path(override_adr), iteration_id) if override_adr else None
-        graph = build_graph(loaded)
-        report = audit_iteration(
-            loaded,
-            iteration_id,
-            override=override,
-            graph=graph,
-            reading=early if loaded.root == root else None,
-        )
+    # a short-lived command that builds a few hundred thousand acyclic objects: the cyclic
+    # collector would walk them again and again for nothing (dde_ci.perf)
+    with collector_paused():
+        target = github_target(dict(os.environ)) if github_status else None
+        # with --iteration known, the log and the artifact store are read (in a child process
+        # when they are large) while the manifest loads; the manifest's folder is the root
+        root = Path(manifest).absolute().parent
+        early = start_reading(root, check_iteration_id(iteration)) if iteration else None
+        with early or contextlib.nullcontext():
+            loaded = load_manifest(manifest)
+            layout = Layout(loaded.root)
+            iteration_id = _iteration(loaded.iteration, layout.reports_dir, iteration)
+            override = load_override(Path(override_adr), iteration_id) if override_adr else None
+            graph = build_graph(loaded)
+            report = audit_iteration(
+                loaded,
+                iteration_id,
+                override=override,
+                graph=graph,
+                reading=early if loaded.root == root else None,
+            )
 
-    folder = Path(out_dir) if out_dir else layout.iteration_dir(iteration_id)
-    markdown = to_markdown(report, graph)
-    write_report(report, folder, graph, markdown=markdown)
-    log_audit(report, layout.execution_log(iteration_id), os.environ.get("GITHUB_RUN_ID"))
-    append_step_summary(markdown)
+        folder = Path(out_dir) if out_dir else layout.iteration_dir(iteration_id)
+        markdown = to_markdown(report, graph)
+        write_report(report, folder, graph, markdown=markdown)
+        log_audit(report, layout.execution_log(iteration_id), os.environ.get("GITHUB_RUN_ID"))
+        append_step_summary(markdown)
 
-    if on_github():
-        # annotations on stderr (the runner reads both streams; stdout may be JSON); GitHub
-        # shows at most 10 error annotations per step, so the first blocking violations
-        for v in report.blocking[:10]:
-            text = f"{v.message}. {v.recommendation}"
-            echo(annotation("error", text, title=f"dde-ci audit: {v.type}"), err=True)
-        if report.overridden and report.override is not None:
-            text = f"audit FAIL overridden by {report.override.adr}"
-            echo(annotation("warning", text, title="dde-ci audit"), err=True)
-    if output_format == "json":
-        echo(to_json(report).rstrip("\n"))
-    elif output_format == "markdown":
-        echo(markdown.rstrip("\n"))
-    else:
-        echo(to_text(report).rstrip("\n"))
-        echo(f"report: {folder / 'audit.json'}, {folder / 'audit.md'}", err=True)
+        if on_github():
+            # annotations on stderr (the runner reads both streams; stdout may be JSON); GitHub
+            # shows at most 10 error annotations per step, so the first blocking violations
+            for v in report.blocking[:10]:
+                text = f"{v.message}. {v.recommendation}"
+                echo(annotation("error", text, title=f"dde-ci audit: {v.type}"), err=True)
+            if report.overridden and report.override is not None:
+                text = f"audit FAIL overridden by {report.override.adr}"
+                echo(annotation("warning", text, title="dde-ci audit"), err=True)
+        if output_format == "json":
+            echo(to_json(report).rstrip("\n"))
+        elif output_format == "markdown":
+            echo(markdown.rstrip("\n"))
+        else:
+            echo(to_text(report).rstrip("\n"))
+            echo(f"report: {folder / 'audit.json'}, {folder / 'audit.md'}", err=True)
 
-    if target is not None:
-        from dde_ci.github.status import set_commit_status
+        if target is not None:
+            from dde_ci.github.status import set_commit_status
 
-        set_commit_status(
-            target.repo,
-            target.sha,
-            "success" if report.deployable else "failure",
-            status_description(
-                report.result, report.score, len(report.blocking), report.overridden
-            ),
-            target.target_url,
-            "dde/audit",
-            token=target.token,
-            base_url=target.api_url,
-        )
+            set_commit_status(
+                target.repo,
+                target.sha,
+                "success" if report.deployable else "failure",
+                status_description(
+                    report.result, report.score, len(report.blocking), report.overridden
+                ),
+                target.target_url,
+                "dde/audit",
+                token=target.token,
+                base_url=target.api_url,
+            )
     return 0 if report.deployable else 1
