@@ -90,3 +90,39 @@ def test_round_trip_of_json_like_data(value: object) -> None:
 
     text = yaml.safe_dump({"v": value}, allow_unicode=True)
     assert load_yaml_text(text).data == {"v": value}
+
+
+def _paths(value: object, at: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    out = [at]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += _paths(v, (*at, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += _paths(v, (*at, i))
+    return out
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | _TEXT,
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.dictionaries(_TEXT.filter(bool), children, max_size=4)
+        ),
+        max_leaves=20,
+    )
+)
+def test_every_value_has_a_position_inside_the_text(value: object) -> None:
+    """Tracked or not, the same data; tracked, every value and key has a line and column."""
+    import yaml
+
+    text = yaml.safe_dump({"v": value}, allow_unicode=True)
+    tracked = load_yaml_text(text, track=True)
+    assert tracked.data == load_yaml_text(text).data
+    lines = text.splitlines()
+    for path in _paths(tracked.data):
+        line, col = tracked.positions[path]
+        assert 1 <= line <= len(lines) + 1 and col >= 1
+        if path:
+            assert ("\0key", *path) in tracked.positions or isinstance(path[-1], int)
