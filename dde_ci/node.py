@@ -42,7 +42,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -82,6 +82,8 @@ class NodeStep:
     extra: dict[str, Any] = field(default_factory=dict)
     control: ProcessControl | None = None  # lets a scheduler cancel the running command
     stage: FileStage | None = None  # the node's files, made ahead by a scheduler
+    # called once the command has started (a scheduler does its own work then, not before)
+    on_command_started: Callable[[], None] | None = None
 
 
 class StepCheck(Protocol):
@@ -417,6 +419,8 @@ def run_attempt(step: NodeStep, output_file: Path, control: ProcessControl) -> A
         log_file.flush()
         proc = _spawn(node.run, node.id, cwd, env, log_file)
     control.register(proc)
+    if step.on_command_started is not None:
+        step.on_command_started()
     # a blocking wait (Popen.wait with a timeout polls, which delays every node);
     # the timeout is kept by the control's watchdog, which stops the whole group
     deadline = control.watch(proc, node.timeout) if node.timeout > 0 else None

@@ -538,18 +538,20 @@ class Scheduler:
             self.running[node_id] = agent
             future = pool.submit(self._run_step, node_id, agent, self.prepared.pop(node_id, None))
             future.add_done_callback(self._forward(node_id))
-            self._stage_ahead(self.graph.succs[node_id])
 
     def _stage_ahead(self, node_ids: Iterable[str]) -> None:
         """Have the staging thread make the folders and files of nodes that run later
-        (:class:`dde_ci.files.FileStage`): the successors of each node that starts, so
-        that creating them never delays a start or an end on the critical path."""
+        (:class:`dde_ci.files.FileStage`): the successors of each node, once its command
+        has started (not while it starts), so that creating them never delays a start or
+        an end on the critical path.  Called from worker threads too: a node staged twice
+        is staged once (:class:`FileStage` makes each file once)."""
         if self.stager is None or self.cancelling:
             return
         for node_id in node_ids:
             if node_id not in self.staged and self.state[node_id] in (PENDING, READY):
                 self.staged.add(node_id)
-                self.stager.submit(self._stage_node, node_id)
+                with contextlib.suppress(RuntimeError):  # shut down: the run is ending
+                    self.stager.submit(self._stage_node, node_id)
 
     def _stage_node(self, node_id: str) -> None:
         """Staging thread: the node's context, result and output log, made empty."""
@@ -610,6 +612,7 @@ class Scheduler:
             commit=self.commit,
             control=self.control,
             stage=self.stage,
+            on_command_started=lambda: self._stage_ahead(self.graph.succs[node_id]),
         )
 
     def _run_step(
