@@ -13,6 +13,7 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m compileall -q dde_ci  # bytecode, as an installed package has it
 	touch $(STAMP)
 
 ## demo: run the example manifest (examples/shop) end to end on this machine

@@ -8,12 +8,13 @@ locked contracts), then times, in the same run:
 * the I/O floor: ``read_log`` and reading every record file, no checks;
 * the audit itself (``audit_iteration``: every check, every file, every hash),
   in this process, and with the log read in a forked child;
-* loading the manifest, the audit, and rendering audit.json and audit.md;
 * ``dde-ci audit`` in a new process (what a user waits for: interpreter start,
-  imports, the log read in a child while the manifest loads, both reports).
+  imports, the log read in a child while the manifest loads, both reports), with
+  the package's bytecode compiled as an installed package has it; 5 runs, each
+  next to a run of the baseline.
 
-Each is the median of 3 runs.  Prints each time and its ratio to the baseline.
-Exits 1 if the audit takes more than 3 s.
+Each in-process line is the median of 3 runs.  Prints each time and its ratio
+to the baseline.  Exits 1 if the command's median is over 3 s: the target.
 
     .venv/bin/python benchmarks/audit_scale.py [--nodes N]
 """
@@ -203,10 +204,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nodes", type=int, default=10_000)
     parser.add_argument("--dir", help="folder for the generated iteration (default: /dev/shm)")
+    parser.add_argument("--command-runs", type=int, default=5, help="runs of dde-ci audit")
     args = parser.parse_args()
 
     from dde_ci.audit.check import audit_iteration
-    from dde_ci.audit.report import to_json, to_markdown
     from dde_ci.graph import build_graph
     from dde_ci.manifest.loader import load_manifest
 
@@ -251,15 +252,6 @@ def main() -> int:
             lambda: audit_iteration(manifest, IT, graph=graph, parallel=True)
         )
 
-        def whole() -> None:
-            m = load_manifest(root / "dde.yaml")
-            g = build_graph(m)
-            r = audit_iteration(m, IT, graph=g)
-            to_json(r)
-            to_markdown(r, g)
-
-        whole_s, whole_cpu, _ = median_of(whole, repeat=1)
-
         def command() -> None:
             """What a user runs: a new process, manifest to both reports on disk."""
             import subprocess
@@ -271,26 +263,41 @@ def main() -> int:
             )  # fmt: skip
             assert done.returncode == 0, done.stderr.decode()[-2000:]
 
-        command_s, _, _ = median_of(command)
+        # the package as installed has its bytecode (pip compiles it; an editable install
+        # under PYTHONDONTWRITEBYTECODE would compile every module on every start)
+        import compileall
+
+        compileall.compile_dir(ROOT / "dde_ci", quiet=1)
+        # the command alternates with the baseline, so each run has its own yardstick
+        commands: list[float] = []
+        ratios: list[float] = []
+        for _ in range(args.command_runs):
+            b, _, _ = median_of(baseline, repeat=1)
+            c, _, _ = median_of(command, repeat=1)
+            commands.append(c)
+            ratios.append(c / b)
+        command_s = statistics.median(commands)
         print(f"{'':40} {'wall':>8} {'ratio':>6} {'cpu':>8} {'ratio':>6}")
         for label, wall, cpu in (
             ("baseline: read + json.loads the log", base, base_cpu),
             ("floor: read_log + read every record", floor_s, floor_cpu),
             ("audit_iteration (every check, hash)", audit_s, audit_cpu),
             ("  the same, log read in a child", forked_s, forked_cpu),
-            ("load manifest + audit + both reports", whole_s, whole_cpu),
         ):
             print(f"{label:40} {wall:7.3f}s {wall / base:5.1f}x {cpu:7.3f}s {cpu / base_cpu:5.1f}x")
-        print(f"{'dde-ci audit (new process, end to end)':40} {command_s:7.3f}s "
-              f"{command_s / base:5.1f}x")  # fmt: skip
-        # the target is wall time (what a user waits for); the CPU time is printed too
-        # because on a machine shared with other work it shows what the audit itself costs
-        # (with the log read in a child, the CPU time is this process's only)
-        ok = audit_s <= TARGET_S
+        print(
+            f"{'dde-ci audit (new process, end to end)':40} {command_s:7.3f}s "
+            f"{statistics.median(ratios):5.1f}x  median of {len(commands)}: "
+            f"{', '.join(f'{c:.2f}' for c in sorted(commands))} s"
+        )
+        # the target is the wall time of the command (what a user waits for); the ratios
+        # to the baseline, taken next to each run, show the audit's own cost on a machine
+        # whose speed changes from minute to minute
+        ok = command_s <= TARGET_S
         verdict = "OK" if ok else "MISSED"
         print(
-            f"target: audit at most {TARGET_S:.1f} s -> {verdict} (load {os.getloadavg()[0]:.1f});"
-            f" the whole command {'within' if command_s <= TARGET_S else 'over'} it"
+            f"target: dde-ci audit at most {TARGET_S:.1f} s -> {verdict} "
+            f"(median {command_s:.2f} s; load {os.getloadavg()[0]:.1f})"
         )
         return 0 if ok else 1
 

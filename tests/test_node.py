@@ -430,3 +430,30 @@ def test_the_watchdog_keeps_the_earliest_deadline_whatever_the_order(tmp_path: P
     procs[1].kill()
     procs[1].wait()
     assert not late.done()
+
+
+def test_a_scheduler_hears_when_each_attempts_command_has_started(tmp_path: Path) -> None:
+    manifest = load(
+        tmp_path,
+        """
+        workflow: t
+        iteration: it1
+        nodes:
+          - id: A
+            type: implementation
+            run: |
+              echo started >> marks
+              [ "$(wc -l < marks)" -ge 2 ]
+            retry: {max_attempts: 2, initial_delay: 0.01}
+          - {id: B, type: implementation}
+        """,
+    )
+    heard: list[int] = []
+    step = make_step(manifest, "A")
+    step.on_command_started = lambda: heard.append(step.attempt)
+    assert run_node_step(step).status == COMPLETED
+    assert heard == [1, 2]  # once per attempt
+    nothing: list[int] = []
+    quiet = make_step(manifest, "B")  # no command: nothing starts, nothing to hear
+    quiet.on_command_started = lambda: nothing.append(1)
+    assert run_node_step(quiet).status == COMPLETED and nothing == []
