@@ -7,6 +7,7 @@ import json
 import os
 import tempfile
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +100,8 @@ class FileStage:
         self._folder(path.parent)
         staged = staged_path(path)
         try:
-            fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+            # the mode mkstemp gives the temporary file it would have made instead
+            fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
         except OSError:
             return  # nothing staged: the write creates its own file
         os.close(fd)
@@ -113,7 +115,8 @@ class FileStage:
         """Create ``path`` empty (when missing) for a writer that opens it to append."""
         self._folder(path.parent)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+            # the mode open(path, "ab") gives the file it creates
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
         except OSError:
             return  # there already (or not creatable: the writer will say why)
         os.close(fd)
@@ -133,15 +136,7 @@ class FileStage:
             staged = list(self._atomic.values())
             appends, folders = self._appends, self._folders
             self._atomic, self._appends, self._folders = {}, [], []
-        for path in staged:
-            path.unlink(missing_ok=True)
-        for path in appends:
-            with contextlib.suppress(OSError):
-                if path.stat().st_size == 0:
-                    path.unlink()
-        for folder in reversed(folders):
-            with contextlib.suppress(OSError):
-                folder.rmdir()  # only when empty
+        _remove_unused(staged, appends, reversed(folders))
 
     @staticmethod
     def clear_leftovers(atomic: list[Path], appends: list[Path]) -> None:
@@ -149,15 +144,7 @@ class FileStage:
         killed before :meth:`discard`): the staged files, appended-to files still empty,
         and their folders when that leaves them empty."""
         folders = {p.parent for p in (*atomic, *appends)}
-        for path in atomic:
-            staged_path(path).unlink(missing_ok=True)
-        for path in appends:
-            with contextlib.suppress(OSError):
-                if path.stat().st_size == 0:
-                    path.unlink()
-        for folder in folders:
-            with contextlib.suppress(OSError):
-                folder.rmdir()  # only when empty
+        _remove_unused([staged_path(p) for p in atomic], appends, folders)
 
     def _folder(self, folder: Path) -> None:
         """Make ``folder`` (and its parents); remember the ones made here."""
@@ -177,3 +164,18 @@ class FileStage:
                 return
             with self._lock:
                 self._folders.append(made)
+
+
+def _remove_unused(
+    staged: Iterable[Path], appends: Iterable[Path], folders: Iterable[Path]
+) -> None:
+    """Remove staged files, appended-to files that are still empty, then empty folders."""
+    for path in staged:
+        path.unlink(missing_ok=True)
+    for path in appends:
+        with contextlib.suppress(OSError):
+            if path.stat().st_size == 0:
+                path.unlink()
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only when empty

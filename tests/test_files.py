@@ -114,3 +114,18 @@ def test_a_symlink_where_the_staged_file_goes_is_never_followed(tmp_path: Path) 
     write_text_atomic(target, "ok\n", stage=stage)
     assert outside.read_text() == "untouched\n"
     assert target.read_text() == "ok\n" and not target.is_symlink()
+
+
+def test_staged_or_not_a_file_gets_the_same_mode(tmp_path: Path) -> None:
+    from dde_ci.files import FileStage, write_text_atomic
+
+    stage = FileStage()
+    plain, staged = tmp_path / "plain.json", tmp_path / "staged.json"
+    stage.stage_atomic(staged)
+    write_text_atomic(plain, "{}\n", stage=stage)
+    write_text_atomic(staged, "{}\n", stage=stage)
+    assert plain.stat().st_mode == staged.stat().st_mode
+    log, opened = tmp_path / "a.log", tmp_path / "b.log"
+    stage.stage_append(log)
+    opened.open("ab").close()
+    assert log.stat().st_mode == opened.stat().st_mode

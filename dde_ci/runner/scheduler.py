@@ -16,10 +16,10 @@
   slot, once free, goes straight to the command: the context depends only on
   what is final once the node is READY (its dependencies' results, locked
   contracts, the manifest) and on its agent, so it is prepared only when one
-  agent alone can serve the node.  And when a node starts, a staging thread
-  makes the folders and empty files of the nodes that depend on it
-  (:class:`dde_ci.files.FileStage`): on some file systems creating a file
-  costs more than writing it, and no file is created on the critical path.
+  agent alone can serve the node.  And once a node's command has started, a
+  staging thread makes the folders and empty files of the nodes that depend
+  on it (:class:`dde_ci.files.FileStage`): on some file systems creating a
+  file costs more than writing it, and no file is created on the critical path.
   The scheduler thread alone
   writes the state database, and commits every transition before it takes
   effect: the completions waiting, the nodes they make READY and the nodes
@@ -369,9 +369,10 @@ class Scheduler:
     def recover(self) -> None:
         """After a crash: RUNNING nodes run again (at-least-once), the run goes on."""
         rerun = [n for n, s in self.state.items() if s == RUNNING]
-        for node_id in self.state:  # what the dead runner staged and never used
-            atomic, appends = self._staged_files(node_id)
-            FileStage.clear_leftovers(atomic, appends)
+        for node_id, state in self.state.items():  # what the dead runner staged, unused
+            if state not in (COMPLETED, FAILED):  # (a node that ended used its files)
+                atomic, appends = self._staged_files(node_id)
+                FileStage.clear_leftovers(atomic, appends)
         # a killed runner's commands may still run: stop them before running them again
         stop_leftover_commands(self.run_id, rerun, self.control.grace)
         self._apply(
