@@ -72,18 +72,16 @@ _TEXT = st.text(
     st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\x85\u2028\u2029"),
     max_size=20,
 )
-
-
-@given(
-    st.recursive(
-        st.none() | st.booleans() | st.integers() | _TEXT,
-        lambda children: (
-            st.lists(children, max_size=4)
-            | st.dictionaries(_TEXT.filter(bool), children, max_size=4)
-        ),
-        max_leaves=20,
-    )
+_JSON_LIKE = st.recursive(
+    st.none() | st.booleans() | st.integers() | _TEXT,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(_TEXT.filter(bool), children, max_size=4)
+    ),
+    max_leaves=20,
 )
+
+
+@given(_JSON_LIKE)
 def test_round_trip_of_json_like_data(value: object) -> None:
     """Whatever PyYAML dumps (strings quoted where needed) loads back unchanged."""
     import yaml
@@ -103,16 +101,7 @@ def _paths(value: object, at: tuple[str | int, ...] = ()) -> list[tuple[str | in
     return out
 
 
-@given(
-    st.recursive(
-        st.none() | st.booleans() | st.integers() | _TEXT,
-        lambda children: (
-            st.lists(children, max_size=4)
-            | st.dictionaries(_TEXT.filter(bool), children, max_size=4)
-        ),
-        max_leaves=20,
-    )
-)
+@given(_JSON_LIKE)
 def test_every_value_has_a_position_inside_the_text(value: object) -> None:
     """Tracked or not, the same data; tracked, every value and key has a line and column."""
     import yaml
