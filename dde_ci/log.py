@@ -35,6 +35,7 @@ import math
 import operator
 import os
 import re
+import stat
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -263,20 +264,44 @@ def read_log(path: Path) -> LogContents:
 
 
 READ_BLOCK = 8 * 1024 * 1024
+MAX_LINE = 16 * 1024 * 1024  # a longer line is reported and skipped, never held whole
 
 
 def _read_events(path: Path, out: LogContents) -> None:
-    """Read the log in blocks of whole lines (memory stays bounded for any size)."""
+    """Read the log in blocks of whole lines (memory stays bounded for any size: a line
+    over :data:`MAX_LINE` is reported and skipped; a FIFO or a device is refused)."""
     shown = str(path)
     number = 0
     rest = b""
-    with path.open("rb") as handle:
+    skipping = False  # inside a line that was too long
+    # O_NONBLOCK: opening a FIFO put in the log's place must not wait for a writer
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            out.problems.append(
+                Diagnostic("the log is not a regular file (a FIFO or a device?)", Location(shown))
+            )
+            return
         while block := handle.read(READ_BLOCK):
+            if skipping:
+                newline = block.find(b"\n")
+                if newline < 0:
+                    continue
+                block, skipping = block[newline + 1 :], False
             data = rest + block if rest else block
             cut = data.rfind(b"\n") + 1
             rest = data[cut:]  # a line that goes on in the next block
             if cut:
                 number = _read_block(data[:cut] if rest else data, number, shown, out)
+            if len(rest) > MAX_LINE:
+                number += 1
+                out.problems.append(
+                    Diagnostic(
+                        f"line longer than {MAX_LINE:,} bytes; not read",
+                        Location(shown, number, 1),
+                    )
+                )
+                rest, skipping = b"", True
     if rest:
         _read_line(rest, number + 1, shown, out)  # torn: the writer stopped mid-line
 

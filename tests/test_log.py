@@ -340,3 +340,40 @@ def test_reading_in_blocks_gives_what_reading_line_by_line_gives(
     assert [(str(p.location), p.message) for p in got.problems] == [
         (str(p.location), p.message) for p in expected.problems
     ]
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(block=st.integers(1, 120), over=st.integers(1, 300), torn=st.booleans())
+def test_a_line_over_the_limit_is_reported_and_the_rest_still_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int, over: int, torn: bool
+) -> None:
+    """Memory stays bounded whatever the file holds: a line still unfinished after
+    MAX_LINE bytes (it may end within the block that crosses the limit) is skipped."""
+    import dde_ci.log as log_module
+
+    monkeypatch.setattr(log_module, "READ_BLOCK", block)
+    monkeypatch.setattr(log_module, "MAX_LINE", 40)
+    small = b'{"a":1}\n'  # under the limit: read (and reported: not an event)
+    long = b"x" * (40 + block + over) + (b"" if torn else b"\n")
+    path = tmp_path / "long.log"
+    path.write_bytes(small + long + (b"" if torn else small))
+    got = read_log(path)
+    messages = [(p.location.line, p.message) for p in got.problems]
+    assert (2, "line longer than 40 bytes; not read") in messages
+    expected_lines = [1, 2] if torn else [1, 2, 3]  # the line after the long one is read
+    assert [line for line, _ in messages] == expected_lines
+
+
+def test_a_log_that_is_a_fifo_or_a_device_is_refused_at_once(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "fifo.log"
+    os.mkfifo(fifo)  # opening it to read would wait for a writer
+    zero = tmp_path / "zero.log"
+    zero.symlink_to("/dev/zero")  # reading it would never end
+    for path in (fifo, zero):
+        got = read_log(path)
+        assert got.events == []
+        assert [p.message for p in got.problems] == [
+            "the log is not a regular file (a FIFO or a device?)"
+        ]

@@ -47,9 +47,10 @@ def read_record(path: str | Path, *, expect: type = dict) -> Record:
     and builds their paths with ``os.path`` in its hot loop.
     """
     shown = os.fspath(path)
-    # os.open/os.read rather than open(): no buffered file object per small file
+    # os.open/os.read rather than open(): no buffered file object per small file;
+    # O_NONBLOCK: a FIFO put where a record belongs must not block the open itself
     try:
-        fd = os.open(shown, os.O_RDONLY)
+        fd = os.open(shown, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         return Record(shown, problem=MISSING)
     except IsADirectoryError:  # pragma: no cover - Linux opens a folder read-only
@@ -60,14 +61,18 @@ def read_record(path: str | Path, *, expect: type = dict) -> Record:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
             return Record(shown, problem="is a directory, expected a JSON file")
+        if not stat.S_ISREG(info.st_mode):  # a FIFO would block, /dev/zero never end
+            return Record(shown, problem="is not a regular file, expected a JSON file")
         # read(n) would allocate n bytes up front: check the size, then read it all
         if info.st_size > MAX_RECORD_BYTES:
             return Record(shown, problem=f"is over {MAX_RECORD_BYTES:,} bytes")
-        raw = _read_all(fd, info.st_size, stat.S_ISREG(info.st_mode))
+        raw = _read_all(fd, info.st_size, MAX_RECORD_BYTES)
     except OSError as exc:
         return Record(shown, problem=f"cannot be read: {exc.strerror}")
     finally:
         os.close(fd)
+    if raw is None:
+        return Record(shown, problem=f"grew over {MAX_RECORD_BYTES:,} bytes while read")
     try:
         data = _DECODER.decode(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
@@ -77,18 +82,23 @@ def read_record(path: str | Path, *, expect: type = dict) -> Record:
     return Record(shown, data=data)
 
 
-def _read_all(fd: int, size: int, regular: bool = False) -> bytes:
-    """Every byte of ``fd`` until end of file (``size`` is the expected size, a hint).
+def _read_all(fd: int, size: int, limit: int) -> bytes | None:
+    """Every byte of regular file ``fd`` (``size``: its size when opened, a hint), or None
+    when it grows over ``limit`` bytes while read.
 
     A regular file returns fewer bytes than asked only at its end, so when it
     has not grown since ``size`` was taken, one read is all (no second read to
     see the end: one syscall fewer for each of the audit's ~40,000 files).
     """
     raw = os.read(fd, size + 1 if size > 0 else READ_CHUNK)
-    if not raw or (regular and len(raw) <= size):
+    if not raw or len(raw) <= size:
         return raw
     parts = [raw]
+    total = len(raw)
     while chunk := os.read(fd, READ_CHUNK):
+        total += len(chunk)
+        if total > limit:
+            return None
         parts.append(chunk)
     return raw if len(parts) == 1 else b"".join(parts)
 
@@ -124,7 +134,10 @@ def sha256_and_stat(path: str | Path) -> tuple[str, os.stat_result] | None:
         if not stat.S_ISREG(info.st_mode):
             return None
         if info.st_size <= SMALL_FILE:  # no file object, no 256 KiB buffer per call
-            return hashlib.sha256(_read_all(fd, info.st_size, True)).hexdigest(), info
+            raw = _read_all(fd, info.st_size, SMALL_FILE)
+            if raw is not None:
+                return hashlib.sha256(raw).hexdigest(), info
+            os.lseek(fd, 0, os.SEEK_SET)  # it grew while read: hash it as a large file
         with os.fdopen(fd, "rb", closefd=False) as handle:
             return hashlib.file_digest(handle, "sha256").hexdigest(), info
     except OSError:

@@ -221,6 +221,23 @@ def test_a_corrupt_gate_file_is_reported_not_raised(project: Project) -> None:
     assert "is not valid JSON" in v.message
 
 
+def test_a_fifo_or_a_device_in_place_of_a_record_is_a_verdict_not_a_hang(
+    project: Project,
+) -> None:
+    import os
+
+    gates = project.node_dir("DB.Schema") / "gates.json"
+    gates.unlink()
+    os.mkfifo(gates)  # reading it would wait for a writer forever
+    (project.node_dir("API.Orders") / "result.json").unlink()
+    (project.node_dir("API.Orders") / "result.json").symlink_to("/dev/zero")  # never ends
+    report = audit(project)
+    assert "is not a regular file" in only(report, "gate_record_invalid").message
+    result = only(report, "result_invalid")
+    assert result.node_id == "API.Orders" and "is not a regular file" in result.message
+    assert report.result == "FAIL"
+
+
 def test_a_tampered_artifact_is_found(project: Project) -> None:
     stored = project.store("BE.Orders") / "build/backend/app.py"
     stored.write_bytes(b"def app(): return 'pwned'\n")

@@ -59,3 +59,13 @@ def test_sha256_file_refuses_what_is_not_a_regular_file(tmp_path: Path) -> None:
     link.symlink_to("/dev/zero")
     assert sha256_file(link) is None  # would never end if read
     assert sha256_file(tmp_path / "none") is None
+
+
+def test_read_record_refuses_what_is_not_a_regular_file(tmp_path: Path) -> None:
+    """A FIFO or a device where a record belongs gets a verdict, not a hang."""
+    fifo = tmp_path / "result.json"
+    os.mkfifo(fifo)  # opening it to read would wait for a writer
+    assert read_record(fifo).problem == "is not a regular file, expected a JSON file"
+    zero = tmp_path / "gates.json"
+    zero.symlink_to("/dev/zero")  # reading it would never end
+    assert read_record(zero).problem == "is not a regular file, expected a JSON file"
