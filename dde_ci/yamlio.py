@@ -22,6 +22,8 @@ Every error is a :class:`dde_ci.errors.InputError` with ``path:line:col``.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,24 +135,42 @@ def _decode(raw: bytes, path: str) -> str:
 
 
 def read_text(path: Path, *, max_bytes: int = MAX_BYTES, what: str = "file") -> str:
-    """Read a text file as UTF-8 with a size bound, raising :class:`InputError`."""
+    """Read a text file as UTF-8 with a size bound, raising :class:`InputError`.
+
+    Only a regular file is read (a FIFO would block, ``/dev/zero`` never end: a
+    path in a repository or a report can be either), and never more than
+    ``max_bytes``, even if it grows while read.
+    """
     shown = str(path)
     try:
-        size = path.stat().st_size
+        # O_NONBLOCK: opening a FIFO must not wait for a writer (regular files ignore it)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise InputError(f"{what} not found", Location(shown)) from None
+    except IsADirectoryError:  # pragma: no cover - Linux opens a folder read-only
+        raise InputError(f"{what} is a directory, expected a file", Location(shown)) from None
     except OSError as exc:
         raise InputError(f"cannot read {what}: {exc.strerror}", Location(shown)) from None
-    if path.is_dir():
-        raise InputError(f"{what} is a directory, expected a file", Location(shown))
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError(f"{what} is a directory, expected a file", Location(shown))
+        raise InputError(f"{what} is not a regular file (a FIFO or a device?)", Location(shown))
+    with os.fdopen(fd, "rb") as handle:
+        size = info.st_size
+        if size <= max_bytes:
+            try:
+                raw = handle.read(size + 1)
+                if len(raw) > size:  # it grew since: read on, up to the limit
+                    raw += handle.read(max_bytes + 1 - len(raw))
+            except OSError as exc:
+                raise InputError(f"cannot read {what}: {exc.strerror}", Location(shown)) from None
+            size = len(raw)
     if size > max_bytes:
         raise InputError(
             f"{what} is {size:,} bytes, over the limit of {max_bytes:,} bytes", Location(shown)
         )
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {what}: {exc.strerror}", Location(shown)) from None
     return _decode(raw, shown)
 
 

@@ -115,3 +115,15 @@ def test_every_value_has_a_position_inside_the_text(value: object) -> None:
         assert 1 <= line <= len(lines) + 1 and col >= 1
         if path:
             assert ("\0key", *path) in tracked.positions or isinstance(path[-1], int)
+
+
+def test_a_fifo_or_a_device_is_refused_not_read(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "dde.yaml"
+    os.mkfifo(fifo)  # opening it to read would wait for a writer
+    zero = tmp_path / "gates.yaml"
+    zero.symlink_to("/dev/zero")  # reading it would never end
+    for path in (fifo, zero):
+        with pytest.raises(InputError, match="is not a regular file"):
+            load_yaml_file(path)
