@@ -37,7 +37,7 @@ import os
 import re
 import stat
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -240,11 +240,6 @@ class LogContents:
 
     events: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Diagnostic] = field(default_factory=list)
-
-
-def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    with path.open("rb") as handle:
-        yield from enumerate(handle, start=1)
 
 
 def read_log(path: Path) -> LogContents:
