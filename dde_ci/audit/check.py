@@ -114,11 +114,12 @@ PARALLEL_LOG_BYTES = 4 * 1024 * 1024
 def start_reading(
     root: Path, iteration_id: str, *, parallel: bool | None = None
 ) -> Pending[Preread]:
-    """Start reading the log and the artifact store of ``iteration_id`` under ``root``.
+    """Start reading the log and a quarter of the artifact store of ``iteration_id``.
 
     With ``parallel`` (None: when the log is large and a core is free) this runs
     in a forked child while the caller loads the manifest and reads the node
-    records; those are two halves of about the same size (see :mod:`dde_ci.forking`).
+    records and the rest of the store: two parts of about the same time (see
+    :mod:`dde_ci.forking`).
     Use the result as a context manager, or pass it to :func:`audit_iteration`.
     """
     layout = Layout(root)
