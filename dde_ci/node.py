@@ -704,7 +704,7 @@ def command_env(step: NodeStep, output_file: Path) -> dict[str, str]:
 
 def read_outputs(path: Path) -> dict[str, str]:
     """Outputs written as ``key=value`` lines (or ``key<<EOF`` ... ``EOF``) like GITHUB_OUTPUT."""
-    if not path.exists():
+    if not path.is_file():  # none written (a FIFO or a device put there is not read either)
         return {}
     with path.open("rb") as handle:
         text = handle.read(MAX_OUTPUT_BYTES).decode("utf-8", "replace")

@@ -457,3 +457,17 @@ def test_a_scheduler_hears_when_each_attempts_command_has_started(tmp_path: Path
     quiet = make_step(manifest, "B")  # no command: nothing starts, nothing to hear
     quiet.on_command_started = lambda: nothing.append(1)
     assert run_node_step(quiet).status == COMPLETED and nothing == []
+
+
+def test_a_fifo_in_place_of_the_outputs_file_does_not_block_the_step(tmp_path: Path) -> None:
+    manifest = load(
+        tmp_path,
+        """
+        workflow: t
+        iteration: it1
+        nodes:
+          - {id: A, type: implementation, run: 'mkfifo "$DDE_OUTPUT"'}
+        """,
+    )
+    outcome = run_node_step(make_step(manifest, "A"))  # reading it would wait for a writer
+    assert outcome.status == COMPLETED and outcome.outputs == {}
