@@ -1,10 +1,12 @@
-"""Files written whole: a reader sees the old content or the new, never half of it."""
+"""Files written whole (a reader sees the old content or the new, never half of it), and
+files read safely (only regular files, never past a limit)."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import stat
 import tempfile
 import threading
 from collections.abc import Iterable
@@ -12,6 +14,55 @@ from pathlib import Path
 from typing import Any
 
 STAGED_SUFFIX = ".staged"
+READ_CHUNK = 64 * 1024
+
+
+class NotARegularFile(OSError):
+    """What :func:`open_regular` raises for a FIFO, a device or a socket."""
+
+
+def open_regular(path: str | Path) -> tuple[int, os.stat_result]:
+    """Open ``path`` to read when it is a regular file; return the descriptor (the caller's
+    to close) and the file's status.
+
+    A path in a repository or in a report can name a FIFO (reading would wait for
+    a writer) or ``/dev/zero`` behind a symlink (reading would never end): the open
+    does not block (``O_NONBLOCK``, which regular files ignore), a folder raises
+    :class:`IsADirectoryError` and anything else not regular :class:`NotARegularFile`.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        info = os.fstat(fd)
+    except OSError:
+        os.close(fd)
+        raise
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(21, "Is a directory", os.fspath(path))
+        raise NotARegularFile(0, "not a regular file", os.fspath(path))
+    return fd, info
+
+
+def read_bounded(fd: int, size: int, limit: int) -> bytes | None:
+    """Every byte of the regular file ``fd`` (``size``: its size when opened), or None when
+    it grows over ``limit`` bytes while read.
+
+    A regular file returns fewer bytes than asked only at its end, so when it
+    has not grown since ``size`` was taken, one read is all (no second read to
+    see the end: one syscall fewer for each of the audit's ~40,000 files).
+    """
+    raw = os.read(fd, size + 1 if size > 0 else READ_CHUNK)
+    if not raw or len(raw) <= size:
+        return raw
+    parts = [raw]
+    total = len(raw)
+    while chunk := os.read(fd, READ_CHUNK):
+        total += len(chunk)
+        if total > limit:
+            return None
+        parts.append(chunk)
+    return raw if len(parts) == 1 else b"".join(parts)
 
 
 def write_json_atomic(

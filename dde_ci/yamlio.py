@@ -23,13 +23,13 @@ Every error is a :class:`dde_ci.errors.InputError` with ``path:line:col``.
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from dde_ci.errors import InputError, Location
+from dde_ci.files import NotARegularFile, open_regular, read_bounded
 
 MAX_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64
@@ -143,33 +143,31 @@ def read_text(path: Path, *, max_bytes: int = MAX_BYTES, what: str = "file") -> 
     """
     shown = str(path)
     try:
-        # O_NONBLOCK: opening a FIFO must not wait for a writer (regular files ignore it)
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        fd, info = open_regular(path)
     except FileNotFoundError:
         raise InputError(f"{what} not found", Location(shown)) from None
-    except IsADirectoryError:  # pragma: no cover - Linux opens a folder read-only
+    except IsADirectoryError:
         raise InputError(f"{what} is a directory, expected a file", Location(shown)) from None
+    except NotARegularFile:
+        raise InputError(
+            f"{what} is not a regular file (a FIFO or a device?)", Location(shown)
+        ) from None
     except OSError as exc:
         raise InputError(f"cannot read {what}: {exc.strerror}", Location(shown)) from None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
+    size = info.st_size
+    try:
+        if size > max_bytes:
+            raise InputError(
+                f"{what} is {size:,} bytes, over the limit of {max_bytes:,} bytes", Location(shown)
+            )
+        raw = read_bounded(fd, size, max_bytes)
+    except OSError as exc:
+        raise InputError(f"cannot read {what}: {exc.strerror}", Location(shown)) from None
+    finally:
         os.close(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise InputError(f"{what} is a directory, expected a file", Location(shown))
-        raise InputError(f"{what} is not a regular file (a FIFO or a device?)", Location(shown))
-    with os.fdopen(fd, "rb") as handle:
-        size = info.st_size
-        if size <= max_bytes:
-            try:
-                raw = handle.read(size + 1)
-                if len(raw) > size:  # it grew since: read on, up to the limit
-                    raw += handle.read(max_bytes + 1 - len(raw))
-            except OSError as exc:
-                raise InputError(f"cannot read {what}: {exc.strerror}", Location(shown)) from None
-            size = len(raw)
-    if size > max_bytes:
+    if raw is None:
         raise InputError(
-            f"{what} is {size:,} bytes, over the limit of {max_bytes:,} bytes", Location(shown)
+            f"{what} grew over the limit of {max_bytes:,} bytes while read", Location(shown)
         )
     return _decode(raw, shown)
 

@@ -129,3 +129,33 @@ def test_staged_or_not_a_file_gets_the_same_mode(tmp_path: Path) -> None:
     stage.stage_append(log)
     opened.open("ab").close()
     assert log.stat().st_mode == opened.stat().st_mode
+
+
+def test_open_regular_refuses_what_is_not_a_regular_file_without_waiting(
+    tmp_path: Path,
+) -> None:
+    import os
+
+    from dde_ci.files import NotARegularFile, open_regular, read_bounded
+    from tests.special import fifo_and_endless
+
+    for path in fifo_and_endless(tmp_path / "fifo", tmp_path / "zero"):
+        with pytest.raises(NotARegularFile):
+            open_regular(path)
+    with pytest.raises(IsADirectoryError):
+        open_regular(tmp_path)
+    with pytest.raises(FileNotFoundError):
+        open_regular(tmp_path / "none")
+    plain = tmp_path / "plain.txt"
+    plain.write_bytes(b"0123456789")
+    fd, info = open_regular(plain)
+    try:
+        assert info.st_size == 10
+        assert read_bounded(fd, 4, 8) is None  # "grew" past its limit while read
+    finally:
+        os.close(fd)
+    fd, info = open_regular(plain)
+    try:
+        assert read_bounded(fd, info.st_size, 10) == b"0123456789"
+    finally:
+        os.close(fd)

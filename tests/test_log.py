@@ -365,13 +365,9 @@ def test_a_line_over_the_limit_is_reported_and_the_rest_still_read(
 
 
 def test_a_log_that_is_a_fifo_or_a_device_is_refused_at_once(tmp_path: Path) -> None:
-    import os
+    from tests.special import fifo_and_endless
 
-    fifo = tmp_path / "fifo.log"
-    os.mkfifo(fifo)  # opening it to read would wait for a writer
-    zero = tmp_path / "zero.log"
-    zero.symlink_to("/dev/zero")  # reading it would never end
-    for path in (fifo, zero):
+    for path in fifo_and_endless(tmp_path / "fifo.log", tmp_path / "zero.log"):
         got = read_log(path)
         assert got.events == []
         assert [p.message for p in got.problems] == [

@@ -118,12 +118,8 @@ def test_every_value_has_a_position_inside_the_text(value: object) -> None:
 
 
 def test_a_fifo_or_a_device_is_refused_not_read(tmp_path: Path) -> None:
-    import os
+    from tests.special import fifo_and_endless
 
-    fifo = tmp_path / "dde.yaml"
-    os.mkfifo(fifo)  # opening it to read would wait for a writer
-    zero = tmp_path / "gates.yaml"
-    zero.symlink_to("/dev/zero")  # reading it would never end
-    for path in (fifo, zero):
+    for path in fifo_and_endless(tmp_path / "dde.yaml", tmp_path / "gates.yaml"):
         with pytest.raises(InputError, match="is not a regular file"):
             load_yaml_file(path)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from dde_ci.files import NotARegularFile, open_regular, read_bounded
 
 MAX_RECORD_BYTES = 64 * 1024 * 1024
 SMALL_FILE = 1024 * 1024
@@ -47,26 +48,22 @@ def read_record(path: str | Path, *, expect: type = dict) -> Record:
     and builds their paths with ``os.path`` in its hot loop.
     """
     shown = os.fspath(path)
-    # os.open/os.read rather than open(): no buffered file object per small file;
-    # O_NONBLOCK: a FIFO put where a record belongs must not block the open itself
+    # a descriptor and os.read rather than open(): no buffered file object per small file
     try:
-        fd = os.open(shown, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        fd, info = open_regular(shown)
     except FileNotFoundError:
         return Record(shown, problem=MISSING)
-    except IsADirectoryError:  # pragma: no cover - Linux opens a folder read-only
+    except IsADirectoryError:
         return Record(shown, problem="is a directory, expected a JSON file")
+    except NotARegularFile:  # a FIFO would block, /dev/zero never end
+        return Record(shown, problem="is not a regular file, expected a JSON file")
     except OSError as exc:
         return Record(shown, problem=f"cannot be read: {exc.strerror}")
     try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            return Record(shown, problem="is a directory, expected a JSON file")
-        if not stat.S_ISREG(info.st_mode):  # a FIFO would block, /dev/zero never end
-            return Record(shown, problem="is not a regular file, expected a JSON file")
         # read(n) would allocate n bytes up front: check the size, then read it all
         if info.st_size > MAX_RECORD_BYTES:
             return Record(shown, problem=f"is over {MAX_RECORD_BYTES:,} bytes")
-        raw = _read_all(fd, info.st_size, MAX_RECORD_BYTES)
+        raw = read_bounded(fd, info.st_size, MAX_RECORD_BYTES)
     except OSError as exc:
         return Record(shown, problem=f"cannot be read: {exc.strerror}")
     finally:
@@ -80,30 +77,6 @@ def read_record(path: str | Path, *, expect: type = dict) -> Record:
     if not isinstance(data, expect):
         return Record(shown, problem=f"holds a JSON {type(data).__name__}, expected an object")
     return Record(shown, data=data)
-
-
-def _read_all(fd: int, size: int, limit: int) -> bytes | None:
-    """Every byte of regular file ``fd`` (``size``: its size when opened, a hint), or None
-    when it grows over ``limit`` bytes while read.
-
-    A regular file returns fewer bytes than asked only at its end, so when it
-    has not grown since ``size`` was taken, one read is all (no second read to
-    see the end: one syscall fewer for each of the audit's ~40,000 files).
-    """
-    raw = os.read(fd, size + 1 if size > 0 else READ_CHUNK)
-    if not raw or len(raw) <= size:
-        return raw
-    parts = [raw]
-    total = len(raw)
-    while chunk := os.read(fd, READ_CHUNK):
-        total += len(chunk)
-        if total > limit:
-            return None
-        parts.append(chunk)
-    return raw if len(parts) == 1 else b"".join(parts)
-
-
-READ_CHUNK = 64 * 1024
 
 
 def _reject_constant(name: str) -> Any:
@@ -126,15 +99,12 @@ def sha256_file(path: str | Path) -> str | None:
 def sha256_and_stat(path: str | Path) -> tuple[str, os.stat_result] | None:
     """:func:`sha256_file`, and the file's status as it was hashed (one stat fewer later)."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        fd, info = open_regular(path)
     except OSError:
         return None
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return None
         if info.st_size <= SMALL_FILE:  # no file object, no 256 KiB buffer per call
-            raw = _read_all(fd, info.st_size, SMALL_FILE)
+            raw = read_bounded(fd, info.st_size, SMALL_FILE)
             if raw is not None:
                 return hashlib.sha256(raw).hexdigest(), info
             os.lseek(fd, 0, os.SEEK_SET)  # it grew while read: hash it as a large file

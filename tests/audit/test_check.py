@@ -224,13 +224,13 @@ def test_a_corrupt_gate_file_is_reported_not_raised(project: Project) -> None:
 def test_a_fifo_or_a_device_in_place_of_a_record_is_a_verdict_not_a_hang(
     project: Project,
 ) -> None:
-    import os
+    from tests.special import fifo_and_endless
 
     gates = project.node_dir("DB.Schema") / "gates.json"
+    result_file = project.node_dir("API.Orders") / "result.json"
     gates.unlink()
-    os.mkfifo(gates)  # reading it would wait for a writer forever
-    (project.node_dir("API.Orders") / "result.json").unlink()
-    (project.node_dir("API.Orders") / "result.json").symlink_to("/dev/zero")  # never ends
+    result_file.unlink()
+    fifo_and_endless(gates, result_file)
     report = audit(project)
     assert "is not a regular file" in only(report, "gate_record_invalid").message
     result = only(report, "result_invalid")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import pytest
 
 from dde_ci.audit.records import matches, read_record, sha256_file
+from tests.special import fifo_and_endless
 
 
 @pytest.mark.parametrize(
@@ -52,20 +52,12 @@ def test_sha256_file_refuses_what_is_not_a_regular_file(tmp_path: Path) -> None:
     data = tmp_path / "a.bin"
     data.write_bytes(b"abc")
     assert sha256_file(data) == hashlib.sha256(b"abc").hexdigest()
-    fifo = tmp_path / "fifo"
-    os.mkfifo(fifo)
-    assert sha256_file(fifo) is None  # would block forever if read
-    link = tmp_path / "zero"
-    link.symlink_to("/dev/zero")
-    assert sha256_file(link) is None  # would never end if read
+    for path in fifo_and_endless(tmp_path / "fifo", tmp_path / "zero"):
+        assert sha256_file(path) is None  # would block or never end if read
     assert sha256_file(tmp_path / "none") is None
 
 
 def test_read_record_refuses_what_is_not_a_regular_file(tmp_path: Path) -> None:
     """A FIFO or a device where a record belongs gets a verdict, not a hang."""
-    fifo = tmp_path / "result.json"
-    os.mkfifo(fifo)  # opening it to read would wait for a writer
-    assert read_record(fifo).problem == "is not a regular file, expected a JSON file"
-    zero = tmp_path / "gates.json"
-    zero.symlink_to("/dev/zero")  # reading it would never end
-    assert read_record(zero).problem == "is not a regular file, expected a JSON file"
+    for path in fifo_and_endless(tmp_path / "result.json", tmp_path / "gates.json"):
+        assert read_record(path).problem == "is not a regular file, expected a JSON file"
