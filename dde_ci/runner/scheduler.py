@@ -20,10 +20,10 @@
   staging thread makes the folders and empty files of the nodes that depend
   on it (:class:`dde_ci.files.FileStage`): on some file systems creating a
   file costs more than writing it, and no file is created on the critical path.
-  The scheduler thread alone
-  writes the state database, and commits every transition before it takes
-  effect: the completions waiting, the nodes they make READY and the nodes
-  that start because of them go in one transaction; the events follow it.
+  The scheduler thread alone writes the state database, and commits every
+  transition before it takes effect: the completions waiting, the nodes they
+  make READY and the nodes that start because of them go in one transaction;
+  the events follow it.
 * The scheduler wakes the moment a node step ends (a queue, no polling);
   pause, resume and cancel arrive through the state database
   (:mod:`dde_ci.runner.control`) and are looked for every 50 ms, between
@@ -559,9 +559,10 @@ class Scheduler:
         if self.cancelling:
             return
         atomic, appends = self._staged_files(node_id)
-        self.stage.stage_atomic(atomic[0])
-        self.stage.stage_append(appends[0])
-        self.stage.stage_atomic(atomic[1])
+        for path in atomic:
+            self.stage.stage_atomic(path)
+        for path in appends:
+            self.stage.stage_append(path)
 
     def _staged_files(self, node_id: str) -> tuple[list[Path], list[Path]]:
         """What is staged for a node: (written whole, appended to)."""
