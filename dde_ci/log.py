@@ -36,12 +36,12 @@ import operator
 import os
 import re
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from dde_ci.errors import Diagnostic, Location
 from dde_ci.files import NotARegularFile, open_regular
@@ -251,31 +251,38 @@ def read_log(path: Path) -> LogContents:
     which decodes it again the ordinary way and explains what is wrong.
     """
     out = LogContents()
-    if not path.exists():
-        return out
     with collector_paused():  # 100,000 small acyclic dicts: nothing for the collector
-        _read_events(path, out)
+        out.events.extend(iter_events(path, out.problems))
     return out
 
 
-READ_BLOCK = 8 * 1024 * 1024
-MAX_LINE = 16 * 1024 * 1024  # a longer line is reported and skipped, never held whole
+def iter_events(path: Path, problems: list[Diagnostic]) -> Iterator[dict[str, Any]]:
+    """The events :func:`read_log` reads, one at a time in the log's order, for a reader
+    that needs each only once (the audit's timeline: 100,000 events held at once take
+    200 MB).  Problems are appended to ``problems`` as they are found; a missing log has
+    no events.
 
-
-def _read_events(path: Path, out: LogContents) -> None:
-    """Read the log in blocks of whole lines (memory stays bounded for any size: a line
-    over :data:`MAX_LINE` is reported and skipped; a FIFO or a device is refused)."""
+    The log is read in blocks of whole lines (memory stays bounded for any size: a
+    line over :data:`MAX_LINE` is reported and skipped; a FIFO or a device is
+    refused).  Each block is decoded once and each line scanned in place; a line
+    takes the fast path only when it is one object that ends exactly at its newline
+    and conforms, anything else is read again by :func:`_read_line`.
+    """
+    if not path.exists():
+        return
     shown = str(path)
-    number = 0
-    rest = b""
-    skipping = False  # inside a line that was too long
     try:
         fd, _ = open_regular(path)
     except NotARegularFile:
-        out.problems.append(
+        problems.append(
             Diagnostic("the log is not a regular file (a FIFO or a device?)", Location(shown))
         )
         return
+    scan: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
+    check = conforms
+    number = 0  # the last line read
+    rest = b""
+    skipping = False  # inside a line that was too long
     with os.fdopen(fd, "rb") as handle:
         while block := handle.read(READ_BLOCK):
             if skipping:
@@ -287,86 +294,82 @@ def _read_events(path: Path, out: LogContents) -> None:
             cut = data.rfind(b"\n") + 1
             rest = data[cut:]  # a line that goes on in the next block
             if cut:
-                number = _read_block(data[:cut] if rest else data, number, shown, out)
+                whole = data[:cut] if rest else data
+                try:
+                    text = whole.decode("utf-8")
+                except UnicodeDecodeError:  # some line is not UTF-8: find it line by line
+                    for raw in whole.split(b"\n")[:-1]:
+                        number += 1
+                        read = _read_line(raw + b"\n", number, shown, problems)
+                        if read is not None:
+                            yield read
+                    text = ""
+                find = text.find
+                pos = 0
+                size = len(text)
+                while pos < size:
+                    number += 1
+                    newline = find("\n", pos)
+                    try:
+                        event, end = scan(text, pos)
+                    except (ValueError, StopIteration):
+                        end = -1
+                    if end != newline or not check(event):
+                        raw = text[pos : newline + 1].encode("utf-8")
+                        event = _read_line(raw, number, shown, problems)
+                    pos = newline + 1
+                    if event is not None:
+                        yield event
             if len(rest) > MAX_LINE:
                 number += 1
-                out.problems.append(
+                problems.append(
                     Diagnostic(
                         f"line longer than {MAX_LINE:,} bytes; not read",
                         Location(shown, number, 1),
                     )
                 )
                 rest, skipping = b"", True
-    if rest:
-        _read_line(rest, number + 1, shown, out)  # torn: the writer stopped mid-line
+    if rest:  # torn: the writer stopped mid-line
+        _read_line(rest, number + 1, shown, problems)
 
 
-def _read_block(data: bytes, number: int, shown: str, out: LogContents) -> int:
-    """Read the whole lines in ``data`` (it ends with a newline); return the last line number.
-
-    The block is decoded once and each line scanned in place; a line takes the
-    fast path only when it is one object that ends exactly at its newline and
-    conforms, anything else is read again by :func:`_read_line`.
-    """
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:  # some line is not UTF-8: find it line by line
-        for raw in data.split(b"\n")[:-1]:
-            number += 1
-            _read_line(raw + b"\n", number, shown, out)
-        return number
-    append = out.events.append
-    scan: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
-    check = conforms
-    find = text.find
-    pos = 0
-    size = len(text)
-    while pos < size:
-        number += 1
-        newline = find("\n", pos)
-        try:
-            event, end = scan(text, pos)
-        except (ValueError, StopIteration):
-            end = -1
-        if end == newline and check(event):
-            append(event)
-        else:
-            _read_line(text[pos : newline + 1].encode("utf-8"), number, shown, out)
-        pos = newline + 1
-    return number
+READ_BLOCK = 8 * 1024 * 1024
+MAX_LINE = 16 * 1024 * 1024  # a longer line is reported and skipped, never held whole
 
 
-def _read_line(raw: bytes, number: int, shown: str, out: LogContents) -> None:
-    """Read one line that is not a plain conforming event: torn, blank, invalid or odd."""
+def _read_line(
+    raw: bytes, number: int, shown: str, problems: list[Diagnostic]
+) -> dict[str, Any] | None:
+    """Read one line that is not a plain conforming event: torn, blank, invalid or odd.
+    Returns the event when it is one after all (None: a problem, or a blank line)."""
     if not raw.endswith(b"\n"):
-        out.problems.append(
+        problems.append(
             Diagnostic(
                 "torn last line (no newline): the writer stopped mid-line",
                 Location(shown, number, 1),
             )
         )
-        return
+        return None
     if not raw.strip():
-        return
+        return None
     try:
         event = _DECODER.decode(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        out.problems.append(Diagnostic(f"invalid JSON: {exc}", Location(shown, number, 1)))
-        return
+        problems.append(Diagnostic(f"invalid JSON: {exc}", Location(shown, number, 1)))
+        return None
     if conforms(event):
-        out.events.append(event)
-        return
+        return cast(dict[str, Any], event)
     if not isinstance(event, dict) or not event.keys() >= _FIELD_SET:
         missing = [k for k in EVENT_FIELDS if not isinstance(event, dict) or k not in event]
-        out.problems.append(
+        problems.append(
             Diagnostic(f"event is missing {', '.join(missing)}", Location(shown, number, 1))
         )
-        return
+        return None
     failure = schema_problem(event)
     if failure is not None:
-        out.problems.append(Diagnostic(failure, Location(shown, number, 1)))
-        return
-    out.events.append(event)  # pragma: no cover - conforms() and the schema agree
+        problems.append(Diagnostic(failure, Location(shown, number, 1)))
+        return None
+    return event  # pragma: no cover - conforms() and the schema agree
 
 
 def _reject_constant(name: str) -> Any:

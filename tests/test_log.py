@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dde_ci.errors import Diagnostic
 from dde_ci.log import (
     EVENT_FIELDS,
     REDACTED,
@@ -331,12 +332,17 @@ def test_reading_in_blocks_gives_what_reading_line_by_line_gives(
     expected = log_module.LogContents()
     *whole, last = data.split(b"\n")
     for number, raw in enumerate(whole, 1):
-        log_module._read_line(raw + b"\n", number, str(path), expected)
+        event = log_module._read_line(raw + b"\n", number, str(path), expected.problems)
+        if event is not None:
+            expected.events.append(event)
     if last:
-        log_module._read_line(last, len(whole) + 1, str(path), expected)
+        assert log_module._read_line(last, len(whole) + 1, str(path), expected.problems) is None
     monkeypatch.setattr(log_module, "READ_BLOCK", block)
     got = read_log(path)
     assert got.events == expected.events
+    problems: list[Diagnostic] = []
+    assert list(log_module.iter_events(path, problems)) == expected.events
+    assert problems == got.problems
     assert [(str(p.location), p.message) for p in got.problems] == [
         (str(p.location), p.message) for p in expected.problems
     ]

@@ -18,7 +18,6 @@ raises for a missing or broken record: each one becomes a
 from __future__ import annotations
 
 import os
-import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,7 +46,7 @@ from dde_ci.audit.timeline import NodeTimeline, Timeline, build_timeline
 from dde_ci.errors import Diagnostic
 from dde_ci.forking import Pending, call_in_child, can_fork
 from dde_ci.layout import Layout
-from dde_ci.log import ExecutionLog, read_log
+from dde_ci.log import ExecutionLog, iter_events
 from dde_ci.perf import collector_paused
 
 if TYPE_CHECKING:
@@ -99,8 +98,9 @@ def audit_iteration(
 
 @dataclass(slots=True)
 class Preread:
-    """What the audit reads before it needs the manifest: the log, and the stored
-    artifacts (``.dde/artifacts/{iteration}/{node}``) of a quarter of the nodes."""
+    """What the audit reads before it needs the manifest: the log, and the artifact
+    store (``.dde/artifacts/{iteration}/{node}``: each node's stamps and the digests of
+    the stored copies they name)."""
 
     log: tuple[list[Diagnostic], Timeline] | None  # None: there is no log
     artifacts: dict[str, StoredArtifacts]
@@ -114,11 +114,11 @@ PARALLEL_LOG_BYTES = 4 * 1024 * 1024
 def start_reading(
     root: Path, iteration_id: str, *, parallel: bool | None = None
 ) -> Pending[Preread]:
-    """Start reading the log and a quarter of the artifact store of ``iteration_id``.
+    """Start reading the log and the artifact store of ``iteration_id``.
 
     With ``parallel`` (None: when the log is large and a core is free) this runs
-    in a forked child while the caller loads the manifest and reads the node
-    records and the rest of the store: two parts of about the same time (see
+    in a forked child while the caller loads the manifest, builds the graph and
+    reads the node records: two parts of about the same time (see
     :mod:`dde_ci.forking`).
     Use the result as a context manager, or pass it to :func:`audit_iteration`.
     """
@@ -138,20 +138,13 @@ def _preread(layout: Layout, iteration_id: str) -> Preread:
         root = os.fspath(layout.root)
         try:
             with os.scandir(store) as entries:
-                names = sorted(e.name for e in entries if e.is_dir() and _read_first(e.name))
+                names = sorted(e.name for e in entries if e.is_dir())
         except OSError:
             names = []
         artifacts = {
             name: read_artifacts(f"{store}/{name}", root, iteration_id, name) for name in names
         }
     return Preread(log, artifacts)
-
-
-def _read_first(node_id: str) -> bool:
-    """The nodes whose artifacts are read with the log: a quarter of them, a stable
-    split by a checksum of the id (the rest are read meanwhile with the node records;
-    reading the log takes longer than loading the manifest)."""
-    return zlib.crc32(node_id.encode()) & 3 == 0
 
 
 def _audit(
@@ -168,27 +161,20 @@ def _audit(
     moment = now or datetime.now(UTC)
     layout = Layout(manifest.root)
     log_path = layout.execution_log(iteration_id)
-    # the node records and most of the stored artifacts are read here while the log and
-    # the rest may still be read in a child (see start_reading); then whatever the
-    # child did not find a folder for is read here: the same as reading all here
+    # the node records are read here while the log and the artifact store may still be
+    # read in a child (see start_reading); then whatever the child did not find a folder
+    # for is read here: the same as reading all here
     files = _read_node_files(manifest, layout, iteration_id)
-    store_dir = os.fspath(layout.artifacts_dir / iteration_id)
-    root_dir = os.fspath(manifest.root)
-
-    def read_stored(node_id: str) -> StoredArtifacts:
-        return read_artifacts(f"{store_dir}/{node_id}", root_dir, iteration_id, node_id)
-
-    with_artifacts = [node.id for node in manifest.nodes if node.artifacts]
-    for node_id in with_artifacts:
-        if not _read_first(node_id):
-            files[node_id].artifacts = read_stored(node_id)
     pre = reading.result()
     loaded = pre.log
-    for node_id in with_artifacts:
-        found = files[node_id]
-        if found.artifacts is None:
-            stored = pre.artifacts.get(node_id)
-            found.artifacts = stored if stored is not None else read_stored(node_id)
+    store_dir = os.fspath(layout.artifacts_dir / iteration_id)
+    root_dir = os.fspath(manifest.root)
+    for node in manifest.nodes:
+        if node.artifacts:
+            stored = pre.artifacts.get(node.id)
+            if stored is None:
+                stored = read_artifacts(f"{store_dir}/{node.id}", root_dir, iteration_id, node.id)
+            files[node.id].artifacts = stored
     graph = graph or build_graph(manifest)
     counts = Counts()
     violations: list[Violation] = []
@@ -282,8 +268,9 @@ def _load_log(path: Path, iteration_id: str) -> tuple[list[Diagnostic], Timeline
     run in a child process."""
     if not path.exists():
         return None
-    contents = read_log(path)
-    return contents.problems, build_timeline(contents.events, iteration_id)
+    problems: list[Diagnostic] = []
+    # one event at a time: the timeline is all that is kept (the events would take 200 MB)
+    return problems, build_timeline(iter_events(path, problems), iteration_id)
 
 
 def _log_findings(
