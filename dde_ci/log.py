@@ -303,23 +303,23 @@ def iter_events(path: Path, problems: list[Diagnostic]) -> Iterator[dict[str, An
                         read = _read_line(raw + b"\n", number, shown, problems)
                         if read is not None:
                             yield read
-                    text = ""
-                find = text.find
-                pos = 0
-                size = len(text)
-                while pos < size:
-                    number += 1
-                    newline = find("\n", pos)
-                    try:
-                        event, end = scan(text, pos)
-                    except (ValueError, StopIteration):
-                        end = -1
-                    if end != newline or not check(event):
-                        raw = text[pos : newline + 1].encode("utf-8")
-                        event = _read_line(raw, number, shown, problems)
-                    pos = newline + 1
-                    if event is not None:
-                        yield event
+                else:
+                    find = text.find
+                    pos = 0
+                    size = len(text)
+                    while pos < size:
+                        number += 1
+                        newline = find("\n", pos)
+                        try:
+                            event, end = scan(text, pos)
+                        except (ValueError, StopIteration):
+                            end = -1
+                        if end != newline or not check(event):
+                            raw = text[pos : newline + 1].encode("utf-8")
+                            event = _read_line(raw, number, shown, problems)
+                        pos = newline + 1
+                        if event is not None:
+                            yield event
             if len(rest) > MAX_LINE:
                 number += 1
                 problems.append(

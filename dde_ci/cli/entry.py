@@ -53,7 +53,7 @@ def exit_now(code: int) -> NoReturn:
         if t is not threading.main_thread()
     ):
         sys.exit(code)
-    atexit._run_exitfuncs()
+    atexit._run_exitfuncs()  # what the interpreter itself runs first at exit
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):  # a closed pipe: nothing more can be said
             stream.flush()
