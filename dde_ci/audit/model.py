@@ -156,19 +156,30 @@ class AuditReport:
     counts: Counts
     run_ids: list[str] = field(default_factory=list)
     override: Override | None = None
+    # _statuses, kept for the node list it was counted from (the score, the verdict and
+    # both reports ask for it a score of times: 10,000 nodes each time)
+    _counted: tuple[list[NodeRecord], int, dict[str, list[str]]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def planned(self) -> list[NodeRecord]:
         return [n for n in self.nodes if n.planned]
 
     def _statuses(self) -> tuple[int, dict[str, list[str]]]:
-        """The planned nodes: how many, and their ids by status (one pass over the nodes)."""
+        """The planned nodes: how many, and their ids by status (one pass over the nodes,
+        once: a report's node records are not changed once it is built; a new node list
+        is counted again)."""
+        counted = self._counted
+        if counted is not None and counted[0] is self.nodes:
+            return counted[1], counted[2]
         planned = 0
         by_status: dict[str, list[str]] = {}
         for n in self.nodes:
             if n.planned:
                 planned += 1
                 by_status.setdefault(n.status, []).append(n.node_id)
+        self._counted = (self.nodes, planned, by_status)
         return planned, by_status
 
     def ids_with(self, status: str) -> list[str]:
@@ -227,11 +238,11 @@ class AuditReport:
             "completeness": {
                 "planned": planned,
                 "completed": len(by_status.get(COMPLETED, ())),
-                "failed": by_status.get(FAILED, []),
-                "skipped": by_status.get(SKIPPED, []),
-                "cancelled": by_status.get(CANCELLED, []),
-                "running": by_status.get(RUNNING, []),
-                "missing": by_status.get(NOT_RUN, []),
+                "failed": list(by_status.get(FAILED, ())),
+                "skipped": list(by_status.get(SKIPPED, ())),
+                "cancelled": list(by_status.get(CANCELLED, ())),
+                "running": list(by_status.get(RUNNING, ())),
+                "missing": list(by_status.get(NOT_RUN, ())),
                 "unplanned": [n.node_id for n in self.nodes if not n.planned],
             },
             "integrity": {

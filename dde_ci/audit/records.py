@@ -153,4 +153,22 @@ def matches(pattern: str, name: str) -> bool:
     """
     if pattern == name:  # the usual declaration: the file's own path
         return True
+    # the next most usual, "out/backend/*.whl": a plain folder, a glob for the file name
+    folder, _, last = pattern.rpartition("/")
+    if (
+        folder
+        and name.startswith(folder)
+        and name[len(folder) : len(folder) + 1] == "/"
+        and "/" not in name[len(folder) + 1 :]
+        and _plain_folder(folder)
+        and fnmatchcase(name[len(folder) + 1 :], last)
+    ):
+        return True
     return _match_segments(_segments(pattern), name.removeprefix("./").split("/"), 0, 0)
+
+
+def _plain_folder(folder: str) -> bool:
+    """No glob character and no segment that :func:`_segments` would drop ('' or '.')."""
+    return _GLOB_CHARS.isdisjoint(folder) and all(
+        part and part != "." for part in folder.split("/")
+    )

@@ -6,8 +6,10 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from dde_ci.audit.records import matches, read_record, sha256_file
+from dde_ci.audit.records import _match_segments, _segments, matches, read_record, sha256_file
 from tests.special import fifo_and_endless
 
 
@@ -33,6 +35,26 @@ def test_matches_reads_globs_like_the_stamping_step(
     pattern: str, name: str, expected: bool
 ) -> None:
     assert matches(pattern, name) is expected
+
+
+_PARTS = st.sampled_from(["a", "b", "x.txt", "*", "*.txt", "?", "[ab]", "**", ".", "", ".."])
+
+
+@settings(max_examples=600)
+@given(
+    parts=st.lists(_PARTS, min_size=1, max_size=4),
+    other=st.lists(_PARTS, min_size=1, max_size=4),
+    same_folder=st.booleans(),
+)
+def test_matches_fast_paths_agree_with_the_segment_matcher(
+    parts: list[str], other: list[str], same_folder: bool
+) -> None:
+    """The exact-path and plain-folder shortcuts never say what the general one would not
+    (names are often the pattern's own folder and another last part, where they apply)."""
+    pattern = "/".join(parts)
+    name = "/".join([*parts[:-1], other[-1]] if same_folder else other)
+    general = _match_segments(_segments(pattern), name.removeprefix("./").split("/"), 0, 0)
+    assert matches(pattern, name) is (general or pattern == name)
 
 
 def test_read_record_reports_instead_of_raising(tmp_path: Path) -> None:

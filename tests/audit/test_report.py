@@ -153,3 +153,17 @@ def test_write_report_writes_both_files(project: Project, tmp_path: Path) -> Non
     assert [p.name for p in paths] == ["audit.json", "audit.md"]
     assert json.loads(paths[0].read_text())["result"] == "PASS"
     assert "✅ PASS" in paths[1].read_text()
+
+
+def test_the_status_counts_follow_a_new_node_list_and_are_not_shared_out(
+    project: Project,
+) -> None:
+    report = audited(project)
+    assert report.passed
+    done = report.to_dict()
+    done["completeness"]["missing"].append("changed by a caller")
+    assert report.to_dict()["completeness"]["missing"] == []
+    report.nodes = [*report.nodes, NodeRecord(node_id="LATE", type="implementation")]
+    assert not report.passed
+    assert report.ids_with("NOT_RUN") == ["LATE"]
+    assert report.to_dict()["completeness"]["missing"] == ["LATE"]
