@@ -79,7 +79,7 @@ def _statement_problem(data: Any, iteration_id: str, node_id: str) -> str | None
     return None
 
 
-@dataclass(slots=True)
+@dataclass  # not slots: pickled back from the reading child 2-3x faster
 class StoredArtifacts:
     """A node's stamps and the digests of the files they name, read before any check.
 

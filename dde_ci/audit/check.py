@@ -17,11 +17,15 @@ raises for a missing or broken record: each one becomes a
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pickle
+import struct
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dde_ci.audit.artifacts import StoredArtifacts, audit_artifacts, read_artifacts
 from dde_ci.audit.contracts import audit_consumer, read_locks
@@ -76,7 +80,7 @@ def audit_iteration(
     override: Override | None = None,
     graph: Graph | None = None,
     parallel: bool = False,
-    reading: Pending[Preread] | None = None,
+    reading: Reading | None = None,
 ) -> AuditReport:
     """Audit ``iteration_id`` of ``manifest``; ``override`` applies only if the audit fails.
 
@@ -104,6 +108,7 @@ class Preread:
 
     log: tuple[list[Diagnostic], Timeline] | None  # None: there is no log
     artifacts: dict[str, StoredArtifacts]
+    log_sent: bool = False  # the log went ahead through the Share (see Share.send_log)
 
 
 # a log this large is read in a child process (about 20,000 events): below it, forking
@@ -111,15 +116,14 @@ class Preread:
 PARALLEL_LOG_BYTES = 4 * 1024 * 1024
 
 
-def start_reading(
-    root: Path, iteration_id: str, *, parallel: bool | None = None
-) -> Pending[Preread]:
+def start_reading(root: Path, iteration_id: str, *, parallel: bool | None = None) -> Reading:
     """Start reading the log and the artifact store of ``iteration_id``.
 
     With ``parallel`` (None: when the log is large and a core is free) this runs
     in a forked child while the caller loads the manifest, builds the graph and
-    reads the node records: two parts of about the same time (see
-    :mod:`dde_ci.forking`).
+    reads the node records (see :mod:`dde_ci.forking`); the two share the
+    artifact store as they go and the log's timeline comes over as soon as it is
+    read (see :class:`Share`).
     Use the result as a context manager, or pass it to :func:`audit_iteration`.
     """
     layout = Layout(root)
@@ -127,24 +131,179 @@ def start_reading(
         parallel = (
             _log_size(layout.execution_log(iteration_id)) >= PARALLEL_LOG_BYTES and can_fork()
         )
-    return call_in_child(_preread, layout, iteration_id, fork=parallel)
+    share = Share(layout, iteration_id)
+    pending = call_in_child(_preread, layout, iteration_id, share, parallel, fork=parallel)
+    return Reading(pending, share)
 
 
-def _preread(layout: Layout, iteration_id: str) -> Preread:
-    """Pure (it may run in a child): reads files, writes nothing."""
+class Share:
+    """What the auditing process shares with the child that reads for it, so that
+    neither waits for the other while there is work left:
+
+    * the node folders of the artifact store, read from both ends at once: the
+      child from the first (once the log is read), the auditing process from the
+      last (once it has read the node records), until they meet.  Each side claims
+      a folder in memory shared with the child (an anonymous shared mapping) before
+      reading it and stops at the other side's claim: at worst both read the same
+      folder, never neither;
+    * the log's problems and timeline, sent through a memory file as soon as the
+      child has them (see :meth:`send_log`), so that turning them back into objects
+      here overlaps the child's reading of the store.
+
+    Without a child the same code runs in one process, one side after the other.
+    """
+
+    def __init__(self, layout: Layout, iteration_id: str) -> None:
+        import mmap
+
+        self.store = os.fspath(layout.artifacts_dir / iteration_id)
+        self.root = os.fspath(layout.root)
+        self.iteration_id = iteration_id
+        try:
+            with os.scandir(self.store) as entries:
+                self.names = sorted(e.name for e in entries if e.is_dir())
+        except OSError:
+            self.names = []
+        # first unclaimed from the front, last claimed from the back, bytes of the log sent
+        self._mem = mmap.mmap(-1, 16)  # shared with a child forked from here on
+        self._mem[:16] = struct.pack("<iiq", 0, len(self.names), 0)
+        self._file: Any = None  # where the child sends the log (made on first use)
+        if hasattr(os, "memfd_create"):
+            self._fd = os.memfd_create("dde-audit-log", os.MFD_CLOEXEC)
+        else:  # pragma: no cover - not Linux
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
+            self._fd = self._file.fileno()
+
+    def _first(self) -> int:
+        return int(struct.unpack_from("<i", self._mem, 0)[0])
+
+    def _last(self) -> int:
+        return int(struct.unpack_from("<i", self._mem, 4)[0])
+
+    def read(self, name: str) -> StoredArtifacts:
+        return read_artifacts(f"{self.store}/{name}", self.root, self.iteration_id, name)
+
+    def read_front(self) -> dict[str, StoredArtifacts]:
+        """The child's side: folders from the first on, until the other side's claim."""
+        found: dict[str, StoredArtifacts] = {}
+        while (i := self._first()) < self._last():
+            struct.pack_into("<i", self._mem, 0, i + 1)
+            found[self.names[i]] = self.read(self.names[i])
+        return found
+
+    def read_back(self) -> dict[str, StoredArtifacts]:
+        """The auditing process's side: folders from the last down, until the child's."""
+        found: dict[str, StoredArtifacts] = {}
+        while (j := self._last() - 1) >= self._first():
+            struct.pack_into("<i", self._mem, 4, j)
+            found[self.names[j]] = self.read(self.names[j])
+        return found
+
+    def send_log(self, log: tuple[list[Diagnostic], Timeline] | None) -> bool:
+        """The child's side: write the log's findings to the memory file, then their size
+        (the auditing process reads nothing until the size is there).  False when it
+        could not (then they go back with the rest)."""
+        data = pickle.dumps(log, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            done = 0
+            while done < len(data):
+                done += os.pwrite(self._fd, data[done:], done)
+        except OSError:
+            return False
+        struct.pack_into("<q", self._mem, 8, len(data))
+        return True
+
+    def take_log(self) -> tuple[bool, tuple[list[Diagnostic], Timeline] | None]:
+        """(sent, the log's findings) from :meth:`send_log`; (False, None) before it."""
+        size = int(struct.unpack_from("<q", self._mem, 8)[0])
+        if not size:
+            return False, None
+        parts: list[bytes] = []
+        done = 0
+        while done < size:
+            chunk = os.pread(self._fd, size - done, done)
+            if not chunk:  # pragma: no cover - the file is ours and complete
+                return False, None
+            parts.append(chunk)
+            done += len(chunk)
+        value: tuple[list[Diagnostic], Timeline] | None = pickle.loads(b"".join(parts))  # noqa: S301 - our own child's bytes
+        return True, value
+
+    def __enter__(self) -> Share:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the shared memory and the file (twice is harmless)."""
+        if self._fd < 0:
+            return
+        self._mem.close()
+        if self._file is not None:  # pragma: no cover - not Linux
+            self._file.close()
+        else:
+            os.close(self._fd)
+        self._fd = -1
+
+
+class Reading:
+    """What :func:`start_reading` started: its result once this process has read its
+    share of the artifact store."""
+
+    def __init__(self, pending: Pending[Preread], share: Share) -> None:
+        self._pending = pending
+        self._share = share
+
+    @property
+    def forked(self) -> bool:
+        """A child process was started."""
+        return self._pending.forked
+
+    @property
+    def from_child(self) -> bool:
+        """What the child read came back from it."""
+        return self._pending.from_child
+
+    def result(self) -> Preread:
+        """Take the log's findings when the child has sent them, read the store from the
+        back until the child's side, then take the child's part."""
+        sent, log = self._share.take_log()
+        here = self._share.read_back()
+        pre = self._pending.result()
+        if pre.log_sent:
+            if not sent:  # it was sent while this process read the store
+                sent, log = self._share.take_log()
+            pre.log, pre.log_sent = log, False
+        pre.artifacts.update(here)
+        return pre
+
+    def close(self) -> None:
+        self._pending.close()
+        self._share.close()
+
+    def __enter__(self) -> Reading:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _preread(
+    layout: Layout, iteration_id: str, share: Share | None = None, send: bool = False
+) -> Preread:
+    """Pure (it may run in a child): reads files, writes nothing but what it shares.
+    Without ``share``, the whole store; with ``send``, the log's findings go ahead
+    through ``share`` (a child's, so that they are turned into objects while it reads
+    the store)."""
     with collector_paused():
         log = _load_log(layout.execution_log(iteration_id), iteration_id)
-        store = os.fspath(layout.artifacts_dir / iteration_id)
-        root = os.fspath(layout.root)
-        try:
-            with os.scandir(store) as entries:
-                names = sorted(e.name for e in entries if e.is_dir())
-        except OSError:
-            names = []
-        artifacts = {
-            name: read_artifacts(f"{store}/{name}", root, iteration_id, name) for name in names
-        }
-    return Preread(log, artifacts)
+        if share is None:
+            share = Share(layout, iteration_id)
+            with contextlib.closing(share):
+                return Preread(log, share.read_front())
+        sent = send and share.send_log(log)
+        return Preread(None if sent else log, share.read_front(), log_sent=sent)
 
 
 def _audit(
@@ -154,7 +313,7 @@ def _audit(
     now: datetime | None,
     override: Override | None,
     graph: Graph | None,
-    reading: Pending[Preread],
+    reading: Reading,
 ) -> AuditReport:
     from dde_ci.graph import build_graph
 

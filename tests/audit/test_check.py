@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -585,3 +587,58 @@ def test_the_audit_does_not_make_up_a_log(project: Project) -> None:
     project.log.unlink()
     log_audit(audit(project), project.log)
     assert not project.log.exists()
+
+
+def _store_of(tmp_path: Path, folders: int) -> Any:
+    from dde_ci.audit.check import Share
+    from dde_ci.layout import Layout
+
+    layout = Layout(tmp_path)
+    for i in range(folders):
+        (layout.artifacts_dir / "It-1" / f"N{i:04d}").mkdir(parents=True, exist_ok=True)
+    return Share(layout, "It-1")
+
+
+@pytest.mark.parametrize("folders", [0, 1, 2, 300])
+def test_the_store_read_from_both_ends_at_once_is_read_whole(tmp_path: Path, folders: int) -> None:
+    """A forked child takes folders from the front while this process takes them from the
+    back: together every folder, whoever gets there first."""
+    import pickle
+
+    with _store_of(tmp_path, folders) as share:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            os.close(read)
+            os.write(write, pickle.dumps(sorted(share.read_front())))
+            os._exit(0)
+        os.close(write)
+        back = share.read_back()
+        with os.fdopen(read, "rb") as source:
+            front = pickle.loads(source.read())
+        os.waitpid(pid, 0)
+        assert set(front) | set(back) == set(share.names)
+        assert len(share.names) == folders
+
+
+def test_without_a_child_one_side_reads_it_all_and_the_other_nothing(tmp_path: Path) -> None:
+    with _store_of(tmp_path, 5) as share:
+        assert sorted(share.read_back()) == share.names
+        assert share.read_front() == {}
+    with _store_of(tmp_path, 5) as share:
+        assert sorted(share.read_front()) == share.names
+        assert share.read_back() == {}
+
+
+def test_the_log_sent_ahead_comes_back_equal(project: Project) -> None:
+    from dde_ci.audit.check import Share, _load_log
+    from dde_ci.layout import Layout
+
+    layout = Layout(project.root)
+    log = _load_log(layout.execution_log(project.iteration), project.iteration)
+    share = Share(layout, project.iteration)
+    with share:
+        assert share.take_log() == (False, None)
+        assert share.send_log(log)
+        assert share.take_log() == (True, log)
+    share.close()  # twice: harmless
