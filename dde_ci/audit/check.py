@@ -665,8 +665,9 @@ def _unplanned(
     timeline: Timeline,
     violations: list[Violation],
 ) -> list[NodeRecord]:
+    planned = {node.id for node in manifest.nodes}
     seen: dict[str, str] = {
-        nid: "the execution log" for nid in timeline.nodes if not manifest.has_node(nid)
+        nid: "the execution log" for nid in timeline.nodes if nid not in planned
     }
     folder = layout.iteration_dir(iteration_id)
     try:
@@ -675,7 +676,7 @@ def _unplanned(
     except OSError:
         children = []
     for name in children:
-        if name in seen or manifest.has_node(name):
+        if name in seen or name in planned:
             continue
         child = folder / name
         if (child / "result.json").is_file() or (child / "context.json").is_file():

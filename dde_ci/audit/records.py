@@ -169,6 +169,5 @@ def matches(pattern: str, name: str) -> bool:
 
 def _plain_folder(folder: str) -> bool:
     """No glob character and no segment that :func:`_segments` would drop ('' or '.')."""
-    return _GLOB_CHARS.isdisjoint(folder) and all(
-        part and part != "." for part in folder.split("/")
-    )
+    padded = f"/{folder}/"
+    return _GLOB_CHARS.isdisjoint(folder) and "//" not in padded and "/./" not in padded

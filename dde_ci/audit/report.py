@@ -45,8 +45,25 @@ def _readable(value: Any, pad: str) -> str:
         items = (f"{inner}{_COMPACT.encode(k)}: {_readable(v, inner)}" for k, v in value.items())
         return "{\n" + ",\n".join(items) + f"\n{pad}}}"
     if isinstance(value, list) and value:
+        if all(_flat(v) for v in value):
+            lines = _COMPACT.encode(value)[1:-1].split(_NEXT)
+            return "[\n" + inner + f'}},\n{inner}{{"'.join(lines) + f"\n{pad}]"
         return "[\n" + ",\n".join(inner + _COMPACT.encode(v) for v in value) + f"\n{pad}]"
     return _COMPACT.encode(value)
+
+
+# where one encoded object of a list ends and the next begins; inside an encoded string a
+# quote is always escaped, so among objects of plain values this is only ever that
+_NEXT = '}, {"'
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _flat(value: Any) -> bool:
+    """An object whose values are all plain (a node's line: encoded with the others in one
+    call, a tenth of the time of one call each)."""
+    return (
+        type(value) is dict and bool(value) and all(isinstance(v, _PLAIN) for v in value.values())
+    )
 
 
 def _cell(text: Any) -> str:

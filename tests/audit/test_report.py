@@ -7,9 +7,12 @@ import json
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dde_ci.audit.check import audit_iteration
 from dde_ci.audit.model import AuditReport, NodeRecord, Override
@@ -167,3 +170,35 @@ def test_the_status_counts_follow_a_new_node_list_and_are_not_shared_out(
     assert not report.passed
     assert report.ids_with("NOT_RUN") == ["LATE"]
     assert report.to_dict()["completeness"]["missing"] == ["LATE"]
+
+
+_PLAIN_VALUES = st.one_of(
+    st.text(alphabet='{}", :[]\\ab\n', max_size=8),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.none(),
+)
+
+
+@given(
+    items=st.lists(
+        st.one_of(
+            st.dictionaries(st.text(alphabet='{}", ab', max_size=4), _PLAIN_VALUES, max_size=3),
+            st.integers(),
+        ),
+        max_size=6,
+    )
+)
+def test_a_list_of_plain_objects_encoded_at_once_reads_as_one_object_a_line(
+    items: list[Any],
+) -> None:
+    """The one-call encoding of audit.json's node lines gives the bytes, and the data, of
+    encoding each object alone, whatever quotes and braces its strings hold."""
+    from dde_ci.audit.report import _COMPACT, _readable
+
+    expected = (
+        "[\n" + ",\n".join("  " + _COMPACT.encode(x) for x in items) + "\n]" if items else "[]"
+    )
+    assert _readable(items, "") == expected
+    assert json.loads(_readable(items, "")) == items
