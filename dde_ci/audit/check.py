@@ -712,13 +712,12 @@ def _order_problems(manifest: Manifest, graph: Graph, timeline: Timeline) -> lis
         if seen is None or seen.first_started is None:
             continue
         start = seen.first_started
-        node = manifest.node(node_id)
         for dep in graph.preds[node_id]:
             done = nodes[dep].first_completed if dep in nodes else None
             if done is not None and done <= start:
                 continue
-            dep_node = manifest.node(dep)
-            via = sorted(set(dep_node.produces) & set(node.consumes))
+            consumes = manifest.node(node_id).consumes
+            via = sorted(set(manifest.node(dep).produces) & set(consumes))
             what = f"interface {dep} (contract {', '.join(via)})" if via else f"dependency {dep}"
             when = f"completed at {_iso(done)}" if done is not None else "never completed"
             out.append(
