@@ -167,7 +167,7 @@ class Share:
         # first unclaimed from the front, last claimed from the back, bytes of the log sent
         self._mem = mmap.mmap(-1, 16)  # shared with a child forked from here on
         self._mem[:16] = struct.pack("<iiq", 0, len(self.names), 0)
-        self._file: Any = None  # where the child sends the log (made on first use)
+        self._file: Any = None  # the temporary file standing in where memfd_create is missing
         if hasattr(os, "memfd_create"):
             self._fd = os.memfd_create("dde-audit-log", os.MFD_CLOEXEC)
         else:  # pragma: no cover - not Linux

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -607,7 +608,9 @@ def test_the_store_read_from_both_ends_at_once_is_read_whole(tmp_path: Path, fol
 
     with _store_of(tmp_path, folders) as share:
         read, write = os.pipe()
-        pid = os.fork()
+        with warnings.catch_warnings():  # Python 3.12+ warns when the test runner has threads
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
         if pid == 0:  # pragma: no cover - the child
             os.close(read)
             os.write(write, pickle.dumps(sorted(share.read_front())))
