@@ -92,12 +92,17 @@ def write_text_atomic(
     else:
         tmp = str(staged)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        # os.write, not a text file object: no buffer, no isatty or seek on the descriptor
+        # (the runner writes two of these per node, from threads that share one GIL)
+        try:
+            data = memoryview(text.encode("utf-8"))
+            while data:
+                data = data[os.write(fd, data) :]
             if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        Path(tmp).replace(path)
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)  # noqa: PTH105 - a str already: no Path object per write
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

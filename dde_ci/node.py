@@ -414,10 +414,13 @@ def run_attempt(step: NodeStep, output_file: Path, control: ProcessControl) -> A
     if node.working_directory:
         cwd = inside(step.layout.root, node.working_directory, what="working_directory")
     env = command_env(step, output_file)
-    with (node_dir / "output.log").open("ab") as log_file:
-        log_file.write(f"== {now_rfc3339()} attempt {step.attempt}\n".encode())
-        log_file.flush()
-        proc = _spawn(node.run, node.id, cwd, env, log_file)
+    # a descriptor, not a file object: the command's stdout, and one line of ours before it
+    log_fd = os.open(node_dir / "output.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        os.write(log_fd, f"== {now_rfc3339()} attempt {step.attempt}\n".encode())
+        proc = _spawn(node.run, node.id, cwd, env, log_fd)
+    finally:
+        os.close(log_fd)
     control.register(proc)
     if step.on_command_started is not None:
         step.on_command_started()
@@ -438,9 +441,9 @@ def run_attempt(step: NodeStep, output_file: Path, control: ProcessControl) -> A
 
 
 def _spawn(
-    script: str, name: str, cwd: Path, env: dict[str, str], log_file: Any
+    script: str, name: str, cwd: Path, env: dict[str, str], log_file: int
 ) -> subprocess.Popen[bytes]:
-    """Start ``script`` in its own process group, output to ``log_file``.
+    """Start ``script`` in its own process group, output to ``log_file`` (a descriptor).
 
     A simple command (:func:`direct_command`) is executed directly, as ``bash
     -c`` itself would (bash execs the single command of its ``-c`` script), so
