@@ -147,6 +147,7 @@ class FileStage:
         self._taken: set[Path] = set()  # targets written (staged or not) since staged
         self._appends: list[Path] = []
         self._folders: list[Path] = []
+        self._ready: set[Path] = set()  # folders known to be there (one stat, not three)
 
     def stage_atomic(self, path: Path) -> None:
         """Make the empty file a later :func:`write_text_atomic` of ``path`` fills."""
@@ -192,6 +193,7 @@ class FileStage:
             staged = list(self._atomic.values())
             appends, folders = self._appends, self._folders
             self._atomic, self._appends, self._folders = {}, [], []
+            self._ready.clear()
         _remove_unused(staged, appends, reversed(folders))
 
     @staticmethod
@@ -204,6 +206,8 @@ class FileStage:
 
     def _folder(self, folder: Path) -> None:
         """Make ``folder`` (and its parents); remember the ones made here."""
+        if folder in self._ready:
+            return
         missing: list[Path] = []
         probe = folder
         while not probe.is_dir():
@@ -220,6 +224,7 @@ class FileStage:
                 return
             with self._lock:
                 self._folders.append(made)
+        self._ready.add(folder)
 
 
 def _remove_unused(

@@ -34,6 +34,7 @@ import json
 import math
 import operator
 import os
+import random
 import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -71,7 +72,11 @@ def parse_timestamp(text: str) -> datetime:
 
 
 def new_id() -> str:
-    return uuid.uuid4().hex
+    """A random 128-bit id as 32 hex digits (a version-4 UUID).  From the ``random``
+    module, reseeded in every forked child, rather than ``os.urandom``: an id is not a
+    secret, and the runner makes two per node from threads that share one lock (each
+    system call is a chance to lose it)."""
+    return uuid.UUID(int=random.getrandbits(128), version=4).hex
 
 
 def make_event(

@@ -47,7 +47,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from dde_ci.files import FileStage, write_json_atomic
+from dde_ci.files import FileStage, open_regular, read_bounded, write_json_atomic
 from dde_ci.log import new_id, now_rfc3339
 
 if TYPE_CHECKING:
@@ -341,7 +341,8 @@ def run_command(step: NodeStep, outcome: NodeOutcome) -> NodeOutcome:
     node = step.node
     control = step.control or ProcessControl()
     node_dir = step.layout.node_dir(step.iteration_id, node.id)
-    node_dir.mkdir(parents=True, exist_ok=True)
+    if not node_dir.is_dir():  # usually made ahead (staged): one stat, not mkdir and stat
+        node_dir.mkdir(parents=True, exist_ok=True)
     output_file = node_dir / "outputs.env"
     policy = node.retry
     attempt_no = 0
@@ -452,7 +453,7 @@ def _spawn(
     """
     options: dict[str, Any] = {
         "cwd": cwd,
-        "stdin": subprocess.DEVNULL,
+        "stdin": _devnull(),
         "stdout": log_file,
         "stderr": subprocess.STDOUT,
         "start_new_session": True,
@@ -467,6 +468,13 @@ def _spawn(
             return subprocess.Popen(argv, executable=executable, env=direct_env, **options)
     argv = [bash_path(env.get("PATH")), *BASH_OPTIONS, "-c", script, name]
     return subprocess.Popen(argv, env=env, **options)
+
+
+@functools.cache
+def _devnull() -> int:
+    """``/dev/null`` opened once for every command's standard input (``subprocess.DEVNULL``
+    opens and closes it at each start).  Close-on-exec: a command gets it only as stdin."""
+    return os.open(os.devnull, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
 
 
 # One line of plain words: no quoting, expansion, redirection, operator or comment.
@@ -791,10 +799,23 @@ def read_result(layout: Layout, iteration_id: str, node_id: str) -> dict[str, An
     """The ``result.json`` a node step left, or None when there is none (or it is unreadable)."""
     path = layout.result_file(iteration_id, node_id)
     try:
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
+        fd, info = open_regular(path)
+    except OSError:
+        return None
+    try:
+        raw = read_bounded(fd, info.st_size, MAX_RESULT_BYTES)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    try:
+        data = json.loads(raw) if raw is not None else None
+    except ValueError:
         return None
     return data if isinstance(data, dict) else None
+
+
+MAX_RESULT_BYTES = 64 * 1024 * 1024  # a result.json this large is not one a node step wrote
 
 
 def _shown(path: Path, root: Path) -> str:

@@ -379,3 +379,28 @@ def test_a_log_that_is_a_fifo_or_a_device_is_refused_at_once(tmp_path: Path) -> 
         assert [p.message for p in got.problems] == [
             "the log is not a regular file (a FIFO or a device?)"
         ]
+
+
+def test_new_ids_are_version_4_uuids_and_a_forked_child_draws_its_own() -> None:
+    import os
+    import uuid
+    import warnings
+
+    from dde_ci.log import new_id
+
+    ids = {new_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    assert all(len(i) == 32 and uuid.UUID(i).version == 4 for i in ids)
+    read, write = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.write(write, new_id().encode())
+        os._exit(0)
+    os.close(write)
+    here = new_id()
+    with os.fdopen(read, "rb") as source:
+        there = source.read().decode()
+    os.waitpid(pid, 0)
+    assert len(there) == 32 and there != here

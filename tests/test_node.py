@@ -471,3 +471,41 @@ def test_a_fifo_in_place_of_the_outputs_file_does_not_block_the_step(tmp_path: P
     )
     outcome = run_node_step(make_step(manifest, "A"))  # reading it would wait for a writer
     assert outcome.status == COMPLETED and outcome.outputs == {}
+
+
+def test_a_command_reads_an_empty_stdin_and_finds_its_dependency_results(
+    tmp_path: Path,
+) -> None:
+    """stdin is /dev/null (one descriptor kept for every start); a dependency's result.json
+    reaches the context; a result that is not a regular file is none."""
+    from dde_ci.layout import Layout
+    from dde_ci.node import read_result
+    from tests.special import fifo_and_endless
+
+    manifest = load(
+        tmp_path,
+        """
+        workflow: t
+        iteration: it1
+        nodes:
+          - id: A
+            type: implementation
+            run: echo "version=2" >> "$DDE_OUTPUT"
+          - id: B
+            type: implementation
+            depends_on: [A]
+            run: |
+              test "$(cat)" = ""
+              grep -q '"version": "2"' "$DDE_CONTEXT"
+        """,
+    )
+    for node in ("A", "B", "B"):  # B twice: the kept /dev/null is still there
+        assert run_node_step(make_step(manifest, node)).status == COMPLETED
+    layout = Layout(tmp_path)
+    assert read_result(layout, "it1", "A") == json.loads(
+        (tmp_path / "reports/it1/A/result.json").read_text()
+    )
+    assert read_result(layout, "it1", "missing") is None
+    for special in fifo_and_endless(tmp_path / "fifo", tmp_path / "zero"):
+        special.rename(layout.result_file("it1", "B"))
+        assert read_result(layout, "it1", "B") is None
