@@ -645,3 +645,35 @@ def test_the_log_sent_ahead_comes_back_equal(project: Project) -> None:
         assert share.send_log(log)
         assert share.take_log() == (True, log)
     share.close()  # twice: harmless
+
+
+def test_a_child_that_dies_halfway_through_the_store_changes_nothing(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child claims folders, sends the log ahead, then is killed before it answers:
+    what it claimed is read again here, and the report is the one read in one process."""
+    import signal
+
+    import dde_ci.audit.check as check
+
+    (project.store("BE.Orders") / "build/backend/app.py").write_bytes(b"tampered\n")
+    manifest = load_manifest(project.manifest)
+    alone = audit_iteration(manifest, project.iteration, now=NOW, parallel=False)
+    real = check._preread
+
+    def dies(layout: Any, iteration_id: str, share: Any = None, send: bool = False) -> Any:
+        if share is not None and send and os.getpid() != parent:  # in the child only
+            share.send_log(check._load_log(layout.execution_log(iteration_id), iteration_id))
+            first = share.names[: max(1, len(share.names) // 2)]
+            struct = check.struct
+            struct.pack_into("<i", share._mem, 0, len(first))  # claimed, never returned
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(layout, iteration_id, share, send)
+
+    parent = os.getpid()
+    monkeypatch.setattr(check, "_preread", dies)
+    with check.start_reading(project.root, project.iteration, parallel=True) as reading:
+        report = audit_iteration(manifest, project.iteration, now=NOW, reading=reading)
+        assert reading.forked and not reading.from_child
+    assert report.to_dict() == alone.to_dict()
+    assert "artifact_tampered" in {v.type for v in report.violations}
