@@ -653,6 +653,7 @@ def test_a_child_that_dies_halfway_through_the_store_changes_nothing(
     """The child claims folders, sends the log ahead, then is killed before it answers:
     what it claimed is read again here, and the report is the one read in one process."""
     import signal
+    import struct
 
     import dde_ci.audit.check as check
 
@@ -665,7 +666,6 @@ def test_a_child_that_dies_halfway_through_the_store_changes_nothing(
         if share is not None and send and os.getpid() != parent:  # in the child only
             share.send_log(check._load_log(layout.execution_log(iteration_id), iteration_id))
             first = share.names[: max(1, len(share.names) // 2)]
-            struct = check.struct
             struct.pack_into("<i", share._mem, 0, len(first))  # claimed, never returned
             os.kill(os.getpid(), signal.SIGKILL)
         return real(layout, iteration_id, share, send)
