@@ -35,6 +35,7 @@ import functools
 import heapq
 import itertools
 import json
+import math
 import os
 import re
 import shutil
@@ -218,6 +219,7 @@ class ProcessControl:
         self._deadlines: list[tuple[float, int, Deadline]] = []
         self._order = itertools.count()  # ties on time never compare deadlines
         self._watchdog: threading.Thread | None = None
+        self._wakes_at = math.inf  # when the watchdog wakes next (it sleeps until then)
 
     def watch(self, proc: subprocess.Popen[bytes], seconds: float) -> Deadline:
         """Stop ``proc``'s group once ``seconds`` have passed (one watchdog thread for all)."""
@@ -231,9 +233,9 @@ class ProcessControl:
                     target=self._watch_loop, name="dde-timeouts", daemon=True
                 )
                 self._watchdog.start()
-            if self._deadlines[0][2] is deadline:
-                # due before every other: wake the watchdog to wait less (otherwise it
-                # sleeps on, and wakes in time for the earlier deadline it waits for)
+            if deadline.at < self._wakes_at:
+                # due before the watchdog would wake: wake it to wait less (otherwise it
+                # sleeps on, and wakes in time; a later deadline costs no wake-up)
                 self._due.notify()
         return deadline
 
@@ -243,9 +245,11 @@ class ProcessControl:
                 while self._deadlines and not self._deadlines[0][2].active:
                     heapq.heappop(self._deadlines)
                 if not self._deadlines:
+                    self._wakes_at = math.inf
                     self._due.wait()
                     continue
-                wait = self._deadlines[0][0] - time.monotonic()
+                self._wakes_at = self._deadlines[0][0]
+                wait = self._wakes_at - time.monotonic()
                 if wait > 0:
                     self._due.wait(wait)
                     continue
