@@ -4,6 +4,7 @@ files read safely (only regular files, never past a limit)."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import stat
@@ -42,6 +43,37 @@ def open_regular(path: str | Path) -> tuple[int, os.stat_result]:
             raise IsADirectoryError(21, "Is a directory", os.fspath(path))
         raise NotARegularFile(0, "not a regular file", os.fspath(path))
     return fd, info
+
+
+class FileTooLarge(OSError):
+    """What :func:`read_regular` raises for a file over its limit: ``size`` bytes when
+    opened, or (``grew``) under the limit then but over it while read."""
+
+    def __init__(self, path: str | Path, size: int, limit: int, *, grew: bool) -> None:
+        super().__init__(errno.EFBIG, f"over {limit:,} bytes", os.fspath(path))
+        self.size = size
+        self.grew = grew
+
+
+def read_regular(path: str | Path, limit: int) -> bytes:
+    """Every byte of the regular file at ``path``, never more than ``limit``: what
+    :func:`open_regular` and :func:`read_bounded` do together, the descriptor closed.
+
+    Raises :class:`FileNotFoundError`, :class:`IsADirectoryError`,
+    :class:`NotARegularFile`, :class:`FileTooLarge` or another :class:`OSError`, for the
+    caller to say in its own words.
+    """
+    fd, info = open_regular(path)
+    try:
+        # read(n) would allocate n bytes up front: check the size, then read it all
+        if info.st_size > limit:
+            raise FileTooLarge(path, info.st_size, limit, grew=False)
+        raw = read_bounded(fd, info.st_size, limit)
+    finally:
+        os.close(fd)
+    if raw is None:
+        raise FileTooLarge(path, info.st_size, limit, grew=True)
+    return raw
 
 
 def read_bounded(fd: int, size: int, limit: int) -> bytes | None:

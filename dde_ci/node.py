@@ -48,7 +48,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from dde_ci.files import FileStage, open_regular, read_bounded, write_json_atomic
+from dde_ci.files import FileStage, read_regular, write_json_atomic
 from dde_ci.log import new_id, now_rfc3339
 
 if TYPE_CHECKING:
@@ -801,20 +801,9 @@ def find_artifacts(root: Path, patterns: Iterable[str]) -> list[str]:
 
 def read_result(layout: Layout, iteration_id: str, node_id: str) -> dict[str, Any] | None:
     """The ``result.json`` a node step left, or None when there is none (or it is unreadable)."""
-    path = layout.result_file(iteration_id, node_id)
     try:
-        fd, info = open_regular(path)
-    except OSError:
-        return None
-    try:
-        raw = read_bounded(fd, info.st_size, MAX_RESULT_BYTES)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    try:
-        data = json.loads(raw) if raw is not None else None
-    except ValueError:
+        data = json.loads(read_regular(layout.result_file(iteration_id, node_id), MAX_RESULT_BYTES))
+    except (OSError, ValueError):  # a FIFO or a device there is no result either
         return None
     return data if isinstance(data, dict) else None
 

@@ -22,14 +22,13 @@ Every error is a :class:`dde_ci.errors.InputError` with ``path:line:col``.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from dde_ci.errors import InputError, Location
-from dde_ci.files import NotARegularFile, open_regular, read_bounded
+from dde_ci.files import FileTooLarge, NotARegularFile, read_regular
 
 MAX_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64
@@ -143,7 +142,7 @@ def read_text(path: Path, *, max_bytes: int = MAX_BYTES, what: str = "file") -> 
     """
     shown = str(path)
     try:
-        fd, info = open_regular(path)
+        raw = read_regular(path, max_bytes)
     except FileNotFoundError:
         raise InputError(f"{what} not found", Location(shown)) from None
     except IsADirectoryError:
@@ -152,23 +151,14 @@ def read_text(path: Path, *, max_bytes: int = MAX_BYTES, what: str = "file") -> 
         raise InputError(
             f"{what} is not a regular file (a FIFO or a device?)", Location(shown)
         ) from None
+    except FileTooLarge as exc:
+        if exc.grew:
+            message = f"{what} grew over the limit of {max_bytes:,} bytes while read"
+        else:
+            message = f"{what} is {exc.size:,} bytes, over the limit of {max_bytes:,} bytes"
+        raise InputError(message, Location(shown)) from None
     except OSError as exc:
         raise InputError(f"cannot read {what}: {exc.strerror}", Location(shown)) from None
-    size = info.st_size
-    try:
-        if size > max_bytes:
-            raise InputError(
-                f"{what} is {size:,} bytes, over the limit of {max_bytes:,} bytes", Location(shown)
-            )
-        raw = read_bounded(fd, size, max_bytes)
-    except OSError as exc:
-        raise InputError(f"cannot read {what}: {exc.strerror}", Location(shown)) from None
-    finally:
-        os.close(fd)
-    if raw is None:
-        raise InputError(
-            f"{what} grew over the limit of {max_bytes:,} bytes while read", Location(shown)
-        )
     return _decode(raw, shown)
 
 

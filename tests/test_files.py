@@ -159,3 +159,20 @@ def test_open_regular_refuses_what_is_not_a_regular_file_without_waiting(
         assert read_bounded(fd, info.st_size, 10) == b"0123456789"
     finally:
         os.close(fd)
+
+
+def test_read_regular_reads_within_its_limit_or_says_by_how_much(tmp_path: Path) -> None:
+    from dde_ci.files import FileTooLarge, NotARegularFile, read_regular
+    from tests.special import fifo_and_endless
+
+    plain = tmp_path / "plain.txt"
+    plain.write_bytes(b"0123456789")
+    assert read_regular(plain, 10) == b"0123456789"
+    with pytest.raises(FileTooLarge) as over:
+        read_regular(plain, 9)
+    assert over.value.size == 10 and not over.value.grew
+    for path in fifo_and_endless(tmp_path / "fifo", tmp_path / "zero"):
+        with pytest.raises(NotARegularFile):
+            read_regular(path, 10)
+    with pytest.raises(IsADirectoryError):
+        read_regular(tmp_path, 10)

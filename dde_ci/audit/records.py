@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from dde_ci.files import NotARegularFile, open_regular, read_bounded
+from dde_ci.files import FileTooLarge, NotARegularFile, open_regular, read_bounded, read_regular
 
 MAX_RECORD_BYTES = 64 * 1024 * 1024
 SMALL_FILE = 1024 * 1024
@@ -50,26 +50,19 @@ def read_record(path: str | Path, *, expect: type = dict) -> Record:
     shown = os.fspath(path)
     # a descriptor and os.read rather than open(): no buffered file object per small file
     try:
-        fd, info = open_regular(shown)
+        raw = read_regular(shown, MAX_RECORD_BYTES)
     except FileNotFoundError:
         return Record(shown, problem=MISSING)
     except IsADirectoryError:
         return Record(shown, problem="is a directory, expected a JSON file")
     except NotARegularFile:  # a FIFO would block, /dev/zero never end
         return Record(shown, problem="is not a regular file, expected a JSON file")
+    except FileTooLarge as exc:
+        if exc.grew:
+            return Record(shown, problem=f"grew over {MAX_RECORD_BYTES:,} bytes while read")
+        return Record(shown, problem=f"is over {MAX_RECORD_BYTES:,} bytes")
     except OSError as exc:
         return Record(shown, problem=f"cannot be read: {exc.strerror}")
-    try:
-        # read(n) would allocate n bytes up front: check the size, then read it all
-        if info.st_size > MAX_RECORD_BYTES:
-            return Record(shown, problem=f"is over {MAX_RECORD_BYTES:,} bytes")
-        raw = read_bounded(fd, info.st_size, MAX_RECORD_BYTES)
-    except OSError as exc:
-        return Record(shown, problem=f"cannot be read: {exc.strerror}")
-    finally:
-        os.close(fd)
-    if raw is None:
-        return Record(shown, problem=f"grew over {MAX_RECORD_BYTES:,} bytes while read")
     try:
         data = _DECODER.decode(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
