@@ -20,14 +20,17 @@
   staging thread makes the folders and empty files of the nodes that depend
   on it (:class:`dde_ci.files.FileStage`): on some file systems creating a
   file costs more than writing it, and no file is created on the critical path.
-  The scheduler thread alone writes the state database, and commits every
-  transition before it takes effect: the completions waiting, the nodes they
-  make READY and the nodes that start because of them go in one transaction;
-  the events follow it.
-* The scheduler wakes the moment a node step ends (a queue, no polling);
-  pause, resume and cancel arrive through the state database
-  (:mod:`dde_ci.runner.control`) and are looked for every 50 ms, between
-  completions.
+  Every transition is committed to the state database before it takes effect:
+  a node's end, the nodes it makes READY and the node that starts in its place
+  go in one transaction; the events follow it.
+* A worker thread is a job slot, as in ``make``: when its node step ends, the
+  worker itself records the end and starts the best READY node the free slot
+  allows, under the scheduler's lock (no hand-over to another thread between
+  one command's end and the next one's start).  The thread that called
+  :meth:`Scheduler.execute` starts the first nodes, looks for pause, resume and
+  cancel requests every 50 ms (:mod:`dde_ci.runner.control`, through the state
+  database) and waits for the end.  Only a thread holding the lock touches the
+  scheduler's state or the database connection.
 * A failed node's descendants are SKIPPED (with the reason); independent
   branches go on.  A run is FAILED when a node failed, else COMPLETED.
 
@@ -41,7 +44,6 @@ from __future__ import annotations
 import bisect
 import contextlib
 import os
-import queue
 import secrets
 import sys
 import threading
@@ -307,7 +309,7 @@ def resume_run(
 
 
 class Scheduler:
-    """Runs the nodes of one run; only the thread that calls :meth:`execute` touches SQLite."""
+    """Runs the nodes of one run; threads touch its state and SQLite only under :attr:`lock`."""
 
     def __init__(
         self,
@@ -343,7 +345,11 @@ class Scheduler:
         self.stage = FileStage()
         self.staged: set[str] = set()
         self.stager: ThreadPoolExecutor | None = None
-        self.done: queue.SimpleQueue[tuple[str, NodeOutcome]] = queue.SimpleQueue()
+        # held by whichever thread reads or changes the scheduler's state or the database
+        self.lock = threading.Lock()
+        self.wake = threading.Event()  # set when nothing runs any more, or on an error
+        self.error: BaseException | None = None  # a worker's failure to record, for execute()
+        self.pool: ThreadPoolExecutor | None = None
         self.paused = store.run(run_id).state == PAUSED
         _import_step_modules()
         self.cancelling = False
@@ -401,43 +407,46 @@ class Scheduler:
             self.log.close()
 
     def _loop(self) -> RunSummary:
-        self._mark_ready(n for n, s in self.state.items() if s == PENDING)
+        with self.lock:
+            self._mark_ready(n for n, s in self.state.items() if s == PENDING)
         last_poll = 0.0
         self.preparer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dde-prepare")
         self.stager = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dde-stage")
         self._stage_ahead(r[2] for r in self.ready[self.jobs :])
         with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="dde-node") as pool:
+            self.pool = pool
             try:
                 while True:
-                    now = time.monotonic()
-                    if now - last_poll >= POLL_SECONDS:
-                        self._handle_controls()
-                        last_poll = now
-                    self._dispatch(pool)
-                    idle = not self.running and (self.cancelling or not self.ready)
-                    if idle and (self.cancelling or not self.paused):
-                        break
-                    try:  # wakes the moment a node step ends (the timeout only paces controls)
-                        first = self.done.get(timeout=POLL_SECONDS)
-                    except queue.Empty:
-                        continue
-                    finished = [first]
-                    while True:  # take every completion already waiting
-                        try:
-                            finished.append(self.done.get_nowait())
-                        except queue.Empty:
+                    self.wake.clear()
+                    with self.lock:
+                        if self.error is not None:
+                            raise self.error
+                        now = time.monotonic()
+                        if now - last_poll >= POLL_SECONDS:
+                            self._handle_controls()
+                            last_poll = now
+                        self._dispatch()
+                        idle = not self.running and (self.cancelling or not self.ready)
+                        if idle and (self.cancelling or not self.paused):
                             break
-                    self._finish_and_dispatch(finished, pool)
+                    # the workers start the next nodes themselves; this thread wakes for
+                    # the controls (every POLL_SECONDS) and when nothing runs any more
+                    self.wake.wait(POLL_SECONDS)
             except KeyboardInterrupt:
-                self._cancel("interrupted")
-                while self.running:
-                    node_id, outcome = self.done.get()
-                    self._finish(node_id, outcome)
+                with self.lock:
+                    self._cancel("interrupted")
+                while True:
+                    with self.lock:
+                        if not self.running or self.error is not None:
+                            break
+                    self.wake.wait(POLL_SECONDS)
             finally:
                 self.preparer.shutdown(wait=True, cancel_futures=True)
                 self.prepared.clear()
                 self.stager.shutdown(wait=True, cancel_futures=True)
                 self.stage.discard()
+        if self.error is not None:
+            raise self.error
         return self._close()
 
     # -- dispatch --------------------------------------------------------------------------
@@ -446,33 +455,52 @@ class Scheduler:
         key = (-self.graph.remaining[node_id], self.graph.index[node_id], node_id)
         bisect.insort(self.ready, key)
 
-    def _finish_and_dispatch(
-        self, finished: list[tuple[str, NodeOutcome]], pool: ThreadPoolExecutor
-    ) -> None:
-        """Record completions, the nodes they free and the nodes that start: one commit.
+    def _work(self, node_id: str, agent: str, prepared: Future[tuple[str, Path]] | None) -> None:
+        """Worker thread (a job slot): run the node step, record its end, and go on with
+        the node the freed slot starts, until none does."""
+        nxt: tuple[str, str, Future[tuple[str, Path]] | None] | None = (node_id, agent, prepared)
+        while nxt is not None:
+            node_id, agent, prepared = nxt
+            outcome = self._run_step(node_id, agent, prepared)
+            try:
+                with self.lock:
+                    nxt = self._complete(node_id, outcome)
+            except BaseException as exc:  # e.g. the database is gone: execute() raises it
+                with self.lock:
+                    if self.error is None:
+                        self.error = exc
+                self.wake.set()
+                return
 
-        Everything is persisted before it takes effect: the events and the node
-        starts follow the commit.
-        """
+    def _complete(
+        self, node_id: str, outcome: NodeOutcome
+    ) -> tuple[str, str, Future[tuple[str, Path]] | None] | None:
+        """Under the lock: record a node's end, the nodes it frees and the nodes that start,
+        in one commit (everything persisted before it takes effect; the events follow).
+        Returns the node the calling worker runs next; others go to the pool."""
+        if self.error is not None:  # the run is being abandoned: record nothing more
+            return None
         events: list[tuple[str, dict[str, Any]]] = []
         with self.store.transaction():
-            for node_id, outcome in finished:
-                self._finish(node_id, outcome, events)
+            self._finish(node_id, outcome, events)
             chosen = self._choose()
         # the nodes that start first (each logged READY before it starts), then the rest
-        starting = {node_id for node_id, _, _ in chosen}
-        first = [e for e in events if e[1]["node_id"] in starting]
-        for event_type, fields in first:
-            self.log.emit(event_type, **fields)
-        self._launch(chosen, pool)
+        starting = {n for n, _, _ in chosen}
+        for event_type, fields in events:
+            if fields["node_id"] in starting:
+                self.log.emit(event_type, **fields)
+        nxt = self._launch(chosen, keep_first=True)
         for event_type, fields in events:
             if fields["node_id"] not in starting:
                 self.log.emit(event_type, **fields)
         self._prepare_waiting()
+        if not self.running:
+            self.wake.set()  # the run may be over: execute() looks
+        return nxt
 
-    def _dispatch(self, pool: ThreadPoolExecutor) -> None:
+    def _dispatch(self) -> None:
         """Start ready nodes, best first, while the WIP limit and the agents allow."""
-        self._launch(self._choose(), pool)
+        self._launch(self._choose())
         self._prepare_waiting()
 
     def _prepare_waiting(self) -> None:
@@ -526,8 +554,12 @@ class Scheduler:
             )
         return chosen
 
-    def _launch(self, chosen: list[tuple[str, str, str | None]], pool: ThreadPoolExecutor) -> None:
-        """Hand the chosen nodes (already RUNNING in the database) to worker threads."""
+    def _launch(
+        self, chosen: list[tuple[str, str, str | None]], *, keep_first: bool = False
+    ) -> tuple[str, str, Future[tuple[str, Path]] | None] | None:
+        """Hand the chosen nodes (already RUNNING in the database) to worker threads; with
+        ``keep_first`` the first is returned instead, for the calling worker to run."""
+        kept: tuple[str, str, Future[tuple[str, Path]] | None] | None = None
         for node_id, agent, warning in chosen:
             if warning:
                 self.log.emit(
@@ -537,8 +569,13 @@ class Scheduler:
                     details={"reason": "agent_fallback", "message": warning},
                 )
             self.running[node_id] = agent
-            future = pool.submit(self._run_step, node_id, agent, self.prepared.pop(node_id, None))
-            future.add_done_callback(self._forward(node_id))
+            prepared = self.prepared.pop(node_id, None)
+            if keep_first and kept is None:
+                kept = (node_id, agent, prepared)
+            else:
+                assert self.pool is not None
+                self.pool.submit(self._work, node_id, agent, prepared)
+        return kept
 
     def _stage_ahead(self, node_ids: Iterable[str]) -> None:
         """Have the staging thread make the folders and files of nodes that run later
@@ -569,12 +606,6 @@ class Scheduler:
         layout, iteration = self.layout, self.iteration_id
         atomic = [layout.context_file(iteration, node_id), layout.result_file(iteration, node_id)]
         return atomic, [layout.node_dir(iteration, node_id) / "output.log"]
-
-    def _forward(self, node_id: str) -> Callable[[Future[NodeOutcome]], None]:
-        def forward(future: Future[NodeOutcome]) -> None:
-            self.done.put((node_id, future.result()))
-
-        return forward
 
     def _choose_agent(self, node_id: str) -> tuple[str | None, str | None]:
         """The agent for the node (None when every suitable one is busy) and a fallback warning."""

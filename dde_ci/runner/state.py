@@ -147,14 +147,15 @@ class NodeChange:
 
 
 class StateStore:
-    """The SQLite state database; one instance per thread (connections are not shared)."""
+    """The SQLite state database.  An instance is used by one thread at a time: its own,
+    or, as in the runner, whichever thread holds the lock its owner guards it with."""
 
     def __init__(self, path: Path, *, create: bool = True) -> None:
         if not create and not path.exists():
             raise NotFound(f"no runs yet: {path} does not exist (start one with 'dde-ci run')")
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+        self.db = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
