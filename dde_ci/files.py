@@ -141,11 +141,27 @@ def write_text_atomic(
 
 
 def _open_staged(staged: Path) -> int | None:
-    """The staged file opened to be filled, or None when it is gone (or not a plain file)."""
+    """The staged file opened to be filled, or None when it is gone (or not a plain file).
+
+    Not opened with ``O_TRUNC``: it was made empty, and on ext4 a file truncated to
+    nothing and then written is flushed to disk when it is closed (``auto_da_alloc``):
+    70-90 us per close here, against 2 us.  One written into meanwhile is emptied.
+    """
     try:
-        return os.open(staged, os.O_WRONLY | os.O_TRUNC | os.O_NOFOLLOW)
+        fd = os.open(staged, os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            return None
+        if info.st_size:
+            os.ftruncate(fd, 0)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
 
 
 def staged_path(path: Path) -> Path:

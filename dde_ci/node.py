@@ -85,6 +85,8 @@ class NodeStep:
     stage: FileStage | None = None  # the node's files, made ahead by a scheduler
     # called once the command has started (a scheduler does its own work then, not before)
     on_command_started: Callable[[], None] | None = None
+    # called once the command has ended for good (after its last attempt), before step 4
+    on_command_finished: Callable[[], None] | None = None
 
 
 class StepCheck(Protocol):
@@ -168,6 +170,8 @@ def run_node_step(step: NodeStep) -> NodeOutcome:
     if outcome.ok:
         # step 3: run the command with its timeout and retry policy
         outcome = run_command(step, outcome)
+        if step.on_command_finished is not None:
+            step.on_command_finished()
     if outcome.ok and has_gates(step.manifest, step.node, "post"):
         # step 4: post-execution gates (gates)
         outcome = outcome.after(evaluate_node_gates(step, "post"))

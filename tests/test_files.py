@@ -116,6 +116,34 @@ def test_a_symlink_where_the_staged_file_goes_is_never_followed(tmp_path: Path) 
     assert target.read_text() == "ok\n" and not target.is_symlink()
 
 
+def test_a_staged_file_written_into_meanwhile_is_emptied_first(tmp_path: Path) -> None:
+    """The staged file is opened without O_TRUNC (see _open_staged): what somebody wrote
+    into it is still never part of the result."""
+    from dde_ci.files import FileStage, staged_path, write_text_atomic
+
+    stage = FileStage()
+    target = tmp_path / "result.json"
+    stage.stage_atomic(target)
+    staged_path(target).write_text("somebody else's longer text\n")
+    write_text_atomic(target, "ok\n", stage=stage)
+    assert target.read_text() == "ok\n"
+    assert not staged_path(target).exists()
+
+
+def test_a_fifo_where_the_staged_file_goes_is_not_written_into(tmp_path: Path) -> None:
+    import os
+
+    from dde_ci.files import FileStage, staged_path, write_text_atomic
+
+    stage = FileStage()
+    target = tmp_path / "result.json"
+    stage.stage_atomic(target)
+    staged_path(target).unlink()
+    os.mkfifo(staged_path(target))  # no reader: opening it to write would wait forever
+    write_text_atomic(target, "ok\n", stage=stage)
+    assert target.read_text() == "ok\n"
+
+
 def test_staged_or_not_a_file_gets_the_same_mode(tmp_path: Path) -> None:
     from dde_ci.files import FileStage, write_text_atomic
 

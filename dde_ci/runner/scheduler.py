@@ -69,6 +69,7 @@ from dde_ci.node import (
     record_outcome,
     stop_leftover_commands,
 )
+from dde_ci.runner.chores import Chores, Turn
 from dde_ci.runner.control import RunLock, lock_path
 from dde_ci.runner.state import (
     CANCELLED,
@@ -340,14 +341,16 @@ class Scheduler:
         self.running: dict[str, str] = {}  # node -> agent
         # contexts built while READY nodes wait: node -> (its agent, the context file)
         self.prepared: dict[str, Future[tuple[str, Path]]] = {}
-        self.preparer: ThreadPoolExecutor | None = None
+        # what the workers do ahead while their commands run: contexts, staged files
+        self.chores: Chores | None = None
         # the folders and files of nodes about to run, made ahead (see _stage_ahead)
         self.stage = FileStage()
         self.staged: set[str] = set()
-        self.stager: ThreadPoolExecutor | None = None
         # held by whichever thread reads or changes the scheduler's state or the database
         self.lock = threading.Lock()
         self.wake = threading.Event()  # set when nothing runs any more, or on an error
+        self.turn = Turn()  # the worker doing the runner's own work (see _work)
+        self.quick: dict[tuple[str, str], bool] = {}  # (node, phase) -> no gates etc.
         self.error: BaseException | None = None  # a worker's failure to record, for execute()
         self.pool: ThreadPoolExecutor | None = None
         self.paused = store.run(run_id).state == PAUSED
@@ -410,41 +413,41 @@ class Scheduler:
         with self.lock:
             self._mark_ready(n for n, s in self.state.items() if s == PENDING)
         last_poll = 0.0
-        self.preparer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dde-prepare")
-        self.stager = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dde-stage")
+        self.chores = Chores()
         self._stage_ahead(r[2] for r in self.ready[self.jobs :])
-        with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="dde-node") as pool:
-            self.pool = pool
-            try:
-                while True:
-                    self.wake.clear()
+        try:
+            with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="dde-node") as pool:
+                self.pool = pool
+                try:
+                    while True:
+                        self.wake.clear()
+                        with self.lock:
+                            if self.error is not None:
+                                raise self.error
+                            now = time.monotonic()
+                            if now - last_poll >= POLL_SECONDS:
+                                self._handle_controls()
+                                last_poll = now
+                            self._dispatch()
+                            idle = not self.running and (self.cancelling or not self.ready)
+                            if idle and (self.cancelling or not self.paused):
+                                break
+                        # the workers start the next nodes themselves; this thread wakes
+                        # for the controls (every POLL_SECONDS) and when nothing runs
+                        self.wake.wait(POLL_SECONDS)
+                except KeyboardInterrupt:
                     with self.lock:
-                        if self.error is not None:
-                            raise self.error
-                        now = time.monotonic()
-                        if now - last_poll >= POLL_SECONDS:
-                            self._handle_controls()
-                            last_poll = now
-                        self._dispatch()
-                        idle = not self.running and (self.cancelling or not self.ready)
-                        if idle and (self.cancelling or not self.paused):
-                            break
-                    # the workers start the next nodes themselves; this thread wakes for
-                    # the controls (every POLL_SECONDS) and when nothing runs any more
-                    self.wake.wait(POLL_SECONDS)
-            except KeyboardInterrupt:
-                with self.lock:
-                    self._cancel("interrupted")
-                while True:
-                    with self.lock:
-                        if not self.running or self.error is not None:
-                            break
-                    self.wake.wait(POLL_SECONDS)
-            finally:
-                self.preparer.shutdown(wait=True, cancel_futures=True)
-                self.prepared.clear()
-                self.stager.shutdown(wait=True, cancel_futures=True)
-                self.stage.discard()
+                        self._cancel("interrupted")
+                    while True:
+                        with self.lock:
+                            if not self.running or self.error is not None:
+                                break
+                        self.wake.wait(POLL_SECONDS)
+                finally:
+                    self.chores.close()  # what is still queued is not needed any more
+        finally:  # the workers are done (the pool waited for them): nothing stages now
+            self.prepared.clear()
+            self.stage.discard()
         if self.error is not None:
             raise self.error
         return self._close()
@@ -457,20 +460,57 @@ class Scheduler:
 
     def _work(self, node_id: str, agent: str, prepared: Future[tuple[str, Path]] | None) -> None:
         """Worker thread (a job slot): run the node step, record its end, and go on with
-        the node the freed slot starts, until none does."""
+        the node the freed slot starts, until none does.
+
+        From its command's end to the next command's start (and the chores after it)
+        the worker holds the :class:`~dde_ci.runner.chores.Turn`, so the workers do
+        the runner's work one at a time instead of taking the interpreter lock from
+        each other; it gives the turn up to wait for a command, and to run gates."""
         nxt: tuple[str, str, Future[tuple[str, Path]] | None] | None = (node_id, agent, prepared)
-        while nxt is not None:
-            node_id, agent, prepared = nxt
-            outcome = self._run_step(node_id, agent, prepared)
-            try:
-                with self.lock:
-                    nxt = self._complete(node_id, outcome)
-            except BaseException as exc:  # e.g. the database is gone: execute() raises it
-                with self.lock:
-                    if self.error is None:
-                        self.error = exc
-                self.wake.set()
-                return
+        try:
+            while nxt is not None:
+                node_id, agent, prepared = nxt
+                if not self._quick(node_id, "pre"):
+                    self._give_turn()  # its pre-execution gates run commands
+                outcome = self._run_step(node_id, agent, prepared)
+                self.turn.take()
+                try:
+                    with self.lock:
+                        nxt = self._complete(node_id, outcome)
+                except BaseException as exc:  # e.g. the database is gone: execute() raises it
+                    with self.lock:
+                        if self.error is None:
+                            self.error = exc
+                    self.wake.set()
+                    return
+        finally:
+            self._give_turn()
+
+    def _give_turn(self) -> None:
+        """Do the chores queued while no other worker wants the turn, then give it up.
+        Whoever holds the turn does this before giving it up, so a chore queued is
+        done by the holder or by the worker that waited for the turn."""
+        if self.turn.held():
+            if self.chores is not None:
+                self.chores.run_pending(stop=self.turn.wanted)
+            self.turn.give()
+
+    def _quick(self, node_id: str, phase: str) -> bool:
+        """Whether the node's ``pre`` steps (before its command) or ``post`` steps (after
+        it) are only the runner's own work: no gates to run, no contracts to lock, no
+        artifacts to stamp."""
+        key = (node_id, phase)
+        known = self.quick.get(key)
+        if known is None:
+            from dde_ci.gates import has_gates
+            from dde_ci.manifest.models import NodeType
+
+            node = self.manifest.node(node_id)
+            known = not has_gates(self.manifest, node, phase)
+            if phase == "post":
+                known = known and not node.artifacts and node.type != NodeType.INTERFACE
+            self.quick[key] = known
+        return known
 
     def _complete(
         self, node_id: str, outcome: NodeOutcome
@@ -506,14 +546,15 @@ class Scheduler:
     def _prepare_waiting(self) -> None:
         """Build the contexts of the READY nodes that start next (see the module doc): the
         first ``jobs`` of the queue, so the work per completion stays small."""
-        if self.preparer is None or self.cancelling:
+        if self.chores is None or self.cancelling:
             return
         for _, _, node_id in self.ready[: self.jobs]:
             if node_id in self.prepared:
                 continue
             agent = self._only_agent(node_id)
             if agent is not None:
-                self.prepared[node_id] = self.preparer.submit(self._prepare, node_id, agent)
+                with contextlib.suppress(RuntimeError):  # closed: the run is ending
+                    self.prepared[node_id] = self.chores.submit(self._prepare, node_id, agent)
 
     def _only_agent(self, node_id: str) -> str | None:
         """The agent that will run the node when no other can; None when it depends on load."""
@@ -583,13 +624,28 @@ class Scheduler:
         has started (not while it starts), so that creating them never delays a start or
         an end on the critical path.  Called from worker threads too: a node staged twice
         is staged once (:class:`FileStage` makes each file once)."""
-        if self.stager is None or self.cancelling:
+        if self.chores is None or self.cancelling:
             return
         for node_id in node_ids:
             if node_id not in self.staged and self.state[node_id] in (PENDING, READY):
                 self.staged.add(node_id)
                 with contextlib.suppress(RuntimeError):  # shut down: the run is ending
-                    self.stager.submit(self._stage_node, node_id)
+                    self.chores.submit(self._stage_node, node_id)
+
+    def _command_started(self, node_id: str) -> None:
+        """Worker thread, its node's command just started: stage the node's successors
+        and, holding the turn or finding it free, do the chores queued so far (this
+        thread only waits for its command now) and give the turn up.  When another
+        worker holds it, that one does them."""
+        self._stage_ahead(self.graph.succs[node_id])
+        if self.turn.take(blocking=False):
+            self._give_turn()
+
+    def _command_finished(self, node_id: str) -> None:
+        """Worker thread, its node's command ended: take the turn now when the rest of
+        the step is the runner's own work (else after the gates, in :meth:`_work`)."""
+        if self._quick(node_id, "post"):
+            self.turn.take()
 
     def _stage_node(self, node_id: str) -> None:
         """Staging thread: the node's context, result and output log, made empty."""
@@ -645,7 +701,8 @@ class Scheduler:
             commit=self.commit,
             control=self.control,
             stage=self.stage,
-            on_command_started=lambda: self._stage_ahead(self.graph.succs[node_id]),
+            on_command_started=lambda: self._command_started(node_id),
+            on_command_finished=lambda: self._command_finished(node_id),
         )
 
     def _run_step(

@@ -1,0 +1,136 @@
+"""Work done ahead by the worker threads themselves, while their commands run.
+
+The local runner prepares what later nodes need (a READY node's context, the
+files of a node whose dependencies run) before they start.  Helper threads
+did that once; each hand-over to one woke a thread, and on a machine with
+few cores a woken thread waits for a CPU (a tenth of a millisecond or more in
+a virtual machine) and then for the interpreter lock.  Now a worker whose
+command has just started does the chores queued so far, and then waits for
+its command: the time was idle, and no other thread is woken.
+
+:class:`Chores` is the queue: :meth:`submit` returns a
+:class:`concurrent.futures.Future` as an executor's would (so a chore may be
+cancelled while queued, or awaited while another thread does it),
+:meth:`run_pending` does the queued chores in the calling thread, and
+:meth:`close` cancels what is left.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class Chores:
+    """A queue of chores that the threads calling :meth:`run_pending` do, first in first out."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queue: deque[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]] = deque()
+        self._closed = False
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        """Queue ``fn(*args)``; RuntimeError once closed (as an executor after shutdown)."""
+        future: Future[T] = Future()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("cannot queue a chore after close()")
+            self._queue.append((future, fn, args))
+        return future
+
+    def run_pending(self, stop: Callable[[], bool] | None = None) -> int:
+        """Do the chores queued (those queued meanwhile too) here, until none is left or
+        ``stop()`` says so (asked before each); return how many ran.  A chore cancelled
+        while queued is dropped; one that raises sets its future's exception (as an
+        executor does) and the next one runs."""
+        ran = 0
+        while stop is None or not stop():
+            with self._lock:
+                if not self._queue:
+                    return ran
+                future, fn, args = self._queue.popleft()
+            if not future.set_running_or_notify_cancel():
+                continue
+            ran += 1
+            try:
+                result = fn(*args)
+            except BaseException as exc:  # the future carries it to whoever waits
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
+        return ran
+
+    def close(self) -> None:
+        """Cancel the queued chores; no more may be submitted (a running one finishes)."""
+        with self._lock:
+            self._closed = True
+            left = list(self._queue)
+            self._queue.clear()
+        for future, _, _ in left:
+            future.cancel()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._queue)
+
+
+class Turn:
+    """Whose turn it is to do the runner's own work: one worker thread at a time.
+
+    A worker takes the turn when its command has ended and keeps it through
+    recording the node's end, starting the next node and the chores after
+    that start; it gives it up before it waits for a command (or runs gates,
+    which run commands).  The other workers are then blocked on the turn or
+    waiting for their commands, not taking the interpreter lock from each
+    other at every system call: each such hand-over puts a thread to sleep
+    and wakes another, which on a machine with few cores waits for a CPU.
+    The work is serialised as it would be in one thread (as ``make`` does it),
+    with the same work done.
+
+    :meth:`take` and :meth:`give` are per thread and idempotent (a thread that
+    holds the turn takes it again at no cost); :meth:`wanted` says whether a
+    thread is waiting for it (chores then stop, to let the ended command's
+    worker on).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._mine = threading.local()
+        self._count = threading.Lock()
+        self._waiting = 0
+
+    def held(self) -> bool:
+        """Whether the calling thread holds the turn."""
+        return bool(getattr(self._mine, "held", False))
+
+    def take(self, *, blocking: bool = True) -> bool:
+        """Take the turn (waiting for it, unless ``blocking`` is false); whether taken."""
+        if self.held():
+            return True
+        if not self._lock.acquire(blocking=False):
+            if not blocking:
+                return False
+            with self._count:
+                self._waiting += 1
+            try:
+                self._lock.acquire()
+            finally:
+                with self._count:
+                    self._waiting -= 1
+        self._mine.held = True
+        return True
+
+    def give(self) -> None:
+        """Give the turn up, when the calling thread holds it."""
+        if self.held():
+            self._mine.held = False
+            self._lock.release()
+
+    def wanted(self) -> bool:
+        """Whether another thread waits for the turn."""
+        return self._waiting > 0
