@@ -353,6 +353,7 @@ class Scheduler:
         self.quick: dict[tuple[str, str], bool] = {}  # (node, phase) -> no gates etc.
         self.error: BaseException | None = None  # a worker's failure to record, for execute()
         self.pool: ThreadPoolExecutor | None = None
+        self.arriving = 0  # nodes handed to the pool whose worker has not begun yet
         self.paused = store.run(run_id).state == PAUSED
         _import_step_modules()
         self.cancelling = False
@@ -411,13 +412,19 @@ class Scheduler:
 
     def _loop(self) -> RunSummary:
         with self.lock:
-            self._mark_ready(n for n, s in self.state.items() if s == PENDING)
+            # the first READY nodes and the first starts: one commit, the starts first
+            events: list[tuple[str, dict[str, Any]]] = []
+            with self.store.transaction():
+                self._mark_ready((n for n, s in self.state.items() if s == PENDING), events)
+                chosen = self._choose()
         last_poll = 0.0
         self.chores = Chores()
-        self._stage_ahead(r[2] for r in self.ready[self.jobs :])
         try:
             with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="dde-node") as pool:
                 self.pool = pool
+                with self.lock:
+                    self._log_and_launch(events, chosen)
+                    self._stage_ahead(r[2] for r in self.ready)
                 try:
                     while True:
                         self.wake.clear()
@@ -445,12 +452,12 @@ class Scheduler:
                         self.wake.wait(POLL_SECONDS)
                 finally:
                     self.chores.close()  # what is still queued is not needed any more
+            if self.error is not None:
+                raise self.error
+            return self._close()
         finally:  # the workers are done (the pool waited for them): nothing stages now
             self.prepared.clear()
             self.stage.discard()
-        if self.error is not None:
-            raise self.error
-        return self._close()
 
     # -- dispatch --------------------------------------------------------------------------
 
@@ -467,10 +474,14 @@ class Scheduler:
         the runner's work one at a time instead of taking the interpreter lock from
         each other; it gives the turn up to wait for a command, and to run gates."""
         nxt: tuple[str, str, Future[tuple[str, Path]] | None] | None = (node_id, agent, prepared)
+        with self.lock:
+            self.arriving -= 1
         try:
             while nxt is not None:
                 node_id, agent, prepared = nxt
-                if not self._quick(node_id, "pre"):
+                if self._quick(node_id, "pre"):
+                    self.turn.take()  # a first node too: the starts one after the other
+                else:
                     self._give_turn()  # its pre-execution gates run commands
                 outcome = self._run_step(node_id, agent, prepared)
                 self.turn.take()
@@ -484,16 +495,22 @@ class Scheduler:
                     self.wake.set()
                     return
         finally:
-            self._give_turn()
+            # the last node's worker leaves the chores: nothing is left to prepare for
+            self._give_turn(chores=bool(self.running))
 
-    def _give_turn(self) -> None:
+    def _give_turn(self, *, chores: bool = True) -> None:
         """Do the chores queued while no other worker wants the turn, then give it up.
         Whoever holds the turn does this before giving it up, so a chore queued is
         done by the holder or by the worker that waited for the turn."""
         if self.turn.held():
-            if self.chores is not None:
-                self.chores.run_pending(stop=self.turn.wanted)
+            if chores and self.chores is not None:
+                self.chores.run_pending(stop=self._chores_wait)
             self.turn.give()
+
+    def _chores_wait(self) -> bool:
+        """Whether the chores wait: a worker wants the turn, or one is still on its way
+        to its first node (the first nodes of a run start before the chores)."""
+        return self.arriving > 0 or self.turn.wanted()
 
     def _quick(self, node_id: str, phase: str) -> bool:
         """Whether the node's ``pre`` steps (before its command) or ``post`` steps (after
@@ -524,18 +541,30 @@ class Scheduler:
         with self.store.transaction():
             self._finish(node_id, outcome, events)
             chosen = self._choose()
-        # the nodes that start first (each logged READY before it starts), then the rest
+        nxt = self._log_and_launch(events, chosen, keep_first=True)
+        if not self.running:
+            self.wake.set()  # the run may be over: execute() looks
+        return nxt
+
+    def _log_and_launch(
+        self,
+        events: list[tuple[str, dict[str, Any]]],
+        chosen: list[tuple[str, str, str | None]],
+        *,
+        keep_first: bool = False,
+    ) -> tuple[str, str, Future[tuple[str, Path]] | None] | None:
+        """After the commit: the events of the nodes that start (each logged READY before
+        it starts), the starts (see :meth:`_launch`), then the other events; and the
+        contexts of the nodes next in line queued."""
         starting = {n for n, _, _ in chosen}
         for event_type, fields in events:
             if fields["node_id"] in starting:
                 self.log.emit(event_type, **fields)
-        nxt = self._launch(chosen, keep_first=True)
+        nxt = self._launch(chosen, keep_first=keep_first)
         for event_type, fields in events:
             if fields["node_id"] not in starting:
                 self.log.emit(event_type, **fields)
         self._prepare_waiting()
-        if not self.running:
-            self.wake.set()  # the run may be over: execute() looks
         return nxt
 
     def _dispatch(self) -> None:
@@ -615,6 +644,7 @@ class Scheduler:
                 kept = (node_id, agent, prepared)
             else:
                 assert self.pool is not None
+                self.arriving += 1
                 self.pool.submit(self._work, node_id, agent, prepared)
         return kept
 
@@ -791,7 +821,11 @@ class Scheduler:
             and all(p == completing or self.state[p] == COMPLETED for p in self.graph.preds[n])
         ]
 
-    def _mark_ready(self, candidates: Iterable[str], waited_for: str | None = None) -> None:
+    def _mark_ready(
+        self, candidates: Iterable[str], events: list[tuple[str, dict[str, Any]]]
+    ) -> None:
+        """Persist the candidates whose dependencies all completed as READY; their
+        events go to ``events``, for the caller to log once the transaction is committed."""
         now = now_rfc3339()
         ready = self._newly_ready(candidates)
         if not ready:
@@ -799,7 +833,7 @@ class Scheduler:
         self._apply([NodeChange(n, READY, {"ready_at": now}) for n in ready])
         for n in ready:
             self._push_ready(n)
-            self.log.emit("node.ready", node_id=n, details={"waited_for": waited_for})
+            events.append(("node.ready", {"node_id": n, "details": {"waited_for": None}}))
 
     def _apply(self, changes: list[NodeChange]) -> None:
         if not changes:

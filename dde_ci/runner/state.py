@@ -100,6 +100,10 @@ CREATE TABLE IF NOT EXISTS controls (
 CREATE INDEX IF NOT EXISTS controls_pending ON controls (run_id, handled_at);
 """
 
+# the states each node state may be reached from
+_ALLOWED_FROM = {
+    state: [s for s, to in NODE_TRANSITIONS.items() if state in to] for state in NODE_TRANSITIONS
+}
 _NODE_FIELDS = ("agent_id", "attempts", "exit_code", "ready_at", "started_at", "finished_at")
 
 
@@ -241,38 +245,70 @@ class StateStore:
         return [NodeRecord(**dict(r)) for r in rows]
 
     def apply(self, run_id: str, changes: Iterable[NodeChange]) -> None:
-        """Apply node transitions in one transaction; refuse the lot if one is not allowed."""
+        """Apply node transitions in one transaction; refuse the lot if one is not allowed.
+
+        Consecutive changes of the same shape (the nodes a run makes READY at once)
+        go in one ``executemany``; when one of them is refused, the group is undone
+        and applied again one by one, which names the node.
+        """
         with self._transaction():
+            group: list[list[Any]] = []
+            group_sql = ""
             for change in changes:
-                if change.state not in NODE_TRANSITIONS:
-                    raise StateError(f"unknown node state {change.state!r}")
-                allowed_from = [s for s, to in NODE_TRANSITIONS.items() if change.state in to]
-                sets = ["state = ?"]
-                values: list[Any] = [change.state]
-                for key, value in (change.fields or {}).items():
-                    if key not in _NODE_FIELDS:
-                        raise StateError(f"unknown node field {key!r}")
-                    sets.append(f"{key} = ?")
-                    values.append(value)
-                if change.message is not None:
-                    sets.append("message = ?")
-                    values.append(change.message)
-                marks = ", ".join("?" for _ in allowed_from)
-                cursor = self.db.execute(
-                    f"UPDATE nodes SET {', '.join(sets)} WHERE run_id = ? AND node_id = ?"  # noqa: S608 - column names are fixed
-                    f" AND state IN ({marks})",
-                    [*values, run_id, change.node_id, *allowed_from],
-                )
-                if cursor.rowcount != 1:
-                    row = self.db.execute(
-                        "SELECT state FROM nodes WHERE run_id = ? AND node_id = ?",
-                        (run_id, change.node_id),
-                    ).fetchone()
-                    if row is None:
-                        raise NotFound(f"run {run_id} has no node {change.node_id!r}")
-                    raise StateError(
-                        f"node {change.node_id} is {row[0]}; it cannot become {change.state}"
-                    )
+                sql, params = self._change_sql(run_id, change)
+                if group and sql != group_sql:
+                    self._apply_group(run_id, group_sql, group)
+                    group = []
+                group_sql = sql
+                group.append(params)
+            if group:
+                self._apply_group(run_id, group_sql, group)
+
+    @staticmethod
+    def _change_sql(run_id: str, change: NodeChange) -> tuple[str, list[Any]]:
+        """The UPDATE for one transition, and its parameters (node id last but the states)."""
+        if change.state not in NODE_TRANSITIONS:
+            raise StateError(f"unknown node state {change.state!r}")
+        allowed_from = _ALLOWED_FROM[change.state]
+        sets = ["state = ?"]
+        values: list[Any] = [change.state]
+        for key, value in (change.fields or {}).items():
+            if key not in _NODE_FIELDS:
+                raise StateError(f"unknown node field {key!r}")
+            sets.append(f"{key} = ?")
+            values.append(value)
+        if change.message is not None:
+            sets.append("message = ?")
+            values.append(change.message)
+        marks = ", ".join("?" for _ in allowed_from)
+        sql = (
+            f"UPDATE nodes SET {', '.join(sets)} WHERE run_id = ? AND node_id = ?"  # noqa: S608 - column names are fixed
+            f" AND state IN ({marks})"
+        )
+        return sql, [*values, run_id, change.node_id, *allowed_from]
+
+    def _apply_group(self, run_id: str, sql: str, group: list[list[Any]]) -> None:
+        if len(group) == 1:
+            self._apply_one(run_id, sql, group[0])
+            return
+        self.db.execute("SAVEPOINT dde_apply")
+        if self.db.executemany(sql, group).rowcount != len(group):
+            self.db.execute("ROLLBACK TO dde_apply")
+            for params in group:  # one of them is refused: say which
+                self._apply_one(run_id, sql, params)
+        self.db.execute("RELEASE dde_apply")
+
+    def _apply_one(self, run_id: str, sql: str, params: list[Any]) -> None:
+        if self.db.execute(sql, params).rowcount == 1:
+            return
+        state = params[0]
+        node_id = params[-len(_ALLOWED_FROM[state]) - 1]  # ..., run_id, node_id, *from
+        row = self.db.execute(
+            "SELECT state FROM nodes WHERE run_id = ? AND node_id = ?", (run_id, node_id)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"run {run_id} has no node {node_id!r}")
+        raise StateError(f"node {node_id} is {row[0]}; it cannot become {state}")
 
     # -- control requests (pause / resume / cancel from another process) ----------------------
 

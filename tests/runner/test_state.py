@@ -4,6 +4,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dde_ci.errors import NotFound, StateError
 from dde_ci.runner.state import (
@@ -68,6 +70,67 @@ def test_invalid_transitions_are_refused(tmp_path: Path, path: list[str], bad: s
     with pytest.raises(StateError, match=f"node A is .*; it cannot become {bad}"):
         store.apply("r1", [NodeChange("B", READY), NodeChange("A", bad)])
     assert [n.state for n in store.nodes("r1")] == before  # the whole batch rolled back
+
+
+def test_a_refused_change_inside_a_group_is_named_and_the_lot_rolled_back(
+    tmp_path: Path,
+) -> None:
+    """Changes of one shape go in one executemany; one refused among them still names
+    its node, and nothing of the call (nor of the enclosing transaction) stays."""
+    store = StateStore(tmp_path / "state.db")
+    ids = [f"n{i}" for i in range(6)]
+    store.create_run("r1", workflow="w", manifest="m", iteration_id="it", jobs=2, node_ids=ids)
+    store.apply("r1", [NodeChange("n3", SKIPPED)])
+    refused = pytest.raises(StateError, match="node n3 is SKIPPED; it cannot become READY")
+    with refused, store.transaction():
+        store.apply("r1", [NodeChange("n5", CANCELLED)])
+        store.apply("r1", [NodeChange(n, READY, {"ready_at": "t"}) for n in ids[:5]])
+    assert [n.state for n in store.nodes("r1")] == [PENDING] * 3 + [SKIPPED] + [PENDING] * 2
+    store.apply("r1", [NodeChange(n, READY, {"ready_at": "t"}) for n in ids if n != "n3"])
+    assert [n.state for n in store.nodes("r1")].count(READY) == 5
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    steps=st.lists(
+        st.lists(
+            st.tuples(st.integers(0, 4), st.sampled_from(sorted(NODE_TRANSITIONS))),
+            min_size=1,
+            max_size=6,
+        ),
+        max_size=8,
+    )
+)
+def test_grouped_changes_end_as_one_by_one(steps: list[list[tuple[int, str]]]) -> None:
+    """Whatever the batches, applying them grouped leaves the same states (and refuses
+    the same batches, with the same message) as applying each change alone."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        grouped = StateStore(Path(folder) / "a.db")
+        alone = StateStore(Path(folder) / "b.db")
+        ids = [f"n{i}" for i in range(5)]
+        for store in (grouped, alone):
+            store.create_run(
+                "r", workflow="w", manifest="m", iteration_id="i", jobs=1, node_ids=ids
+            )
+        for batch in steps:
+            changes = [NodeChange(ids[i], state, {"ready_at": "t"}) for i, state in batch]
+            outcomes = []
+            for store, apply in (
+                (grouped, lambda s, c: s.apply("r", c)),
+                (alone, lambda s, c: [s.apply("r", [one]) for one in c] and None),
+            ):
+                try:
+                    with store.transaction():
+                        apply(store, changes)
+                    outcomes.append("ok")
+                except StateError as exc:
+                    outcomes.append(str(exc))
+            assert outcomes[0] == outcomes[1]
+            assert [n.state for n in grouped.nodes("r")] == [n.state for n in alone.nodes("r")]
+        grouped.close()
+        alone.close()
 
 
 def test_every_finished_state_is_final() -> None:
