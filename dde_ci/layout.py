@@ -17,6 +17,7 @@ a manifest says can make dde-ci read or write outside the project folder.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,22 +85,22 @@ class Layout:
         return self.root / "reports"
 
     def iteration_dir(self, iteration_id: str) -> Path:
-        return self.reports_dir / segment(iteration_id, "iteration id")
+        return _iteration_dir(self.root, iteration_id)
 
     def execution_log(self, iteration_id: str) -> Path:
         return self.iteration_dir(iteration_id) / "execution.log"
 
     def node_dir(self, iteration_id: str, node_id: str) -> Path:
-        return self.iteration_dir(iteration_id) / segment(node_id, "node id")
+        return _node_file(self.root, iteration_id, node_id, "")
 
     def context_file(self, iteration_id: str, node_id: str) -> Path:
-        return self.node_dir(iteration_id, node_id) / "context.json"
+        return _node_file(self.root, iteration_id, node_id, "context.json")
 
     def gates_file(self, iteration_id: str, node_id: str) -> Path:
-        return self.node_dir(iteration_id, node_id) / "gates.json"
+        return _node_file(self.root, iteration_id, node_id, "gates.json")
 
     def result_file(self, iteration_id: str, node_id: str) -> Path:
-        return self.node_dir(iteration_id, node_id) / "result.json"
+        return _node_file(self.root, iteration_id, node_id, "result.json")
 
     def audit_json(self, iteration_id: str) -> Path:
         return self.iteration_dir(iteration_id) / "audit.json"
@@ -119,3 +120,17 @@ class Layout:
         return (
             self.artifacts_dir / segment(iteration_id, "iteration id") / segment(node_id, "node id")
         )
+
+
+# A path is immutable, and the runner asks for the same few per node again and again
+# (each made anew is three to four joins and two checks of a segment): made once each.
+@functools.lru_cache(maxsize=256)
+def _iteration_dir(root: Path, iteration_id: str) -> Path:
+    return root / "reports" / segment(iteration_id, "iteration id")
+
+
+@functools.lru_cache(maxsize=16384)
+def _node_file(root: Path, iteration_id: str, node_id: str, name: str) -> Path:
+    """A node's folder (``name`` empty) or a file in it."""
+    folder = _iteration_dir(root, iteration_id) / segment(node_id, "node id")
+    return folder / name if name else folder

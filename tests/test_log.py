@@ -404,3 +404,25 @@ def test_new_ids_are_version_4_uuids_and_a_forked_child_draws_its_own() -> None:
         there = source.read().decode()
     os.waitpid(pid, 0)
     assert len(there) == 32 and there != here
+
+
+@given(st.lists(st.integers(0, 4_102_444_800 * 10**9), min_size=1, max_size=20))
+def test_timestamps_are_the_same_text_as_strftime_in_any_order(times: list[int]) -> None:
+    """format_ns keeps the text of the last second it formatted: in any order of calls
+    (a second again, another, back) each text is what datetime.strftime gives."""
+    from dde_ci.log import format_ns, parse_timestamp
+
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    for ns in times + times[::-1]:
+        expected = (epoch + timedelta(microseconds=ns // 1000)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        assert format_ns(ns) == expected
+        assert parse_timestamp(expected) == epoch + timedelta(microseconds=ns // 1000)
+
+
+def test_now_is_now() -> None:
+    from dde_ci.log import now_rfc3339, parse_timestamp
+
+    before = datetime.now(UTC)
+    stamp = parse_timestamp(now_rfc3339())
+    after = datetime.now(UTC)
+    assert before - timedelta(microseconds=1) <= stamp <= after

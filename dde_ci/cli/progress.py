@@ -5,12 +5,16 @@ Both take execution-log events (from any thread) through ``on_event``.
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import threading
 import time
 from types import TracebackType
-from typing import Any
+from typing import Any, TextIO
 
-from dde_ci.cli.output import echo, is_terminal
+from dde_ci.cli.output import is_terminal
+
+FLUSH_SECONDS = 0.1  # plain progress lines reach the output at most this late
 
 _SHOWN = {
     "node.started": "started",
@@ -51,14 +55,47 @@ def describe(event: dict[str, Any]) -> str | None:
 
 
 class PlainProgress:
-    def __init__(self) -> None:
+    """A plain line per event worth one, on standard output (or ``stream``).
+
+    The lines are written to the stream's buffer as events come and flushed by a
+    background thread at most every ``interval`` seconds when there is something
+    new, and at exit: a flush per line was a system call per event, made from the
+    worker thread that starts the next node.  A terminal's stream flushes each
+    line itself (line buffering), as before.
+    """
+
+    def __init__(self, stream: TextIO | None = None, interval: float = FLUSH_SECONDS) -> None:
+        # the stream click.echo writes to as well, so the lines keep their order
+        self._stream = stream if stream is not None else sys.stdout
+        self._interval = interval
         self._lock = threading.Lock()
+        self._unflushed = False
+        self._closing = threading.Event()
+        self._flusher: threading.Thread | None = None
 
     def on_event(self, event: dict[str, Any]) -> None:
         line = describe(event)
-        if line is not None:
-            with self._lock:
-                echo(line)
+        if line is None:
+            return
+        with self._lock:
+            self._stream.write(line + "\n")
+            self._unflushed = True
+            if self._flusher is None and not self._closing.is_set():
+                self._flusher = threading.Thread(
+                    target=self._flush_loop, name="dde-progress", daemon=True
+                )
+                self._flusher.start()
+
+    def _flush_loop(self) -> None:
+        while not self._closing.wait(self._interval):
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            if self._unflushed:
+                self._unflushed = False
+                with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to do
+                    self._stream.flush()
 
     def __enter__(self) -> PlainProgress:
         return self
@@ -66,7 +103,10 @@ class PlainProgress:
     def __exit__(
         self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
     ) -> None:
-        return None
+        self._closing.set()
+        if self._flusher is not None:
+            self._flusher.join()
+        self.flush()
 
 
 class LiveProgress:

@@ -142,6 +142,51 @@ def test_plain_progress_lines() -> None:
     assert describe(make_event("gate.passed", iteration_id="i")) is None
 
 
+def test_plain_progress_reaches_a_pipe_soon_without_a_flush_per_line() -> None:
+    """Lines are buffered and flushed by the progress thread within its interval, even
+    when no event follows; a burst of lines costs a flush or two, not one each."""
+    import io
+    import os
+    import select
+    import time
+
+    from dde_ci.cli.progress import PlainProgress
+
+    class Counted(io.TextIOWrapper):
+        flushes = 0
+
+        def flush(self) -> None:
+            Counted.flushes += 1
+            super().flush()
+
+    read_fd, write_fd = os.pipe()
+    stream = Counted(io.BufferedWriter(io.FileIO(write_fd, "w")), encoding="utf-8")
+    try:
+        with PlainProgress(stream, interval=0.05) as view:
+            started = make_event("node.started", iteration_id="i", node_id="A", attempt=1)
+            view.on_event(started)
+            ready, _, _ = select.select([read_fd], [], [], 5.0)  # no further event comes
+            assert ready, "the line never reached the pipe"
+            assert b"started   A" in os.read(read_fd, 65536)
+            before = Counted.flushes
+            for n in range(200):
+                view.on_event(make_event("node.completed", iteration_id="i", node_id=f"N{n}"))
+            time.sleep(0.12)
+            assert Counted.flushes - before <= 4
+            view.on_event(make_event("node.started", iteration_id="i", node_id="last"))
+        tail = b""
+        while select.select([read_fd], [], [], 0.5)[0]:
+            chunk = os.read(read_fd, 65536)
+            if not chunk:
+                break
+            tail += chunk
+        assert tail.count(b"completed") == 200
+        assert tail.endswith(b"started   last (agent None, attempt None)\n")  # flushed at exit
+    finally:
+        stream.close()
+        os.close(read_fd)
+
+
 def test_live_view_renders_running_nodes_and_counts() -> None:
     from rich.console import Console
 
