@@ -83,10 +83,10 @@ class NodeStep:
     extra: dict[str, Any] = field(default_factory=dict)
     control: ProcessControl | None = None  # lets a scheduler cancel the running command
     stage: FileStage | None = None  # the node's files, made ahead by a scheduler
-    # called once the command has started (a scheduler does its own work then, not before)
-    on_command_started: Callable[[], None] | None = None
-    # called once the command has ended for good (after its last attempt), before step 4
-    on_command_finished: Callable[[], None] | None = None
+    # called when the step starts waiting (its command has started; a retry's delay
+    # begins) and when that wait is over: a scheduler does its own work meanwhile
+    on_wait: Callable[[], None] | None = None
+    on_wait_over: Callable[[], None] | None = None
 
 
 class StepCheck(Protocol):
@@ -170,8 +170,6 @@ def run_node_step(step: NodeStep) -> NodeOutcome:
     if outcome.ok:
         # step 3: run the command with its timeout and retry policy
         outcome = run_command(step, outcome)
-        if step.on_command_finished is not None:
-            step.on_command_finished()
     if outcome.ok and has_gates(step.manifest, step.node, "post"):
         # step 4: post-execution gates (gates)
         outcome = outcome.after(evaluate_node_gates(step, "post"))
@@ -391,7 +389,10 @@ def run_command(step: NodeStep, outcome: NodeOutcome) -> NodeOutcome:
                 "next_attempt": attempt_no + 1,
             },
         )
-        if not control.sleep(delay):
+        _waiting(step)
+        slept = control.sleep(delay)
+        _wait_over(step)
+        if not slept:
             result = Attempt(result.exit_code, cancelled=True)
             break
     outputs = read_outputs(output_file)
@@ -431,13 +432,13 @@ def run_attempt(step: NodeStep, output_file: Path, control: ProcessControl) -> A
     finally:
         os.close(log_fd)
     control.register(proc)
-    if step.on_command_started is not None:
-        step.on_command_started()
     # a blocking wait (Popen.wait with a timeout polls, which delays every node);
     # the timeout is kept by the control's watchdog, which stops the whole group
     deadline = control.watch(proc, node.timeout) if node.timeout > 0 else None
     try:
+        _waiting(step)
         code = proc.wait()
+        _wait_over(step)
         if deadline is not None and deadline.done():
             return Attempt(None, timed_out=True)
         # children left behind in the group do not outlive the step
@@ -447,6 +448,16 @@ def run_attempt(step: NodeStep, output_file: Path, control: ProcessControl) -> A
     if control.cancelled.is_set():
         return Attempt(code, cancelled=True)
     return Attempt(code)
+
+
+def _waiting(step: NodeStep) -> None:
+    if step.on_wait is not None:
+        step.on_wait()
+
+
+def _wait_over(step: NodeStep) -> None:
+    if step.on_wait_over is not None:
+        step.on_wait_over()
 
 
 def _spawn(

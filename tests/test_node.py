@@ -432,7 +432,11 @@ def test_the_watchdog_keeps_the_earliest_deadline_whatever_the_order(tmp_path: P
     assert not late.done()
 
 
-def test_a_scheduler_hears_when_each_attempts_command_has_started(tmp_path: Path) -> None:
+def test_a_scheduler_hears_when_the_step_waits_and_when_the_wait_is_over(
+    tmp_path: Path,
+) -> None:
+    """For each attempt's command (once it runs) and each retry's delay: on_wait, then
+    on_wait_over when the wait is over, with the step's work in between."""
     manifest = load(
         tmp_path,
         """
@@ -448,14 +452,29 @@ def test_a_scheduler_hears_when_each_attempts_command_has_started(tmp_path: Path
           - {id: B, type: implementation}
         """,
     )
-    heard: list[int] = []
+    heard: list[tuple[str, int, int]] = []
+    marks = tmp_path / "marks"
+
+    def lines() -> int:
+        return len(marks.read_text().splitlines()) if marks.exists() else 0
+
     step = make_step(manifest, "A")
-    step.on_command_started = lambda: heard.append(step.attempt)
+    step.on_wait = lambda: heard.append(("wait", step.attempt, lines()))
+    step.on_wait_over = lambda: heard.append(("over", step.attempt, lines()))
     assert run_node_step(step).status == COMPLETED
-    assert heard == [1, 2]  # once per attempt
+    # attempt 1 (its command may not have written yet when heard), its retry delay, attempt 2
+    assert [(kind, attempt) for kind, attempt, _ in heard] == [
+        ("wait", 1),
+        ("over", 1),
+        ("wait", 1),
+        ("over", 1),
+        ("wait", 2),
+        ("over", 2),
+    ]
+    assert [n for kind, _, n in heard if kind == "over"] == [1, 1, 2]  # the command had ended
     nothing: list[int] = []
-    quiet = make_step(manifest, "B")  # no command: nothing starts, nothing to hear
-    quiet.on_command_started = lambda: nothing.append(1)
+    quiet = make_step(manifest, "B")  # no command: nothing to wait for, nothing to hear
+    quiet.on_wait = quiet.on_wait_over = lambda: nothing.append(1)
     assert run_node_step(quiet).status == COMPLETED and nothing == []
 
 

@@ -662,17 +662,17 @@ class Scheduler:
                 with contextlib.suppress(RuntimeError):  # shut down: the run is ending
                     self.chores.submit(self._stage_node, node_id)
 
-    def _command_started(self, node_id: str) -> None:
-        """Worker thread, its node's command just started: stage the node's successors
-        and, holding the turn or finding it free, do the chores queued so far (this
-        thread only waits for its command now) and give the turn up.  When another
+    def _waiting(self, node_id: str) -> None:
+        """Worker thread, its node's command started (or a retry's delay began): stage
+        the node's successors and, holding the turn or finding it free, do the chores
+        queued so far (this thread only waits now) and give the turn up.  When another
         worker holds it, that one does them."""
         self._stage_ahead(self.graph.succs[node_id])
         if self.turn.take(blocking=False):
             self._give_turn()
 
-    def _command_finished(self, node_id: str) -> None:
-        """Worker thread, its node's command ended: take the turn now when the rest of
+    def _wait_over(self, node_id: str) -> None:
+        """Worker thread, its node's wait is over: take the turn at once when the rest of
         the step is the runner's own work (else after the gates, in :meth:`_work`)."""
         if self._quick(node_id, "post"):
             self.turn.take()
@@ -731,8 +731,8 @@ class Scheduler:
             commit=self.commit,
             control=self.control,
             stage=self.stage,
-            on_command_started=lambda: self._command_started(node_id),
-            on_command_finished=lambda: self._command_finished(node_id),
+            on_wait=lambda: self._waiting(node_id),
+            on_wait_over=lambda: self._wait_over(node_id),
         )
 
     def _run_step(
