@@ -87,6 +87,20 @@ class NodeStep:
     # begins) and when that wait is over: a scheduler does its own work meanwhile
     on_wait: Callable[[], None] | None = None
     on_wait_over: Callable[[], None] | None = None
+    # the environment commands start from (this process's, read at each start, when None);
+    # a scheduler reads it once for a whole run
+    base_env: Mapping[str, str] | None = None
+    # the command as found on PATH while the node waited to start (a scheduler's head
+    # start, used by the first attempt; see find_command); looked up at the start if None
+    found: FoundCommand | None = None
+
+
+@dataclass(frozen=True)
+class FoundCommand:
+    """What :func:`direct_command` said of a node's command: ``(executable, argv)``, or
+    None for a script that runs under ``bash``."""
+
+    direct: tuple[str, list[str]] | None
 
 
 class StepCheck(Protocol):
@@ -428,7 +442,10 @@ def run_attempt(step: NodeStep, output_file: Path, control: ProcessControl) -> A
     log_fd = os.open(node_dir / "output.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
     try:
         os.write(log_fd, f"== {now_rfc3339()} attempt {step.attempt}\n".encode())
-        proc = _spawn(node.run, node.id, cwd, env, log_fd)
+        # found while the node waited (first attempt only: a retry looks again)
+        found = step.found if step.attempt == 1 else None
+        direct = found.direct if found is not None else direct_command(node.run, env)
+        proc = _spawn(node.run, node.id, cwd, env, log_fd, direct)
     finally:
         os.close(log_fd)
     control.register(proc)
@@ -461,14 +478,20 @@ def _wait_over(step: NodeStep) -> None:
 
 
 def _spawn(
-    script: str, name: str, cwd: Path, env: dict[str, str], log_file: int
+    script: str,
+    name: str,
+    cwd: Path,
+    env: dict[str, str],
+    log_file: int,
+    direct: tuple[str, list[str]] | None,
 ) -> subprocess.Popen[bytes]:
     """Start ``script`` in its own process group, output to ``log_file`` (a descriptor).
 
-    A simple command (:func:`direct_command`) is executed directly, as ``bash
-    -c`` itself would (bash execs the single command of its ``-c`` script), so
-    the process, its arguments, exit code and signals are the same; only the
-    2-4 ms of starting ``bash`` are saved.  Anything else runs under ``bash``.
+    A simple command (``direct``, from :func:`direct_command`) is executed
+    directly, as ``bash -c`` itself would (bash execs the single command of its
+    ``-c`` script), so the process, its arguments, exit code and signals are the
+    same; only the 2-4 ms of starting ``bash`` are saved.  Anything else runs
+    under ``bash``.
     """
     options: dict[str, Any] = {
         "cwd": cwd,
@@ -477,7 +500,6 @@ def _spawn(
         "stderr": subprocess.STDOUT,
         "start_new_session": True,
     }
-    direct = direct_command(script, env)
     if direct is not None:
         executable, argv = direct
         # what bash adds to the environment of the command it executes
@@ -588,6 +610,15 @@ _SHELL_WORDS = frozenset(
 )
 # environment that changes what bash does before it runs the command
 _SHELL_ENV = ("BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "POSIXLY_CORRECT")
+
+
+def find_command(step: NodeStep) -> FoundCommand:
+    """Look the node's command up as its first attempt would (:func:`direct_command`, with
+    the environment it gets).  A scheduler does it while the node is READY: its
+    dependencies have completed, so whatever they installed on PATH is found."""
+    env = dict(step.base_env) if step.base_env is not None else base_env()
+    env.update(step.node.env)
+    return FoundCommand(direct_command(step.node.run, env) if step.node.run else None)
 
 
 def direct_command(script: str, env: Mapping[str, str]) -> tuple[str, list[str]] | None:
@@ -712,9 +743,14 @@ WITHHELD_ENV = frozenset(
 )
 
 
+def base_env() -> dict[str, str]:
+    """This process's environment less :data:`WITHHELD_ENV`: what every command starts from."""
+    return {k: v for k, v in os.environ.items() if k not in WITHHELD_ENV}
+
+
 def command_env(step: NodeStep, output_file: Path) -> dict[str, str]:
     """The command's environment: ours (less :data:`WITHHELD_ENV`), the node's ``env``, DDE_*."""
-    env = {k: v for k, v in os.environ.items() if k not in WITHHELD_ENV}
+    env = dict(step.base_env) if step.base_env is not None else base_env()
     env.update(step.node.env)
     env.update(
         {

@@ -63,9 +63,11 @@ from dde_ci.node import CANCELLED as OUTCOME_CANCELLED
 from dde_ci.node import COMPLETED as OUTCOME_COMPLETED
 from dde_ci.node import (
     GRACE_SECONDS,
+    FoundCommand,
     NodeOutcome,
     NodeStep,
     ProcessControl,
+    base_env,
     record_outcome,
     stop_leftover_commands,
 )
@@ -191,6 +193,15 @@ class ObservedLog(ExecutionLog):
             if self._fd is not None:
                 os.close(self._fd)
                 self._fd = None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What was made ready for a READY node while it waited for a slot (for one agent)."""
+
+    agent: str
+    context: Path
+    command: FoundCommand
 
 
 @dataclass(frozen=True)
@@ -334,13 +345,14 @@ class Scheduler:
         self.commit = commit
         self.layout = Layout(manifest.root)
         self.control = ProcessControl(grace)
+        self.base_env = base_env()  # what every command's environment starts from
         self.agents = list_agents(manifest, jobs)
         self.load: dict[str, int] = {a.id: 0 for a in self.agents}
         self.state: dict[str, str] = {n.node_id: n.state for n in store.nodes(run_id)}
         self.ready: list[tuple[float, int, str]] = []
         self.running: dict[str, str] = {}  # node -> agent
         # contexts built while READY nodes wait: node -> (its agent, the context file)
-        self.prepared: dict[str, Future[tuple[str, Path]]] = {}
+        self.prepared: dict[str, Future[Prepared]] = {}
         # what the workers do ahead while their commands run: contexts, staged files
         self.chores: Chores | None = None
         # the folders and files of nodes about to run, made ahead (see _stage_ahead)
@@ -465,7 +477,7 @@ class Scheduler:
         key = (-self.graph.remaining[node_id], self.graph.index[node_id], node_id)
         bisect.insort(self.ready, key)
 
-    def _work(self, node_id: str, agent: str, prepared: Future[tuple[str, Path]] | None) -> None:
+    def _work(self, node_id: str, agent: str, prepared: Future[Prepared] | None) -> None:
         """Worker thread (a job slot): run the node step, record its end, and go on with
         the node the freed slot starts, until none does.
 
@@ -473,7 +485,7 @@ class Scheduler:
         the worker holds the :class:`~dde_ci.runner.chores.Turn`, so the workers do
         the runner's work one at a time instead of taking the interpreter lock from
         each other; it gives the turn up to wait for a command, and to run gates."""
-        nxt: tuple[str, str, Future[tuple[str, Path]] | None] | None = (node_id, agent, prepared)
+        nxt: tuple[str, str, Future[Prepared] | None] | None = (node_id, agent, prepared)
         with self.lock:
             self.arriving -= 1
         try:
@@ -531,7 +543,7 @@ class Scheduler:
 
     def _complete(
         self, node_id: str, outcome: NodeOutcome
-    ) -> tuple[str, str, Future[tuple[str, Path]] | None] | None:
+    ) -> tuple[str, str, Future[Prepared] | None] | None:
         """Under the lock: record a node's end, the nodes it frees and the nodes that start,
         in one commit (everything persisted before it takes effect; the events follow).
         Returns the node the calling worker runs next; others go to the pool."""
@@ -552,7 +564,7 @@ class Scheduler:
         chosen: list[tuple[str, str, str | None]],
         *,
         keep_first: bool = False,
-    ) -> tuple[str, str, Future[tuple[str, Path]] | None] | None:
+    ) -> tuple[str, str, Future[Prepared] | None] | None:
         """After the commit: the events of the nodes that start (each logged READY before
         it starts), the starts (see :meth:`_launch`), then the other events; and the
         contexts of the nodes next in line queued."""
@@ -594,12 +606,13 @@ class Scheduler:
         ranked = rank_workers(self.manifest.node(node_id).capabilities, self.agents)
         return ranked[0][0].id if len(ranked) == 1 else None
 
-    def _prepare(self, node_id: str, agent: str) -> tuple[str, Path]:
-        """Preparing thread: write the context the node step would write first."""
-        from dde_ci.node import write_node_context
+    def _prepare(self, node_id: str, agent: str) -> Prepared:
+        """A chore: write the context the node step would write first, and look its
+        command up on PATH (its dependencies have completed: see find_command)."""
+        from dde_ci.node import find_command, write_node_context
 
         step = self._step(node_id, agent)
-        return agent, write_node_context(step)
+        return Prepared(agent, write_node_context(step), find_command(step))
 
     def _choose(self) -> list[tuple[str, str, str | None]]:
         """Take the ready nodes that may start now and persist them as RUNNING."""
@@ -626,10 +639,10 @@ class Scheduler:
 
     def _launch(
         self, chosen: list[tuple[str, str, str | None]], *, keep_first: bool = False
-    ) -> tuple[str, str, Future[tuple[str, Path]] | None] | None:
+    ) -> tuple[str, str, Future[Prepared] | None] | None:
         """Hand the chosen nodes (already RUNNING in the database) to worker threads; with
         ``keep_first`` the first is returned instead, for the calling worker to run."""
-        kept: tuple[str, str, Future[tuple[str, Path]] | None] | None = None
+        kept: tuple[str, str, Future[Prepared] | None] | None = None
         for node_id, agent, warning in chosen:
             if warning:
                 self.log.emit(
@@ -733,10 +746,11 @@ class Scheduler:
             stage=self.stage,
             on_wait=lambda: self._waiting(node_id),
             on_wait_over=lambda: self._wait_over(node_id),
+            base_env=self.base_env,
         )
 
     def _run_step(
-        self, node_id: str, agent: str, prepared: Future[tuple[str, Path]] | None = None
+        self, node_id: str, agent: str, prepared: Future[Prepared] | None = None
     ) -> NodeOutcome:
         """Worker thread: run the node step; any error becomes a FAILED outcome."""
         from dde_ci.node import run_node_step
@@ -747,9 +761,10 @@ class Scheduler:
             # still queued is cancelled (the step builds it), one being built is awaited
             if prepared is not None and not prepared.cancel():
                 with contextlib.suppress(Exception):  # it failed: the step builds it and says why
-                    made_for, path = prepared.result()
-                    if made_for == agent:
-                        step.context_path = path
+                    made = prepared.result()
+                    if made.agent == agent:
+                        step.context_path = made.context
+                        step.found = made.command
             return run_node_step(step)
         except DdeError as exc:
             message = str(exc)

@@ -238,12 +238,12 @@ def test_observed_log_redacts_once_for_the_file_and_the_listeners(tmp_path: Path
 
 def _spy_prepared(monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> list[str]:
     """Record the nodes whose context the scheduler prepared while they waited."""
-    from dde_ci.runner.scheduler import Scheduler
+    from dde_ci.runner.scheduler import Prepared, Scheduler
 
     prepared: list[str] = []
     real = Scheduler._prepare
 
-    def prepare(self: Scheduler, node_id: str, agent: str) -> tuple[str, Path]:
+    def prepare(self: Scheduler, node_id: str, agent: str) -> Prepared:
         prepared.append(node_id)
         if fail:
             raise OSError(28, "No space left on device")
@@ -279,6 +279,68 @@ def test_waiting_nodes_get_the_context_they_would_have_built(
         )
         assert seen["depends_on_outputs"]["A"]["outputs"] == {"release": "1.2"}
     check_log_invariants(events(manifest), {n: deps for n, (deps, _) in FAN_OUT.items()}, 1)
+
+
+def test_a_program_a_dependency_puts_earlier_on_path_is_the_one_that_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A waiting node's command is looked up on PATH while it is READY (its dependencies
+    have completed): what they installed is found; a retry looks again."""
+    prepared = _spy_prepared(monkeypatch)
+    early, late = tmp_path / "early", tmp_path / "late"
+    early.mkdir()
+    late.mkdir()
+    tool = late / "mytool"
+    tool.write_text(
+        "#!/bin/sh\n"
+        'echo "late $0" >> "$DDE_ROOT/marks"\n'
+        '[ "$DDE_NODE" != E ] || { cp "$DDE_ROOT/early.sh" "$DDE_ROOT/early/othertool"; exit 1; }\n'
+    )
+    tool.chmod(0o755)
+    (late / "othertool").write_bytes(tool.read_bytes())
+    (late / "othertool").chmod(0o755)
+    (tmp_path / "early.sh").write_text('#!/bin/sh\necho "early $0" >> "$DDE_ROOT/marks"\n')
+    path = f"{early}:{late}:/usr/bin:/bin"
+    install = f'cp early.sh early/mytool && chmod +x early.sh early/mytool && echo "{path}"'
+    text = json.dumps(
+        {
+            "workflow": "t",
+            "iteration": "it1",
+            "settings": {"wip_limit": 1},
+            "nodes": [
+                {"id": "A", "type": "implementation", "run": install},
+                *[
+                    {
+                        "id": n,
+                        "type": "implementation",
+                        "depends_on": ["A"],
+                        "run": "mytool",
+                        "env": {"PATH": path},
+                    }
+                    for n in ("B", "C", "D")
+                ],
+                {
+                    "id": "E",
+                    "type": "implementation",
+                    "depends_on": ["A"],
+                    "run": "othertool",
+                    "env": {"PATH": path},
+                    "retry": {"max_attempts": 2, "initial_delay": 0.01},
+                },
+            ],
+        }
+    )
+    manifest = load(tmp_path, text)
+    summary = start_run(manifest, iteration_id="it1", jobs=1)
+    assert summary.state == "COMPLETED", summary
+    assert len(prepared) >= 2  # B to E wait behind one another at WIP 1
+    marks = (tmp_path / "marks").read_text().splitlines()
+    assert marks.count(f"early {early}/mytool") == 3  # B, C, D: never the late one
+    # E: the first attempt runs what was there when E became READY, the retry looks again
+    assert [m for m in marks if "othertool" in m] == [
+        f"late {late}/othertool",
+        f"early {early}/othertool",
+    ]
 
 
 def test_contexts_are_prepared_only_for_nodes_one_agent_alone_serves(
