@@ -127,10 +127,12 @@ def main() -> int:
                 f"ratio to bound {dde_s / bound:.3f}"
             )
         within = sum(r <= 1.05 for r in ratios)
-        print(
-            f"makespan ratio to make (target <= 1.05): median {statistics.median(ratios):.3f}, "
-            f"worst {max(ratios):.3f}, {within} of {len(ratios)} within the target"
-        )
+        if ratios:
+            print(
+                f"makespan ratio to make (target <= 1.05): median "
+                f"{statistics.median(ratios):.3f}, worst {max(ratios):.3f}, "
+                f"{within} of {len(ratios)} within the target"
+            )
 
         n = args.overhead_nodes
         print(f"== per-node overhead: {n} nodes running 'true'")
@@ -141,7 +143,7 @@ def main() -> int:
             for i, name in enumerate(names)
         }
         commands = dict.fromkeys(names, "true")
-        for jobs in (1, wip):
+        for jobs in (1, wip) if n else ():
             manifest = write_project(root / f"true{jobs}", names, preds, commands, None)
             make_s = make_seconds(manifest.parent, jobs)
             dde_s, wall = dde_seconds(manifest, jobs)

@@ -84,8 +84,9 @@ class NodeStep:
     control: ProcessControl | None = None  # lets a scheduler cancel the running command
     stage: FileStage | None = None  # the node's files, made ahead by a scheduler
     # called when the step starts waiting (its command has started; a retry's delay
-    # begins) and when that wait is over: a scheduler does its own work meanwhile
-    on_wait: Callable[[], None] | None = None
+    # begins), with a test of whether the wait is over already, and when the wait is
+    # over: a scheduler does its own work meanwhile, while the test says no
+    on_wait: Callable[[Callable[[], bool]], None] | None = None
     on_wait_over: Callable[[], None] | None = None
     # the environment commands start from (this process's, read at each start, when None);
     # a scheduler reads it once for a whole run
@@ -403,8 +404,9 @@ def run_command(step: NodeStep, outcome: NodeOutcome) -> NodeOutcome:
                 "next_attempt": attempt_no + 1,
             },
         )
-        _waiting(step)
-        slept = control.sleep(delay)
+        until = time.monotonic() + delay
+        _waiting(step, functools.partial(_reached, until))
+        slept = control.sleep(max(0.0, until - time.monotonic()))
         _wait_over(step)
         if not slept:
             result = Attempt(result.exit_code, cancelled=True)
@@ -453,7 +455,7 @@ def run_attempt(step: NodeStep, output_file: Path, control: ProcessControl) -> A
     # the timeout is kept by the control's watchdog, which stops the whole group
     deadline = control.watch(proc, node.timeout) if node.timeout > 0 else None
     try:
-        _waiting(step)
+        _waiting(step, lambda: proc.poll() is not None)
         code = proc.wait()
         _wait_over(step)
         if deadline is not None and deadline.done():
@@ -467,9 +469,13 @@ def run_attempt(step: NodeStep, output_file: Path, control: ProcessControl) -> A
     return Attempt(code)
 
 
-def _waiting(step: NodeStep) -> None:
+def _reached(moment: float) -> bool:
+    return time.monotonic() >= moment
+
+
+def _waiting(step: NodeStep, over: Callable[[], bool]) -> None:
     if step.on_wait is not None:
-        step.on_wait()
+        step.on_wait(over)
 
 
 def _wait_over(step: NodeStep) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -459,7 +460,17 @@ def test_a_scheduler_hears_when_the_step_waits_and_when_the_wait_is_over(
         return len(marks.read_text().splitlines()) if marks.exists() else 0
 
     step = make_step(manifest, "A")
-    step.on_wait = lambda: heard.append(("wait", step.attempt, lines()))
+    overs: list[bool] = []
+
+    def on_wait(over: Callable[[], bool]) -> None:
+        heard.append(("wait", step.attempt, lines()))
+        overs.append(over())  # at once: the command has just started, the delay just begun
+        deadline = time.monotonic() + 10
+        while not over() and time.monotonic() < deadline:  # a scheduler's chores, say
+            time.sleep(0.005)
+        overs.append(over())
+
+    step.on_wait = on_wait
     step.on_wait_over = lambda: heard.append(("over", step.attempt, lines()))
     assert run_node_step(step).status == COMPLETED
     # attempt 1 (its command may not have written yet when heard), its retry delay, attempt 2
@@ -472,9 +483,11 @@ def test_a_scheduler_hears_when_the_step_waits_and_when_the_wait_is_over(
         ("over", 2),
     ]
     assert [n for kind, _, n in heard if kind == "over"] == [1, 1, 2]  # the command had ended
+    assert overs == [False, True] * 3  # the test says when each wait is over
     nothing: list[int] = []
     quiet = make_step(manifest, "B")  # no command: nothing to wait for, nothing to hear
-    quiet.on_wait = quiet.on_wait_over = lambda: nothing.append(1)
+    quiet.on_wait = lambda over: nothing.append(1)
+    quiet.on_wait_over = lambda: nothing.append(2)
     assert run_node_step(quiet).status == COMPLETED and nothing == []
 
 

@@ -510,13 +510,20 @@ class Scheduler:
             # the last node's worker leaves the chores: nothing is left to prepare for
             self._give_turn(chores=bool(self.running))
 
-    def _give_turn(self, *, chores: bool = True) -> None:
-        """Do the chores queued while no other worker wants the turn, then give it up.
-        Whoever holds the turn does this before giving it up, so a chore queued is
-        done by the holder or by the worker that waited for the turn."""
+    def _give_turn(self, over: Callable[[], bool] | None = None, *, chores: bool = True) -> None:
+        """Do the chores queued while no other worker wants the turn (and the caller's
+        wait is not ``over``: its next step comes first), then give the turn up.
+        Whoever holds the turn does this before giving it up, so a chore queued is done
+        by the holder, by the worker that waited for the turn, or by the next one to
+        start a command."""
         if self.turn.held():
             if chores and self.chores is not None:
-                self.chores.run_pending(stop=self._chores_wait)
+                if over is None:
+                    self.chores.run_pending(stop=self._chores_wait)
+                else:
+                    self.chores.run_pending(stop=lambda: self._chores_wait() or over())
+                    if over() and len(self.chores):
+                        self.chores.hand_off()  # its command was short: help on the side
             self.turn.give()
 
     def _chores_wait(self) -> bool:
@@ -662,27 +669,32 @@ class Scheduler:
         return kept
 
     def _stage_ahead(self, node_ids: Iterable[str]) -> None:
-        """Have the staging thread make the folders and files of nodes that run later
+        """Queue chores that make the folders and files of nodes that run later
         (:class:`dde_ci.files.FileStage`): the successors of each node, once its command
         has started (not while it starts), so that creating them never delays a start or
-        an end on the critical path.  Called from worker threads too: a node staged twice
+        an end on the critical path.  One chore a file (a few tenths of a millisecond
+        each), so that a worker whose command has ended stops soon.  A node staged twice
         is staged once (:class:`FileStage` makes each file once)."""
         if self.chores is None or self.cancelling:
             return
         for node_id in node_ids:
             if node_id not in self.staged and self.state[node_id] in (PENDING, READY):
                 self.staged.add(node_id)
-                with contextlib.suppress(RuntimeError):  # shut down: the run is ending
-                    self.chores.submit(self._stage_node, node_id)
+                atomic, appends = self._staged_files(node_id)
+                with contextlib.suppress(RuntimeError):  # closed: the run is ending
+                    for path in atomic:
+                        self.chores.add(self._stage_file, self.stage.stage_atomic, path)
+                    for path in appends:
+                        self.chores.add(self._stage_file, self.stage.stage_append, path)
 
-    def _waiting(self, node_id: str) -> None:
+    def _waiting(self, node_id: str, over: Callable[[], bool]) -> None:
         """Worker thread, its node's command started (or a retry's delay began): stage
         the node's successors and, holding the turn or finding it free, do the chores
-        queued so far (this thread only waits now) and give the turn up.  When another
-        worker holds it, that one does them."""
+        queued so far while its wait is not ``over`` (this thread only waits now), and
+        give the turn up.  When another worker holds it, that one does them."""
         self._stage_ahead(self.graph.succs[node_id])
         if self.turn.take(blocking=False):
-            self._give_turn()
+            self._give_turn(over)
 
     def _wait_over(self, node_id: str) -> None:
         """Worker thread, its node's wait is over: take the turn at once when the rest of
@@ -690,15 +702,10 @@ class Scheduler:
         if self._quick(node_id, "post"):
             self.turn.take()
 
-    def _stage_node(self, node_id: str) -> None:
-        """Staging thread: the node's context, result and output log, made empty."""
-        if self.cancelling:
-            return
-        atomic, appends = self._staged_files(node_id)
-        for path in atomic:
-            self.stage.stage_atomic(path)
-        for path in appends:
-            self.stage.stage_append(path)
+    def _stage_file(self, stage: Callable[[Path], None], path: Path) -> None:
+        """A chore: stage one file, unless the run is being cancelled."""
+        if not self.cancelling:
+            stage(path)
 
     def _staged_files(self, node_id: str) -> tuple[list[Path], list[Path]]:
         """What is staged for a node: (written whole, appended to)."""
@@ -744,7 +751,7 @@ class Scheduler:
             commit=self.commit,
             control=self.control,
             stage=self.stage,
-            on_wait=lambda: self._waiting(node_id),
+            on_wait=lambda over: self._waiting(node_id, over),
             on_wait_over=lambda: self._wait_over(node_id),
             base_env=self.base_env,
         )
