@@ -179,6 +179,38 @@ def test_cancel_from_another_process_kills_the_process_group(
     assert run_cli("cancel", "c1", "-m", str(manifest.path)) == 2  # already finished
 
 
+def test_ctrl_c_cancels_the_run_and_stops_its_commands(
+    tmp_path: Path, runners: list[subprocess.Popen[bytes]]
+) -> None:
+    """SIGINT (Ctrl-C) reaches the runner's main thread while the workers wait for their
+    commands: the run is cancelled, the commands' groups stopped, the log closed."""
+    manifest = chain_manifest(
+        tmp_path,
+        {
+            "A": ([], "echo $$ > A.pid; sleep 60"),
+            "B": ([], "echo $$ > B.pid; sleep 60"),
+            "C": (["A"], "true"),
+            "D": ([], "true"),
+        },
+    )
+    runner = start_runner(manifest.path, "int1", runners, "--grace", "0.5")
+    pids = [tmp_path / "A.pid", tmp_path / "B.pid"]
+    wait_for(lambda: all(p.exists() and p.read_text().strip() for p in pids))
+    runner.send_signal(signal.SIGINT)
+    assert runner.wait(timeout=20) == 130
+    assert node_states(tmp_path, "int1") == {
+        "A": "CANCELLED",
+        "B": "CANCELLED",
+        "C": "CANCELLED",
+        "D": "COMPLETED",
+    }
+    groups = [int(path.read_text()) for path in pids]
+    wait_for(lambda: not any(group_alive(pgid) for pgid in groups), timeout=5)
+    log = read_log(Layout(tmp_path).execution_log("it1")).events
+    assert log[-1]["event_type"] == "workflow.cancelled"
+    assert log[-1]["details"]["counts"] == {"COMPLETED": 1, "CANCELLED": 3}
+
+
 def group_alive(pgid: int) -> bool:
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():

@@ -356,3 +356,31 @@ def test_contexts_are_prepared_only_for_nodes_one_agent_alone_serves(
     assert "docs" in prepared  # only the generalist offers Docs
     # p1 and p2 may go to py1, py2 or expert (by load); ops to the default agent (fallback)
     assert not {"p1", "p2", "ops"} & set(prepared)
+
+
+def test_a_worker_that_cannot_record_an_end_stops_the_run_with_that_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers record ends themselves: when that fails (the database gone bad), the
+    run stops with the error instead of waiting for a node that will never end."""
+    import sqlite3
+    import time
+
+    from dde_ci.runner.state import StateStore
+
+    real = StateStore.apply
+    calls: list[int] = []
+
+    def apply(self: StateStore, run_id: str, changes: Any) -> None:
+        calls.append(1)
+        if len(calls) == 4:  # the main thread's first two, then the workers'
+            raise sqlite3.OperationalError("disk I/O error")
+        real(self, run_id, changes)
+
+    monkeypatch.setattr(StateStore, "apply", apply)
+    nodes: dict[str, tuple[list[str], str]] = {n: ([], "sleep 0.05") for n in "ABCDEF"}
+    manifest = chain_manifest(tmp_path, nodes)
+    started = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        start_run(manifest, iteration_id="it1", jobs=2)
+    assert time.monotonic() - started < 10
