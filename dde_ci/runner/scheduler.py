@@ -11,26 +11,33 @@
   A manifest without agents gets one built-in agent, ``local``, serving
   everything.
 * Node steps (:func:`dde_ci.node.run_node_step`) run in worker threads; each
-  runs its command in its own process group.  A READY node that must wait for
-  a free slot has its context built meanwhile (one preparing thread), so its
-  slot, once free, goes straight to the command: the context depends only on
-  what is final once the node is READY (its dependencies' results, locked
-  contracts, the manifest) and on its agent, so it is prepared only when one
-  agent alone can serve the node.  And once a node's command has started, a
-  staging thread makes the folders and empty files of the nodes that depend
-  on it (:class:`dde_ci.files.FileStage`): on some file systems creating a
-  file costs more than writing it, and no file is created on the critical path.
-  Every transition is committed to the state database before it takes effect:
-  a node's end, the nodes it makes READY and the node that starts in its place
-  go in one transaction; the events follow it.
-* A worker thread is a job slot, as in ``make``: when its node step ends, the
-  worker itself records the end and starts the best READY node the free slot
-  allows, under the scheduler's lock (no hand-over to another thread between
-  one command's end and the next one's start).  The thread that called
-  :meth:`Scheduler.execute` starts the first nodes, looks for pause, resume and
-  cancel requests every 50 ms (:mod:`dde_ci.runner.control`, through the state
-  database) and waits for the end.  Only a thread holding the lock touches the
-  scheduler's state or the database connection.
+  runs its command in its own process group.  A worker thread is a job slot,
+  as in ``make``: when its node step ends, the worker itself records the end
+  and starts the best READY node the free slot allows, under the scheduler's
+  lock (no hand-over to another thread between one command's end and the next
+  one's start).  Every transition is committed to the state database before it
+  takes effect: a node's end, the nodes it makes READY and the node that
+  starts in its place go in one transaction; the events follow it.  The thread
+  that called :meth:`Scheduler.execute` starts the first nodes, looks for
+  pause, resume and cancel requests every 50 ms (:mod:`dde_ci.runner.control`,
+  through the state database) and waits for the end.  Only a thread holding
+  the lock touches the scheduler's state or the database connection.
+* One worker at a time does the runner's own work, from its command's end to
+  its next command's start (:class:`dde_ci.runner.chores.Turn`); the others
+  wait for the turn or for their commands rather than take the interpreter
+  lock from each other at every system call.
+* A READY node that must wait for a free slot has its context built and its
+  command looked up on ``PATH`` meanwhile, so its slot, once free, goes
+  straight to the command: the context depends only on what is final once the
+  node is READY (its dependencies' results, locked contracts, the manifest)
+  and on its agent, so it is prepared only when one agent alone can serve the
+  node.  And once a node's command has started, the folders and empty files of
+  the nodes that depend on it are made (:class:`dde_ci.files.FileStage`): on
+  some file systems creating a file costs more than writing it, and no file is
+  created on the critical path.  Both are chores
+  (:class:`dde_ci.runner.chores.Chores`) that the worker whose command has just
+  started does while it holds the turn, until another worker wants it or its
+  own command has ended (then a helper thread does the rest).
 * A failed node's descendants are SKIPPED (with the reason); independent
   branches go on.  A run is FAILED when a node failed, else COMPLETED.
 
