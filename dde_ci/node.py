@@ -455,8 +455,10 @@ def run_attempt(step: NodeStep, output_file: Path, control: ProcessControl) -> A
     # the timeout is kept by the control's watchdog, which stops the whole group
     deadline = control.watch(proc, node.timeout) if node.timeout > 0 else None
     try:
-        _waiting(step, lambda: proc.poll() is not None)
-        code = proc.wait()
+        try:
+            _waiting(step, lambda: proc.poll() is not None)
+        finally:  # whatever a scheduler's hook did, the command is waited for
+            code = proc.wait()
         _wait_over(step)
         if deadline is not None and deadline.done():
             return Attempt(None, timed_out=True)
