@@ -696,12 +696,13 @@ class Scheduler:
 
     def _waiting(self, node_id: str, over: Callable[[], bool]) -> None:
         """Worker thread, its node's command started (or a retry's delay began): stage
-        the node's successors and, holding the turn or finding it free, do the chores
-        queued so far while its wait is not ``over`` (this thread only waits now), and
-        give the turn up.  When another worker holds it, that one does them."""
+        the node's successors, then, with the turn (waited for when another worker has
+        it: a few milliseconds at most), do the chores queued so far while its wait is
+        not ``over`` (this thread only waits now), and give the turn up.  So a chore
+        queued is never left behind by a holder that was giving the turn up."""
         self._stage_ahead(self.graph.succs[node_id])
-        if self.turn.take(blocking=False):
-            self._give_turn(over)
+        self.turn.take()
+        self._give_turn(over)
 
     def _wait_over(self, node_id: str) -> None:
         """Worker thread, its node's wait is over: take the turn at once when the rest of

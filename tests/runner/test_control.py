@@ -92,11 +92,12 @@ def test_sigkill_and_resume(tmp_path: Path, runners: list[subprocess.Popen[bytes
     try:
         wait_for(lambda: node_states(tmp_path, "crash1").get("B") == "RUNNING")
         wait_for(lambda: (tmp_path / "B.runs").exists())
+        it_dir = Layout(tmp_path).iteration_dir("it1")
+        wait_for(lambda: (it_dir / "C" / ".context.json.staged").is_file())  # while B runs
         runner.send_signal(signal.SIGKILL)
         runner.wait()
         assert node_states(tmp_path, "crash1")["B"] == "RUNNING"
-        it_dir = Layout(tmp_path).iteration_dir("it1")
-        assert (it_dir / "C" / ".context.json.staged").is_file()  # staged while B ran
+        assert (it_dir / "C" / ".context.json.staged").is_file()  # left by the killed runner
         code = run_cli("resume", "crash1", "-m", str(manifest.path), "--no-progress")
         # the command the killed runner left running was stopped before B ran again
         first_b = int((tmp_path / "B.pids").read_text().split()[0])
