@@ -78,7 +78,8 @@ class PlainProgress:
         if line is None:
             return
         with self._lock:
-            self._stream.write(line + "\n")
+            with contextlib.suppress(OSError, ValueError):  # output gone: the log has it all
+                self._stream.write(line + "\n")
             self._unflushed = True
             if self._flusher is None and not self._closing.is_set():
                 self._flusher = threading.Thread(

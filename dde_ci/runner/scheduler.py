@@ -502,13 +502,13 @@ class Scheduler:
                     self.turn.take()  # a first node too: the starts one after the other
                 else:
                     self._give_turn()  # its pre-execution gates run commands
-                outcome = self._run_step(node_id, agent, prepared)
-                self.turn.take()
                 try:
+                    outcome = self._run_step(node_id, agent, prepared)
+                    self.turn.take()
                     with self.lock:
                         nxt = self._complete(node_id, outcome)
-                except BaseException as exc:  # e.g. the database is gone: execute() raises it
-                    with self.lock:
+                except BaseException as exc:  # the database is gone, the log cannot be
+                    with self.lock:  # written (even for a failed outcome): execute() raises it
                         if self.error is None:
                             self.error = exc
                     self.wake.set()

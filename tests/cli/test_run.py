@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -205,3 +206,21 @@ def test_live_view_renders_running_nodes_and_counts() -> None:
     assert "1/3 finished" in text
     assert "A" in text and "a1" in text
     assert "completed B" in text
+
+
+def test_plain_progress_into_a_closed_pipe_does_not_raise() -> None:
+    """`dde-ci run | head -1`: once the reader is gone, progress lines are dropped (the
+    execution log has every event); the run goes on."""
+    import io
+    import os
+
+    from dde_ci.cli.progress import PlainProgress
+
+    read_fd, write_fd = os.pipe()
+    os.close(read_fd)
+    stream = io.TextIOWrapper(io.BufferedWriter(io.FileIO(write_fd, "w"), 64), encoding="utf-8")
+    with PlainProgress(stream, interval=0.01) as view:
+        for n in range(500):  # well past the buffers: writes reach the closed pipe
+            view.on_event(make_event("node.completed", iteration_id="i", node_id=f"N{n}"))
+    with contextlib.suppress(OSError):
+        stream.close()

@@ -384,3 +384,20 @@ def test_a_worker_that_cannot_record_an_end_stops_the_run_with_that_error(
     with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
         start_run(manifest, iteration_id="it1", jobs=2)
     assert time.monotonic() - started < 10
+
+
+def test_a_log_that_cannot_be_written_stops_the_run_with_that_error(tmp_path: Path) -> None:
+    """Even the failed outcome cannot be logged: the run stops with the error, it does not
+    wait for the node forever."""
+    import time
+
+    def listener(event: dict[str, Any]) -> None:
+        if event["event_type"] in ("node.completed", "node.failed") and event["node_id"] == "B":
+            raise OSError(28, "No space left on device")
+
+    nodes: dict[str, tuple[list[str], str]] = {"A": ([], "true"), "B": ([], "true")}
+    manifest = chain_manifest(tmp_path, nodes)
+    started = time.monotonic()
+    with pytest.raises(OSError, match="No space left"):
+        start_run(manifest, iteration_id="it1", jobs=2, listeners=[listener])
+    assert time.monotonic() - started < 10
