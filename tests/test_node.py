@@ -437,7 +437,8 @@ def test_a_scheduler_hears_when_the_step_waits_and_when_the_wait_is_over(
     tmp_path: Path,
 ) -> None:
     """For each attempt's command (once it runs) and each retry's delay: on_wait, then
-    on_wait_over when the wait is over, with the step's work in between."""
+    on_wait_over when the wait is over, with the step's work in between; the test given
+    to on_wait says whether the wait is over."""
     manifest = load(
         tmp_path,
         """
@@ -447,9 +448,11 @@ def test_a_scheduler_hears_when_the_step_waits_and_when_the_wait_is_over(
           - id: A
             type: implementation
             run: |
+              while [ ! -f go ]; do sleep 0.01; done
+              rm go
               echo started >> marks
               [ "$(wc -l < marks)" -ge 2 ]
-            retry: {max_attempts: 2, initial_delay: 0.01}
+            retry: {max_attempts: 2, initial_delay: 0.3}
           - {id: B, type: implementation}
         """,
     )
@@ -463,8 +466,12 @@ def test_a_scheduler_hears_when_the_step_waits_and_when_the_wait_is_over(
     overs: list[bool] = []
 
     def on_wait(over: Callable[[], bool]) -> None:
+        waits = sum(1 for kind, _, _ in heard if kind == "wait")
         heard.append(("wait", step.attempt, lines()))
-        overs.append(over())  # at once: the command has just started, the delay just begun
+        # not over yet: the command waits for "go", the retry's delay is 0.3 s
+        overs.append(over())
+        if waits != 1:  # a command's wait (the second one is the retry's delay)
+            (tmp_path / "go").touch()
         deadline = time.monotonic() + 10
         while not over() and time.monotonic() < deadline:  # a scheduler's chores, say
             time.sleep(0.005)
@@ -473,17 +480,16 @@ def test_a_scheduler_hears_when_the_step_waits_and_when_the_wait_is_over(
     step.on_wait = on_wait
     step.on_wait_over = lambda: heard.append(("over", step.attempt, lines()))
     assert run_node_step(step).status == COMPLETED
-    # attempt 1 (its command may not have written yet when heard), its retry delay, attempt 2
-    assert [(kind, attempt) for kind, attempt, _ in heard] == [
-        ("wait", 1),
-        ("over", 1),
-        ("wait", 1),
-        ("over", 1),
-        ("wait", 2),
-        ("over", 2),
+    # attempt 1, its retry's delay, attempt 2
+    assert heard == [
+        ("wait", 1, 0),
+        ("over", 1, 1),
+        ("wait", 1, 1),
+        ("over", 1, 1),
+        ("wait", 2, 1),
+        ("over", 2, 2),
     ]
-    assert [n for kind, _, n in heard if kind == "over"] == [1, 1, 2]  # the command had ended
-    assert overs == [False, True] * 3  # the test says when each wait is over
+    assert overs == [False, True] * 3
     nothing: list[int] = []
     quiet = make_step(manifest, "B")  # no command: nothing to wait for, nothing to hear
     quiet.on_wait = lambda over: nothing.append(1)

@@ -173,7 +173,7 @@ def test_plain_progress_reaches_a_pipe_soon_without_a_flush_per_line() -> None:
             for n in range(200):
                 view.on_event(make_event("node.completed", iteration_id="i", node_id=f"N{n}"))
             time.sleep(0.12)
-            assert Counted.flushes - before <= 4
+            assert Counted.flushes - before <= 20  # one a line would be 200
             view.on_event(make_event("node.started", iteration_id="i", node_id="last"))
         tail = b""
         while select.select([read_fd], [], [], 0.5)[0]:

@@ -293,13 +293,16 @@ def test_a_program_a_dependency_puts_earlier_on_path_is_the_one_that_runs(
     tool = late / "mytool"
     tool.write_text(
         "#!/bin/sh\n"
+        "sleep 0.2\n"  # long enough for the next node to be prepared meanwhile
         'echo "late $0" >> "$DDE_ROOT/marks"\n'
         '[ "$DDE_NODE" != E ] || { cp "$DDE_ROOT/early.sh" "$DDE_ROOT/early/othertool"; exit 1; }\n'
     )
     tool.chmod(0o755)
     (late / "othertool").write_bytes(tool.read_bytes())
     (late / "othertool").chmod(0o755)
-    (tmp_path / "early.sh").write_text('#!/bin/sh\necho "early $0" >> "$DDE_ROOT/marks"\n')
+    (tmp_path / "early.sh").write_text(
+        '#!/bin/sh\nsleep 0.2\necho "early $0" >> "$DDE_ROOT/marks"\n'
+    )
     path = f"{early}:{late}:/usr/bin:/bin"
     install = f'cp early.sh early/mytool && chmod +x early.sh early/mytool && echo "{path}"'
     text = json.dumps(
