@@ -197,6 +197,7 @@ def test_ctrl_c_cancels_the_run_and_stops_its_commands(
     runner = start_runner(manifest.path, "int1", runners, "--grace", "0.5")
     pids = [tmp_path / "A.pid", tmp_path / "B.pid"]
     wait_for(lambda: all(p.exists() and p.read_text().strip() for p in pids))
+    wait_for(lambda: node_states(tmp_path, "int1").get("D") == "COMPLETED")
     runner.send_signal(signal.SIGINT)
     assert runner.wait(timeout=20) == 130
     assert node_states(tmp_path, "int1") == {
