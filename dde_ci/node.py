@@ -624,8 +624,7 @@ def find_command(step: NodeStep) -> FoundCommand:
     """Look the node's command up as its first attempt would (:func:`direct_command`, with
     the environment it gets).  A scheduler does it while the node is READY: its
     dependencies have completed, so whatever they installed on PATH is found."""
-    env = dict(step.base_env) if step.base_env is not None else base_env()
-    env.update(step.node.env)
+    env = _start_env(step)
     return FoundCommand(direct_command(step.node.run, env) if step.node.run else None)
 
 
@@ -756,10 +755,16 @@ def base_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in WITHHELD_ENV}
 
 
-def command_env(step: NodeStep, output_file: Path) -> dict[str, str]:
-    """The command's environment: ours (less :data:`WITHHELD_ENV`), the node's ``env``, DDE_*."""
+def _start_env(step: NodeStep) -> dict[str, str]:
+    """The run's (or this process's) environment and the node's ``env``: all but DDE_*."""
     env = dict(step.base_env) if step.base_env is not None else base_env()
     env.update(step.node.env)
+    return env
+
+
+def command_env(step: NodeStep, output_file: Path) -> dict[str, str]:
+    """The command's environment: ours (less :data:`WITHHELD_ENV`), the node's ``env``, DDE_*."""
+    env = _start_env(step)
     env.update(
         {
             "DDE_CONTEXT": str(step.context_path or ""),

@@ -49,19 +49,21 @@ class Chores:
     def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
         """Queue ``fn(*args)``; RuntimeError once closed (as an executor after shutdown)."""
         future: Future[T] = Future()
-        with self._lock:
-            if self._closed:
-                raise RuntimeError("cannot queue a chore after close()")
-            self._queue.append((future, fn, args))
+        self._queue_up(future, fn, args)
         return future
 
     def add(self, fn: Callable[..., object], *args: Any) -> None:
         """Queue ``fn(*args)`` with no future: nobody waits for it, and what it raises is
         dropped (a head start that failed is no head start).  RuntimeError once closed."""
+        self._queue_up(None, fn, args)
+
+    def _queue_up(
+        self, future: Future[Any] | None, fn: Callable[..., Any], args: tuple[Any, ...]
+    ) -> None:
         with self._lock:
             if self._closed:
                 raise RuntimeError("cannot queue a chore after close()")
-            self._queue.append((None, fn, args))
+            self._queue.append((future, fn, args))
 
     def run_pending(self, stop: Callable[[], bool] | None = None) -> int:
         """Do the chores queued (those queued meanwhile too) here, until none is left or

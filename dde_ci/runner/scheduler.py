@@ -794,12 +794,12 @@ class Scheduler:
         self,
         node_id: str,
         outcome: NodeOutcome,
-        events: list[tuple[str, dict[str, Any]]] | None = None,
+        events: list[tuple[str, dict[str, Any]]],
     ) -> None:
         """Record a node's end and what it frees or skips.
 
-        The events (``node.ready``, ``node.skipped``) go to ``events`` when given,
-        for the caller to log once the enclosing transaction is committed.
+        The events (``node.ready``, ``node.skipped``) go to ``events``, for the caller
+        to log once the enclosing transaction is committed.
         """
         agent = self.running.pop(node_id)
         self.load[agent] -= 1
@@ -828,19 +828,15 @@ class Scheduler:
             now = now_rfc3339()
             changes.extend(NodeChange(n, READY, {"ready_at": now}) for n in ready)
         self._apply(changes)  # the completion and the nodes it frees: one transaction
-        later: list[tuple[str, dict[str, Any]]] = [] if events is None else events
         for n in ready:
             self._push_ready(n)
-            later.append(("node.ready", {"node_id": n, "details": {"waited_for": node_id}}))
+            events.append(("node.ready", {"node_id": n, "details": {"waited_for": node_id}}))
         if skipped:
             gone = {s for s, _ in skipped}
             self.ready = [r for r in self.ready if r[2] not in gone]
             for other, reason in skipped:
                 details = {"reason": reason, "because": node_id}
-                later.append(("node.skipped", {"node_id": other, "details": details}))
-        if events is None:
-            for event_type, fields in later:
-                self.log.emit(event_type, **fields)
+                events.append(("node.skipped", {"node_id": other, "details": details}))
 
     def _newly_ready(self, candidates: Iterable[str], completing: str | None = None) -> list[str]:
         """The PENDING candidates whose dependencies all completed (``completing`` counts)."""
