@@ -161,7 +161,7 @@ def lock_contract(
     now: str | None = None,
 ) -> LockOutcome:
     """Lock the current content of contract ``name`` (see the module docstring)."""
-    from dde_ci.contracts.types import check_contract, digest_contract
+    from dde_ci.contracts.types import digest_contract, validate_checked
     from dde_ci.layout import inside
     from dde_ci.log import now_rfc3339
 
@@ -174,12 +174,11 @@ def lock_contract(
     if not source.is_file():
         writer = f"its interface node {producer.id!r} writes it" if producer else "write it first"
         raise NotFound(f"{declared.path}: contract {name!r} has no file yet; {writer}")
-    # the full validation is the slow part (seconds for a large OpenAPI document): content
-    # whose digest is already locked was validated then, so re-locking it is cheap
+    # content whose digest is already locked was validated then: re-locking it skips that
     checked = digest_contract(str(declared.type), source, manifest.root)
     current = latest(layout, declared.domain, name)
     if current is None or current.digest != checked.digest:
-        checked = check_contract(str(declared.type), source, manifest.root)
+        validate_checked(checked, manifest.root)
     owner = Owner(node_id or (producer.id if producer else None), iteration_id, commit)
     with registry_lock(layout):
         outcome = _lock_locked(manifest, name, layout, checked, source, owner, now or now_rfc3339())

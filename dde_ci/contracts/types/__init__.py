@@ -55,7 +55,8 @@ class ContractType(Protocol):
         ...
 
     def validate(self, loaded: LoadedContract, root: Path) -> list[Diagnostic]:
-        """Every problem of the spec, with places; empty when valid (includes ``prepare``)."""
+        """Every problem of the spec, with places; empty when valid (includes ``prepare``,
+        which a type may skip when ``loaded`` was prepared already)."""
         ...
 
     def canonical(self, loaded: LoadedContract) -> bytes:
@@ -121,20 +122,31 @@ class CheckedContract:
 
 def check_contract(type_name: str, path: Path, root: Path) -> CheckedContract:
     """Load, validate and digest a spec; raise ValidationError listing every problem."""
-    return _checked(type_name, path, root, full=True)
+    kind = contract_type(type_name)
+    loaded = kind.load(path, root)
+    problems = kind.validate(loaded, root)
+    if any(d.severity == "error" for d in problems):
+        raise ValidationError(problems)
+    canonical = kind.canonical(loaded)
+    return CheckedContract(loaded, canonical, digest_bytes(canonical))
 
 
 def digest_contract(type_name: str, path: Path, root: Path) -> CheckedContract:
     """Load and digest a spec without the full validation (for "is it still the locked
     content?" questions: a digest equal to a locked one was validated when it was locked)."""
-    return _checked(type_name, path, root, full=False)
-
-
-def _checked(type_name: str, path: Path, root: Path, *, full: bool) -> CheckedContract:
     kind = contract_type(type_name)
     loaded = kind.load(path, root)
-    problems = kind.validate(loaded, root) if full else kind.prepare(loaded, root)
+    problems = kind.prepare(loaded, root)
     if any(d.severity == "error" for d in problems):
         raise ValidationError(problems)
     canonical = kind.canonical(loaded)
     return CheckedContract(loaded, canonical, digest_bytes(canonical))
+
+
+def validate_checked(checked: CheckedContract, root: Path) -> None:
+    """The full validation of a spec :func:`digest_contract` read (without reading it again);
+    raise ValidationError listing every problem."""
+    kind = contract_type(checked.loaded.type)
+    problems = kind.validate(checked.loaded, root)
+    if any(d.severity == "error" for d in problems):
+        raise ValidationError(problems)

@@ -1,8 +1,7 @@
-"""OpenAPI 3.0 and 3.1 contracts, checked with openapi-spec-validator.
+"""OpenAPI 3.0 and 3.1 contracts, checked by :mod:`.openapi_checks`.
 
-The validator would fetch remote ``$ref`` s and recurse without end on a
-self-including ``$ref``; both are refused first (:mod:`._refcheck`), so it only
-ever sees a document whose references stay inside the project.
+Remote ``$ref`` s and self-including ones are refused first (:mod:`._refcheck`),
+so the checks only ever see a document whose references stay inside the project.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from typing import Any
 
 from dde_ci.contracts.types import LoadedContract, canonical_json
 from dde_ci.contracts.types._refcheck import check_refs, has_file_refs
-from dde_ci.errors import Diagnostic, InputError, Location
+from dde_ci.errors import Diagnostic, InputError
 
 _VERSION = re.compile(r"^3\.(0|1)\.\d+$")
 
@@ -23,14 +22,16 @@ def json_pointer(path: Any) -> str:
     return "/" + "/".join(parts) if parts else ""
 
 
-def _exists(data: Any, path: list[Any]) -> bool:
-    node = data
+def _written_prefix(data: Any, path: list[Any]) -> list[Any]:
+    """The longest start of ``path`` that is written in ``data`` (not reached through a $ref)."""
+    node, out = data, []
     for part in path:
         try:
             node = node[part]
         except (KeyError, IndexError, TypeError):
-            return False
-    return True
+            break
+        out.append(part)
+    return out
 
 
 class OpenApiType:
@@ -65,51 +66,22 @@ class OpenApiType:
         return []
 
     def validate(self, loaded: LoadedContract, root: Path) -> list[Diagnostic]:
-        problems = self.prepare(loaded, root)
+        problems = self.prepare(loaded, root) if loaded.resolved is None else []
         if problems:
             return problems
         doc = loaded.document
         assert doc is not None
         data = loaded.data
-        version = str(data["openapi"])
-        resolved = loaded.resolved
-        from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+        from dde_ci.contracts.types.openapi_checks import validate_openapi
 
-        cls: Any = OpenAPIV31SpecValidator if version.startswith("3.1") else OpenAPIV30SpecValidator
-        target = data if loaded.self_contained else resolved
+        resolved = loaded.resolved
+        written = data if loaded.self_contained else resolved
         out: list[Diagnostic] = []
-        try:
-            validator = cls(target, base_uri=loaded.path.resolve().as_uri())
-            for error in validator.iter_errors():
-                path = list(error.absolute_path)
-                if path and _exists(target, path):
-                    location = doc.locate(tuple(path))
-                    message = f"{error.message} (at {json_pointer(path)})"
-                else:
-                    location = doc.locate(())
-                    message = error.message
-                out.append(Diagnostic(message, location))
-                if len(out) >= 100:
-                    break
-        except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
-            # the semantic checks walk the document assuming its structure is valid;
-            # when it is not, the structural errors already found say why
-            if not out:
-                out.append(
-                    Diagnostic(
-                        f"the OpenAPI document could not be checked ({type(exc).__name__}: "
-                        f"{exc}); fix its structure first",
-                        Location(doc.display),
-                    )
-                )
-        except RecursionError:
-            out.append(
-                Diagnostic(
-                    "cyclic $ref: a schema includes itself (possibly across files) and cannot "
-                    "be validated; give the cycle a property or array item in between",
-                    Location(doc.display),
-                )
-            )
+        for problem in validate_openapi(written, resolved):
+            path = list(problem.path)
+            location = doc.locate(tuple(_written_prefix(data, path)))
+            message = f"{problem.message} (at {json_pointer(path)})" if path else problem.message
+            out.append(Diagnostic(message, location))
         return out
 
     def canonical(self, loaded: LoadedContract) -> bytes:
