@@ -24,7 +24,21 @@ _IN_PLACE_ONE = ("not", "if", "then", "else")
 
 def has_file_refs(data: Any) -> bool:
     """True when some ``$ref`` points at another file."""
-    return any(not ref.startswith("#") for ref, _ in iter_refs(data))
+    return any(not ref.startswith("#") for ref in ref_strings(data))
+
+
+def ref_strings(data: Any) -> Iterator[str]:
+    """Every ``$ref`` string in ``data`` (:func:`iter_refs` without the places, faster)."""
+    stack: list[Any] = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                yield ref
+            stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, (dict, list)))
 
 
 def iter_refs(data: Any) -> Iterator[tuple[str, PathKey]]:
@@ -95,7 +109,7 @@ def find_ref_cycle(data: Any, display: str, locate: Any = None) -> Diagnostic | 
             edges[pointer] = found
         return edges[pointer]
 
-    starts = sorted({ref[1:] for ref, _ in iter_refs(data) if ref.startswith("#")})
+    starts = sorted({ref[1:] for ref in ref_strings(data) if ref.startswith("#")})
     done: set[str] = set()
     for start in starts:
         if start in done:

@@ -215,21 +215,23 @@ def _path_parameters(
         yield Problem(at, f"path parameter {name!r} of {method.upper()} {url} is not in the path")
 
 
-_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-_SUBSCHEMA_ONE = (
-    "not",
-    "items",
-    "additionalProperties",
-    "contains",
-    "if",
-    "then",
-    "else",
-    "propertyNames",
-    "unevaluatedItems",
-    "unevaluatedProperties",
-    "additionalItems",
+_SUBSCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+_SUBSCHEMA_ONE = frozenset(
+    {
+        "not",
+        "items",
+        "additionalProperties",
+        "contains",
+        "if",
+        "then",
+        "else",
+        "propertyNames",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+        "additionalItems",
+    }
 )
-_SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "dependentSchemas")
+_SUBSCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "dependentSchemas"})
 _NOT_OPENAPI = frozenset({"example", "examples", "default", "enum", "const"})
 _NAME_MAPS = frozenset(
     {"headers", "encoding", "links", "callbacks", "variables", "securitySchemes", "webhooks"}
@@ -292,19 +294,15 @@ class _SchemaChecks:
             if not isinstance(schema, dict) or id(schema) in self.seen:
                 continue
             self.seen.add(id(schema))
-            if "default" in schema:
-                yield from self._default(schema, where)
-            for key in _SUBSCHEMA_LISTS:
-                items = schema.get(key)
-                if isinstance(items, list):
-                    stack.extend((s, (*where, key, i)) for i, s in enumerate(items))
-            for key in _SUBSCHEMA_ONE:
-                if isinstance(schema.get(key), dict):
-                    stack.append((schema[key], (*where, key)))
-            for key in _SUBSCHEMA_MAPS:
-                members = schema.get(key)
-                if isinstance(members, dict):
-                    stack.extend((s, (*where, key, name)) for name, s in members.items())
+            for key, value in schema.items():
+                if key == "default":
+                    yield from self._default(schema, where)
+                elif key in _SUBSCHEMA_ONE:
+                    stack.append((value, (*where, key)))
+                elif key in _SUBSCHEMA_LISTS and isinstance(value, list):
+                    stack.extend((s, (*where, key, i)) for i, s in enumerate(value))
+                elif key in _SUBSCHEMA_MAPS and isinstance(value, dict):
+                    stack.extend((s, (*where, key, name)) for name, s in value.items())
 
     def _default(self, schema: dict[str, Any], at: tuple[str | int, ...]) -> Iterator[Problem]:
         value = schema["default"]

@@ -206,7 +206,7 @@ def test_a_long_instance_is_shortened_in_the_message() -> None:
 
 
 def test_validation_time_grows_linearly() -> None:
-    """10x the operations costs about 10x the time (the replaced validator grew faster)."""
+    """10x the operations costs about 10x the CPU time (the replaced validator grew faster)."""
 
     def build(operations: int) -> Spec:
         spec = _spec("3.0.3")
@@ -228,9 +228,9 @@ def test_validation_time_grows_linearly() -> None:
         gc.disable()
         try:
             for _ in range(3):
-                start = time.perf_counter()
+                start = time.process_time()
                 assert validate_openapi(doc, resolved) == []
-                best = min(best, time.perf_counter() - start)
+                best = min(best, time.process_time() - start)
         finally:
             gc.enable()
         return best
