@@ -6,8 +6,9 @@ parses, calls one domain function, renders and returns an exit code.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -18,11 +19,20 @@ from dde_ci.cli.options import (
     iteration_option,
     manifest_argument,
 )
-from dde_ci.cli.output import annotation, append_step_summary, echo, echo_json, on_github
+from dde_ci.cli.output import (
+    annotation,
+    append_step_summary,
+    echo,
+    echo_json,
+    on_github,
+    set_step_output,
+)
 
 if TYPE_CHECKING:
     from dde_ci.layout import Layout
     from dde_ci.manifest.models import Manifest
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @click.group(
@@ -38,6 +48,28 @@ def contract() -> None:
     """Work with the contracts interface nodes produce (OpenAPI, JSON Schema, GraphQL)."""
 
 
+_IGNORE_HELP = (
+    "Ignore file of accepted {what} (oasdiff's {flag} format); each line also names "
+    "an accepted ADR ('adr: docs/adr/0007-x.md') or a last day ('expires: 2027-01-31')."
+)
+
+
+def ignore_options(func: F) -> F:
+    """``--err-ignore FILE`` and ``--warn-ignore FILE`` (oasdiff's names)."""
+    for flag, dest, what in (
+        ("--warn-ignore", "warn_ignore", "warnings"),
+        ("--err-ignore", "err_ignore", "breaking changes"),
+    ):
+        func = click.option(
+            flag,
+            dest,
+            type=click.Path(dir_okay=False, path_type=Path),
+            metavar="FILE",
+            help=_IGNORE_HELP.format(what=what, flag=flag),
+        )(func)
+    return func
+
+
 @contract.command(
     "diff",
     epilog="""\b
@@ -45,14 +77,21 @@ Examples:
   dde-ci contract diff base.yaml revision.yaml
   dde-ci contract diff base.yaml revision.yaml --format json --fail-on breaking
   git show main:api/openapi.yaml > /tmp/base.yaml
-  dde-ci contract diff /tmp/base.yaml api/openapi.yaml --root . --format markdown
+  dde-ci contract diff /tmp/base.yaml api/openapi.yaml --root . --format markdown > comment.md
+  dde-ci contract diff /tmp/base.yaml api/openapi.yaml --format githubactions
+  dde-ci contract diff base.yaml revision.yaml --err-ignore api/breaking-ignore.txt
   dde-ci contract diff v1.json v2.json --type jsonschema
   dde-ci contract diff base.yaml revision.yaml --engine oasdiff   (oasdiff on PATH)
 
 \b
 Levels follow oasdiff: error = breaking (oasdiff ERR), warning = may break,
-info = safe.  Exit codes: 0 done (or not breaking with --fail-on breaking),
-1 breaking with --fail-on breaking, 2 bad input.
+info = safe.  --format markdown is a changelog for a pull-request comment;
+githubactions prints one ::error/::warning/::notice workflow command per change,
+at the revision's file and line.  An ignore file line looks like:
+  GET /orders/{id} removed the success response with the status '200'  adr: docs/adr/0007-v2.md
+Exit codes: 0 done (or not breaking with --fail-on breaking),
+1 breaking with --fail-on breaking, 2 bad input (also: an ignore without a
+reason, with an ADR that is not accepted, or past its expiry date).
 """,
 )
 @click.argument("base", type=click.Path(dir_okay=False, path_type=Path))
@@ -63,7 +102,7 @@ info = safe.  Exit codes: 0 done (or not breaking with --fail-on breaking),
     type=click.Choice(["openapi", "jsonschema", "graphql"]),
     help="Contract type (default: from the extension and content).",
 )
-@format_option("text", "json", "markdown")
+@format_option("text", "json", "markdown", "githubactions")
 @click.option(
     "--fail-on",
     "fail_on",
@@ -80,8 +119,10 @@ info = safe.  Exit codes: 0 done (or not breaking with --fail-on breaking),
 @click.option(
     "--root",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder that bounds file $refs (default: the nearest folder with dde.yaml or .git).",
+    help="Folder that bounds file $refs and ADR paths (default: the nearest folder with "
+    "dde.yaml or .git).",
 )
+@ignore_options
 def diff(
     base: Path,
     revision: Path,
@@ -90,6 +131,8 @@ def diff(
     fail_on: str | None,
     engine: str,
     root: Path | None,
+    err_ignore: Path | None,
+    warn_ignore: Path | None,
 ) -> int:
     """Classify every change from BASE to REVISION as breaking or not.
 
@@ -97,42 +140,42 @@ def diff(
     a renamed path parameter is the same path; request and response changes
     are judged by their direction.
     """
-    from dde_ci.contracts.diff import diff_files
-    from dde_ci.contracts.diff.report import render_markdown, render_text
+    from dde_ci.contracts.diff import diff_files, project_root
+    from dde_ci.contracts.diff.report import annotation_items, render_markdown, render_text
+    from dde_ci.contracts.ignore import apply_ignores, load_ignore_files
 
-    result = diff_files(base, revision, contract_type=contract_type, engine=engine, root=root)
+    ignores = load_ignore_files(
+        {"error": err_ignore, "warning": warn_ignore}, root or project_root(revision)
+    )
+    found = apply_ignores(
+        diff_files(base, revision, contract_type=contract_type, engine=engine, root=root), ignores
+    )
+    result = found.result
     if output_format == "json":
-        echo_json(result.to_dict())
+        data = result.to_dict()
+        if ignores:
+            data["ignored"] = [i.to_json() for i in found.ignored]
+        echo_json(data)
     elif output_format == "markdown":
-        echo(render_markdown(result).rstrip("\n"))
+        echo(render_markdown(result, ignored=found.ignored).rstrip("\n"))
+    elif output_format == "githubactions":
+        for command, title, message, file, line, col in annotation_items(result):
+            echo(annotation(command, message, file=file, line=line, col=col, title=title))
+        for level in ("error", "warning", "info"):
+            set_step_output(f"{level}_count", str(result.count(level)))
     else:
         echo(render_text(result))
-    if on_github():
-        for change in result.changes:
-            if change.level == "info":
-                continue
-            file, line, col = _split_location(change.location)
+        for item in found.ignored:
             echo(
-                annotation(
-                    "error" if change.level == "error" else "warning",
-                    change.message,
-                    file=file,
-                    line=line,
-                    col=col,
-                    title=change.id,
-                )
+                f"ignored by {item.ignore.location} ({item.ignore.justification}): "
+                f"[{item.change.id}] {item.change.message}"
             )
-        append_step_summary(render_markdown(result))
+    if on_github() and output_format != "githubactions":
+        for command, title, message, file, line, col in annotation_items(result):
+            if command != "notice":
+                echo(annotation(command, message, file=file, line=line, col=col, title=title))
+        append_step_summary(render_markdown(result, ignored=found.ignored))
     return 1 if fail_on == "breaking" and result.breaking else 0
-
-
-def _split_location(location: str | None) -> tuple[str | None, int, int]:
-    if not location or "#" in location:
-        return None, 0, 0
-    parts = location.rsplit(":", 2)
-    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
-        return parts[0], int(parts[1]), int(parts[2])
-    return location, 0, 0
 
 
 # ---------------------------------------------------------------------------------------
@@ -164,12 +207,15 @@ Examples:
   dde-ci contract lock orders-api examples/shop/dde.yaml --iteration Iter-7
   dde-ci contract lock orders-api --format json
   dde-ci contract lock orders-api --pr 42      (comment on PR 42 when it breaks consumers)
+  dde-ci contract lock orders-api --err-ignore api/breaking-ignore.txt
 
 \b
 The first lock is 1.0.0; then major when the change breaks the previous version,
-minor when it only adds, patch when only documentation changed.  Locking the same
-content again changes nothing.  Writes .dde/contracts/{domain}/{name}/{version}/
-and contracts.lock; logs contract.locked (and contract.breaking_change).
+minor when it only adds, patch when only documentation changed.  A breaking change
+an ignore file accepts (--err-ignore, default: the contract's err_ignore in the
+manifest) makes a minor version.  Locking the same content again changes nothing.
+Writes .dde/contracts/{domain}/{name}/{version}/ and contracts.lock; logs
+contract.locked (and contract.breaking_change).
 """,
 )
 @click.argument("name")
@@ -185,6 +231,7 @@ and contracts.lock; logs contract.locked (and contract.breaking_change).
 )
 @_github_options
 @format_option("text", "json")
+@ignore_options
 def lock(
     name: str,
     manifest: str,
@@ -195,9 +242,11 @@ def lock(
     repo: str | None,
     api_url: str | None,
     output_format: str,
+    err_ignore: Path | None,
+    warn_ignore: Path | None,
 ) -> int:
     """Lock contract NAME: digest its canonical form and record an immutable version."""
-    from dde_ci.contracts.lock import lock_contract
+    from dde_ci.contracts.lock import contract_ignores, lock_contract
     from dde_ci.git import current_commit
     from dde_ci.log import ExecutionLog
     from dde_ci.manifest.iteration import current_iteration
@@ -205,6 +254,9 @@ def lock(
     loaded, layout = _load(manifest)
     iteration_id = current_iteration(loaded.iteration, layout.reports_dir, option=iteration)
     log = ExecutionLog(layout.execution_log(iteration_id), iteration_id)
+    ignores = None
+    if loaded.has_contract(name):
+        ignores = contract_ignores(loaded, name, err_ignore=err_ignore, warn_ignore=warn_ignore)
     outcome = lock_contract(
         loaded,
         name,
@@ -213,6 +265,7 @@ def lock(
         iteration_id=iteration_id,
         commit=commit or current_commit(loaded.root),
         log=log,
+        ignores=ignores,
     )
     comment = None
     if pr_number is not None and outcome.created and outcome.breaking:
@@ -235,6 +288,7 @@ def lock(
                 "kind": outcome.kind,
                 "changes": outcome.changes,
                 "affected_consumers": outcome.affected,
+                "ignored": outcome.ignored,
                 "registry": str(c.folder),
                 "comment": comment,
             }
@@ -243,6 +297,12 @@ def lock(
         echo(outcome.summary())
         for change in c.breaking_changes if outcome.created else []:
             echo(f"  breaking: {change.get('message')} [{change.get('id')}]")
+        for change in outcome.ignored:
+            by = change["ignored_by"]
+            echo(
+                f"  ignored {change.get('level')}: {change.get('message')} [{change.get('id')}] "
+                f"by {by['file']}:{by['line']}"
+            )
         for node in outcome.affected:
             owners = ", ".join(node["owners"]) or "no matching worker"
             echo(f"  affected consumer: {node['node_id']} ({owners})")

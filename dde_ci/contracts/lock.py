@@ -20,6 +20,7 @@ from __future__ import annotations
 import shutil
 import uuid
 from dataclasses import asdict, dataclass, field, is_dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,7 @@ from dde_ci.errors import DdeError, NotFound, StateError, did_you_mean
 from dde_ci.files import write_json_atomic
 
 if TYPE_CHECKING:
+    from dde_ci.contracts.ignore import Ignore
     from dde_ci.contracts.types import CheckedContract
     from dde_ci.layout import Layout
     from dde_ci.log import ExecutionLog
@@ -59,6 +61,8 @@ class LockOutcome:
     kind: str = "initial"  # initial | breaking | additive | documentation | none | unchanged
     changes: list[dict[str, Any]] = field(default_factory=list)
     affected: list[dict[str, Any]] = field(default_factory=list)
+    ignored: list[dict[str, Any]] = field(default_factory=list)
+    """Changes an ignore file accepted (each with ``ignored_by``): they do not make it breaking."""
 
     @property
     def breaking(self) -> bool:
@@ -100,25 +104,38 @@ class Comparison:
 
     kind: str
     changes: list[dict[str, Any]]
+    ignored: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def breaking_changes(self) -> list[dict[str, Any]]:
         return [c for c in self.changes if c.get("level") == "error"]
 
 
-def compare(type_name: str, base: Path, revision: Path, root: Path) -> Comparison:
-    """Classify ``revision`` against ``base`` with the contract differ (refs inside ``root``)."""
+def compare(
+    type_name: str,
+    base: Path,
+    revision: Path,
+    root: Path,
+    ignores: list[Ignore] | None = None,
+) -> Comparison:
+    """Classify ``revision`` against ``base`` with the contract differ (refs inside ``root``),
+    leaving out the changes ``ignores`` accept."""
     from dde_ci.contracts.diff import diff_files
+    from dde_ci.contracts.ignore import apply_ignores
 
-    result = diff_files(base, revision, contract_type=type_name, root=root)
+    found = apply_ignores(
+        diff_files(base, revision, contract_type=type_name, root=root), ignores or []
+    )
+    result = found.result
     changes = [change_json(c) for c in result.changes]
+    ignored = [i.to_json() for i in found.ignored]
     prefixes = {f"{root}/", f"{root.resolve()}/"}
-    for change in changes:  # keep recorded places relative to the project (they are committed)
+    for change in [*changes, *ignored]:  # keep recorded places relative to the project
         location = change.get("location")
         for prefix in prefixes:
             if isinstance(location, str) and location.startswith(prefix):
                 change["location"] = location[len(prefix) :]
-    return Comparison(result.kind, changes)
+    return Comparison(result.kind, changes, ignored)
 
 
 def affected_consumers(manifest: Manifest, name: str) -> list[dict[str, Any]]:
@@ -159,8 +176,13 @@ def lock_contract(
     commit: str | None = None,
     log: ExecutionLog | None = None,
     now: str | None = None,
+    ignores: list[Ignore] | None = None,
 ) -> LockOutcome:
-    """Lock the current content of contract ``name`` (see the module docstring)."""
+    """Lock the current content of contract ``name`` (see the module docstring).
+
+    ``ignores`` are the accepted changes (default: the contract's ``err_ignore`` and
+    ``warn_ignore`` files in the manifest, see :mod:`dde_ci.contracts.ignore`).
+    """
     from dde_ci.contracts.types import digest_contract, validate_checked
     from dde_ci.layout import inside
     from dde_ci.log import now_rfc3339
@@ -179,9 +201,13 @@ def lock_contract(
     current = latest(layout, declared.domain, name)
     if current is None or current.digest != checked.digest:
         validate_checked(checked, manifest.root)
+    if ignores is None:
+        ignores = contract_ignores(manifest, name)
     owner = Owner(node_id or (producer.id if producer else None), iteration_id, commit)
     with registry_lock(layout):
-        outcome = _lock_locked(manifest, name, layout, checked, source, owner, now or now_rfc3339())
+        outcome = _lock_locked(
+            manifest, name, layout, checked, source, owner, now or now_rfc3339(), ignores
+        )
     if log is not None:
         _emit(log, layout, outcome, owner)
     return outcome
@@ -195,6 +221,7 @@ def _lock_locked(
     source: Path,
     owner: Owner,
     now: str,
+    ignores: list[Ignore],
 ) -> LockOutcome:
     declared = manifest.contract(name)
     domain, type_name = declared.domain, str(declared.type)
@@ -205,9 +232,10 @@ def _lock_locked(
         return LockOutcome(previous, False, None, "unchanged")
     pinned = read_lockfile(layout)["contracts"].get(name)
     changes: list[dict[str, Any]] = []
+    ignored: list[dict[str, Any]] = []
     if previous is not None:
-        comparison = compare(type_name, previous.spec_path, source, layout.root)
-        kind, changes = comparison.kind, comparison.changes
+        comparison = compare(type_name, previous.spec_path, source, layout.root, ignores)
+        kind, changes, ignored = comparison.kind, comparison.changes, comparison.ignored
         version = bump(previous.version, kind)
     elif pinned is not None and pinned.get("digest") == checked.digest:
         kind, version = "initial", str(pinned["version"])  # registry lost (e.g. a fresh CI job)
@@ -246,7 +274,32 @@ def _lock_locked(
         write_json_atomic(superseded.metadata_path, superseded.to_json(), durable=True)
     record_in_lockfile(layout, contract)
     affected = affected_consumers(manifest, name) if kind == "breaking" and previous else []
-    return LockOutcome(contract, True, previous, kind, changes, affected)
+    return LockOutcome(contract, True, previous, kind, changes, affected, ignored)
+
+
+def contract_ignores(
+    manifest: Manifest,
+    name: str,
+    *,
+    err_ignore: Path | None = None,
+    warn_ignore: Path | None = None,
+    today: date | None = None,
+) -> list[Ignore]:
+    """The ignores of contract ``name``: its ``err_ignore``/``warn_ignore`` files (manifest),
+    or the files given instead."""
+    from dde_ci.contracts.ignore import load_ignore_files
+    from dde_ci.layout import inside
+
+    declared = manifest.contract(name)
+
+    def file(given: Path | None, rel: str | None, key: str) -> Path | None:
+        return given or (inside(manifest.root, rel, what=key) if rel else None)
+
+    files = {
+        "error": file(err_ignore, declared.err_ignore, "err_ignore"),
+        "warning": file(warn_ignore, declared.warn_ignore, "warn_ignore"),
+    }
+    return load_ignore_files(files, manifest.root, today=today)
 
 
 def _publish_folder(contract: LockedContract, spec_bytes: bytes) -> None:

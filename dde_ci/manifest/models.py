@@ -171,6 +171,17 @@ class Contract(Strict):
     path: str = Field(min_length=1)
     owner: str | None = None
     description: str | None = None
+    err_ignore: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Ignore file of accepted breaking changes (oasdiff's --err-ignore format, "
+        "each line with 'adr: PATH' or 'expires: YYYY-MM-DD'), used when the contract is locked.",
+    )
+    warn_ignore: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Ignore file of accepted warnings (oasdiff's --warn-ignore format).",
+    )
 
 
 class Retry(Strict):

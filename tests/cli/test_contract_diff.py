@@ -55,7 +55,8 @@ def test_markdown_and_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["contract", "diff", *pair("path-removed"), "--format", "markdown"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("### Contract diff (openapi)")
-    assert "| 🔴 error | `api-path-removed-without-deprecation` | GET | /orders/{id} |" in out
+    assert "#### 🔴 Breaking changes (error): 2\n\n##### `DELETE /orders/{id}`\n\n- " in out
+    assert "\n##### `GET /orders/{id}`\n\n- " in out
     assert main(["contract", "diff", *pair("documentation-only")]) == 0
     assert capsys.readouterr().out.strip() == (
         "0 changes: 0 error, 0 warning, 0 info (documentation only: a patch version)"

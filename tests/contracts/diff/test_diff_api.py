@@ -46,7 +46,7 @@ def test_reports() -> None:
         "f.yaml:3:4: error: [x-rule] GET /p: a | b",
         "1 change: 1 error, 0 warning, 0 info (breaking: a major version)",
     ]
-    assert "| 🔴 error | `x-rule` | GET | /p | a \\| b | f.yaml:3:4 |" in render_markdown(result)
+    assert "\n##### `GET /p`\n\n- a \\| b `x-rule` (`f.yaml:3:4`)\n" in render_markdown(result)
 
 
 def test_infer_type() -> None:
