@@ -9,8 +9,9 @@ backend, as installed then) after the same loading, ``$ref`` resolution and
 canonical digest.  Each row prints the new check's and the whole first lock's
 time, and the check's ratio to the baseline; then a no-op re-lock (same digest:
 what every re-run of an interface node pays) and locking a changed copy (which
-diffs it against the first version).  Times are wall-clock; the first lock's CPU
-time is printed too, as it does not depend on what else the machine runs.
+diffs it against the first version).  Times are wall-clock; the first lock is the
+best of ``--repeat`` runs, and its CPU time is printed too, as it depends less on
+what else the machine runs.
 
     .venv/bin/python benchmarks/contract_lock.py [--operations 200 2000] [--baseline-max 2000]
 """
@@ -81,13 +82,16 @@ def baseline_check(spec: Path, root: Path) -> CheckedContract:
     return CheckedContract(loaded, canonical, digest_bytes(canonical))
 
 
-def measure(root: Path, operations: int, with_baseline: bool) -> dict[str, Any]:
+def fresh_registry(root: Path) -> None:
+    shutil.rmtree(root / ".dde", ignore_errors=True)
+    (root / "contracts.lock").unlink(missing_ok=True)
+
+
+def measure(root: Path, operations: int, with_baseline: bool, repeat: int) -> dict[str, Any]:
     base = build(operations)
     (root / "dde.yaml").write_text(MANIFEST)
     spec = root / "big.json"
     spec.write_text(json.dumps(base))
-    shutil.rmtree(root / ".dde", ignore_errors=True)
-    (root / "contracts.lock").unlink(missing_ok=True)
     manifest = load_manifest(root / "dde.yaml")
     layout = Layout(manifest.root)
     row: dict[str, Any] = {
@@ -96,9 +100,13 @@ def measure(root: Path, operations: int, with_baseline: bool) -> dict[str, Any]:
     }
     row["baseline"] = timed(lambda: baseline_check(spec, root))[0] if with_baseline else None
     row["check"], checked = timed(lambda: check_contract("openapi", spec, root))
-    cpu = time.process_time()
-    row["lock"], first = timed(lambda: lock_contract(manifest, "big-api", layout))
-    row["lock_cpu"] = time.process_time() - cpu
+    row["lock"] = row["lock_cpu"] = float("inf")
+    for _ in range(repeat):  # the best of a few: the machine may be busy with other work
+        fresh_registry(root)
+        cpu = time.process_time()
+        wall, first = timed(lambda: lock_contract(manifest, "big-api", layout))
+        row["lock_cpu"] = min(row["lock_cpu"], time.process_time() - cpu)
+        row["lock"] = min(row["lock"], wall)
     row["relock"], again = timed(lambda: lock_contract(manifest, "big-api", layout))
     spec.write_text(json.dumps(modify(base)))
     row["changed"], second = timed(lambda: lock_contract(manifest, "big-api", layout))
@@ -116,12 +124,14 @@ def main() -> int:
         default=2000,
         help="measure the baseline only up to this many operations (it grows fast)",
     )
+    parser.add_argument("--repeat", type=int, default=3, help="first locks per size (best kept)")
     args = parser.parse_args()
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for operations in args.operations:
-            rows.append(measure(Path(tmp), operations, operations <= args.baseline_max))
+            with_baseline = operations <= args.baseline_max
+            rows.append(measure(Path(tmp), operations, with_baseline, args.repeat))
     print(
         f"{'ops':>6} {'MB':>5} {'baseline check':>15} {'new check':>10} {'ratio':>7} "
         f"{'first lock':>11} {'(CPU)':>8} {'re-lock':>8} {'lock changed copy':>18}"
