@@ -8,7 +8,7 @@ change's text, in any order and case, with any other words around them::
     POST /orders deleted the 'query' request parameter 'dryRun'  expires: 2027-01-31
 
 A change matches a line when the line holds its ``METHOD /path`` (with that
-path as the line's path) and its message (a change without an operation: its
+path as the line's path, a ``:`` or ``,`` after it left out) and its message (a change without an operation: its
 path, or ``components``, and its message).  A line copied from ``dde-ci
 contract diff`` 's text output matches its change.  Blank lines and lines
 starting with ``#`` are comments.
@@ -73,7 +73,7 @@ class Ignore:
         if message not in line:
             return False
         if change.operation and change.path:
-            path = next((w for w in line.split() if w.startswith("/")), "")
+            path = next((w for w in line.split() if w.startswith("/")), "").rstrip(":,")
             return path == change.path.lower() and (
                 f"{change.operation} {change.path}".lower() in line
             )
