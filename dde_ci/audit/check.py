@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dde_ci.audit.artifacts import StoredArtifacts, audit_artifacts, read_artifacts
-from dde_ci.audit.contracts import audit_consumer, read_locks
+from dde_ci.audit.contracts import active_ignores, audit_consumer, read_locks
 from dde_ci.audit.gates import audit_gates
 from dde_ci.audit.model import (
     BLOCKING,
@@ -353,6 +353,7 @@ def _audit(
     today = moment.date()
     produced = {c: n.id for n in manifest.nodes for c in n.produces}
     locked = read_locks(layout, produced, completed, counts, violations)
+    ignores = active_ignores(manifest, today, violations)
     for node in manifest.nodes:
         found = files[node.id]
         if node.id in ran:
@@ -402,6 +403,7 @@ def _audit(
         warnings=warnings,
         counts=counts,
         run_ids=timeline.run_ids,
+        contract_ignores=ignores,
     )
     if override is not None:
         report.override = Override(

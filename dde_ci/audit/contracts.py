@@ -16,7 +16,10 @@ from dde_ci.audit.records import Record, read_record
 from dde_ci.errors import DdeError
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from dde_ci.layout import Layout
+    from dde_ci.manifest.models import Manifest
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,35 @@ class Locked:
     name: str
     version: str
     digest: str
+
+
+def active_ignores(manifest: Manifest, today: date, found: list[Violation]) -> list[dict[str, Any]]:
+    """Every ignore in the contracts' ``err_ignore``/``warn_ignore`` files, with its contract;
+    an ignore file with an expired or unjustified line is a blocking violation."""
+    from dde_ci.contracts.lock import contract_ignores
+
+    out: list[dict[str, Any]] = []
+    for contract in manifest.contracts:
+        if not (contract.err_ignore or contract.warn_ignore):
+            continue
+        try:
+            ignores = contract_ignores(manifest, contract.name, today=today)
+        except DdeError as exc:
+            producer = manifest.producer_of(contract.name)
+            found.append(
+                Violation(
+                    type="contract_ignore_invalid",
+                    node_id=producer.id if producer else None,
+                    severity=BLOCKING,
+                    message=f"contract {contract.name}: {exc}",
+                    recommendation="fix the change, or give each ignore an accepted ADR "
+                    "('adr: docs/adr/...') or a future 'expires: YYYY-MM-DD'",
+                    details={"contract": contract.name},
+                )
+            )
+            continue
+        out.extend({"contract": contract.name, **i.to_json()} for i in ignores)
+    return out
 
 
 def _relock(name: str, producer: str | None) -> str:

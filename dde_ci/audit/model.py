@@ -156,6 +156,8 @@ class AuditReport:
     counts: Counts
     run_ids: list[str] = field(default_factory=list)
     override: Override | None = None
+    contract_ignores: list[dict[str, Any]] = field(default_factory=list)
+    """The active ignores of accepted contract changes (see ``audit.contracts``)."""
     # _statuses, kept for the node list it was counted from (the score, the verdict and
     # both reports ask for it a score of times: 10,000 nodes each time)
     _counted: tuple[list[NodeRecord], int, dict[str, list[str]]] | None = field(
@@ -271,6 +273,9 @@ class AuditReport:
             "recommendations": self.recommendations,
             "override": self.override.to_dict() if self.override else None,
         }
+        if self.contract_ignores:
+            integrity: Any = data["integrity"]
+            integrity["contracts"]["ignores"] = list(self.contract_ignores)
         if nodes:
             data["nodes"] = [n.to_dict() for n in self.nodes]
         return data

@@ -245,6 +245,23 @@ def to_markdown(report: AuditReport, graph: Graph | None = None) -> str:
                 f"| {_cell(w.message)} |"
             )
         out.append("")
+    if report.contract_ignores:
+        out += [f"### Accepted contract changes ({len(report.contract_ignores)})", ""]
+        out += ["| Contract | Level | Ignore | Reason |", "|---|---|---|---|"]
+        for i in report.contract_ignores[:MAX_TABLE_ROWS]:
+            reason = ", ".join(
+                p
+                for p in (
+                    f"ADR {i['adr']} ({i['adr_title']})" if i["adr"] else "",
+                    f"until {i['expires']}" if i["expires"] else "",
+                )
+                if p
+            )
+            out.append(
+                f"| {_cell(i['contract'])} | {i['level']} | `{_cell(i['file'])}:{i['line']}` "
+                f"{_cell(i['text'])} | {_cell(reason)} |"
+            )
+        out.append("")
     recs = report.recommendations
     if recs:
         out += ["### Recommendations", ""]
