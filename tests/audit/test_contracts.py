@@ -73,7 +73,7 @@ def test_an_expired_ignore_blocks_the_iteration(project: Project) -> None:
         "API.Orders",
     )
     assert violation.message == (
-        f"contract orders-api: {IGNORE}:1:38: ignore expired on 2026-11-27: fix the change, or "
+        f"contract orders-api: {IGNORE}:1:39: ignore expired on 2026-11-27: fix the change, or "
         "extend the date with a reason"
     )
     assert report.result == "FAIL" and "ignores" not in report.to_dict()["integrity"]["contracts"]
