@@ -148,11 +148,16 @@ def main() -> int:
     if 200 in by_ops and 2000 in by_ops:
         small, large = by_ops[200], by_ops[2000]
         growth = large["lock"] / small["lock"]
-        print(f"first lock, 2,000 / 200 operations: {growth:.1f}x (target <= {LINEAR_RATIO:.0f}x)")
+        growth_cpu = large["lock_cpu"] / small["lock_cpu"]
+        print(
+            f"first lock, 2,000 / 200 operations: {growth_cpu:.1f}x CPU, {growth:.1f}x wall "
+            f"(target <= {LINEAR_RATIO:.0f}x, on CPU time: wall time on a busy machine "
+            "measures the machine)"
+        )
         if small["baseline"] is not None and large["baseline"] is not None:
             growth_before = large["baseline"] / small["baseline"]
-            print(f"baseline check, 2,000 / 200 operations: {growth_before:.1f}x")
-        ok = growth <= LINEAR_RATIO
+            print(f"baseline check, 2,000 / 200 operations: {growth_before:.1f}x wall")
+        ok = growth_cpu <= LINEAR_RATIO
     if 2000 in by_ops:
         seconds = by_ops[2000]["lock"]
         print(f"first lock of 2,000 operations: {seconds:.2f} s (target <= {LIMIT_2000_S:.0f} s)")
