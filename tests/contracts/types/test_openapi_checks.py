@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dde_ci.contracts.refs import resolve_internal_refs
 from dde_ci.contracts.types import check_contract
 from dde_ci.contracts.types.openapi_checks import MAX_PROBLEMS, validate_openapi
-from dde_ci.errors import ValidationError
+from dde_ci.errors import InputError, ValidationError
 from tests.contracts.contract_project import openapi, write_openapi
 
 Spec = dict[str, Any]
@@ -237,3 +239,72 @@ def test_validation_time_grows_linearly() -> None:
 
     small, large = seconds(100), seconds(1000)
     assert large < 30 * small
+
+
+def _places(value: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [at]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            out += _places(item, (*at, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            out += _places(item, (*at, index))
+    return out
+
+
+PLACES = [p for p in _places(openapi()) if p]
+
+
+def _set(spec: Spec, place: tuple[Any, ...], value: Any) -> None:
+    """Set ``spec`` at ``place`` when the place is still there (an earlier edit may be above)."""
+    node: Any = spec
+    *parents, last = place
+    for part in parents:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return
+    if isinstance(node, dict) or (
+        isinstance(node, list) and isinstance(last, int) and last < len(node)
+    ):
+        node[last] = value
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    version=st.sampled_from(["3.0.3", "3.1.0"]),
+    edits=st.lists(
+        st.tuples(
+            st.sampled_from(PLACES),
+            st.sampled_from(
+                [
+                    None,
+                    1,
+                    -1.5,
+                    "x",
+                    "/p/{q}",
+                    [],
+                    {},
+                    [{}],
+                    True,
+                    {"$ref": "#/components/schemas/Order"},
+                ]
+            ),
+        ),
+        max_size=3,
+    ),
+)
+def test_any_damaged_document_gives_problems_not_exceptions(
+    version: str, edits: list[tuple[tuple[Any, ...], Any]]
+) -> None:
+    spec = _spec(version)
+    for place, value in edits:
+        _set(spec, place, value)
+    try:
+        resolved = resolve_internal_refs(spec)
+    except InputError:
+        return  # a dangling $ref: refused before validation (see test_types)
+    problems = validate_openapi(spec, resolved)
+    assert all(isinstance(p.message, str) and p.message for p in problems)
