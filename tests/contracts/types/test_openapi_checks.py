@@ -257,18 +257,19 @@ PLACES = [p for p in _places(openapi()) if p]
 
 def _set(spec: Spec, place: tuple[Any, ...], value: Any) -> None:
     """Set ``spec`` at ``place`` when the place is still there (an earlier edit may be above)."""
+
+    def has(node: Any, part: Any) -> bool:
+        if isinstance(node, list):
+            return isinstance(part, int) and part < len(node)
+        return isinstance(node, dict) and part in node
+
     node: Any = spec
     *parents, last = place
     for part in parents:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-        else:
+        if not has(node, part):
             return
-    if isinstance(node, dict) or (
-        isinstance(node, list) and isinstance(last, int) and last < len(node)
-    ):
+        node = node[part]
+    if isinstance(node, dict) or has(node, last):
         node[last] = value
 
 
