@@ -443,3 +443,47 @@ def test_sync_lockfile_never_moves_an_entry_backwards(tmp_path: Path) -> None:
     layout.contracts_lock.write_text(json.dumps(data))
     assert sync_lockfile(layout, {"orders-api": "orders"}) == []
     assert read_lockfile(layout)["contracts"]["orders-api"]["version"] == "9.0.0"
+
+
+def test_a_new_digest_is_validated_once_and_an_invalid_spec_is_not_locked(tmp_path: Path) -> None:
+    manifest, layout = _project(tmp_path)
+    lock_contract(manifest, "orders-api", layout)
+    spec = openapi()
+    spec["paths"]["/orders/{orderId}"]["get"]["operationId"] = "createOrder"
+    write_openapi(tmp_path, spec)
+    with pytest.raises(ValidationError) as caught:
+        lock_contract(manifest, "orders-api", layout)
+    assert str(caught.value) == (
+        "contracts/orders-api.yaml:32:20: operationId 'createOrder' of GET /orders/{orderId} is "
+        "not unique (at /paths/~1orders~1{orderId}/get/operationId)"
+    )
+    folder = tmp_path / ".dde/contracts/orders/orders-api"
+    assert sorted(p.name for p in folder.iterdir()) == ["1.0.0"]
+
+
+def test_accepted_breaking_changes_make_a_minor_version(tmp_path: Path) -> None:
+    from datetime import date
+
+    from dde_ci.contracts.ignore import read_ignores
+
+    manifest, layout = _project(tmp_path)
+    lock_contract(manifest, "orders-api", layout)
+    spec = openapi()
+    del spec["paths"]["/orders/{orderId}"]
+    write_openapi(tmp_path, spec)
+    ignore = tmp_path / "accepted.txt"
+    ignore.write_text(
+        "GET /orders/{orderId} api path removed without deprecation expires: 2999-01-01"
+    )
+    ignores = read_ignores(ignore, "error", tmp_path, today=date(2026, 12, 7), shown="accepted.txt")
+    outcome = lock_contract(manifest, "orders-api", layout, ignores=ignores)
+    assert (outcome.contract.version, outcome.kind, outcome.breaking) == (
+        "1.1.0",
+        "additive",
+        False,
+    )
+    assert outcome.contract.breaking_changes == [] and outcome.affected == []
+    (ignored,) = outcome.ignored
+    assert ignored["id"] == "api-path-removed-without-deprecation"
+    assert ignored["location"].startswith(".dde/contracts/orders/orders-api/1.0.0/")
+    assert ignored["ignored_by"]["file"] == "accepted.txt"
