@@ -8,9 +8,9 @@ change's text, in any order and case, with any other words around them::
     POST /orders deleted the 'query' request parameter 'dryRun'  expires: 2027-01-31
 
 A change matches a line when the line holds its ``METHOD /path`` (with that
-path as the line's path, a ``:`` or ``,`` after it left out) and its message (a change without an operation: its
-path, or ``components``, and its message).  A line copied from ``dde-ci
-contract diff`` 's text output matches its change.  Blank lines and lines
+path as the line's path, a ``:`` or ``,`` after it left out) and its message (a
+change without an operation: its path, or ``components``, and its message).  A
+line copied from ``dde-ci contract diff`` 's text output matches its change.  Blank lines and lines
 starting with ``#`` are comments.
 
 dde-ci adds one rule oasdiff does not have: every ignore says why it holds,

@@ -11,8 +11,9 @@
   so it appears whole or not at all; a version that exists is never rewritten;
 * the previous version becomes SUPERSEDED and ``contracts.lock`` points at the new one.
 
-Events: ``contract.locked`` always; ``contract.breaking_change`` (naming the
-consumer nodes) when the new version breaks the previous one.
+Events: ``contract.locked`` always (with ``ignored``: the breaking changes and
+warnings an ignore file accepted, when there are any); ``contract.breaking_change``
+(naming the consumer nodes) when the new version breaks the previous one.
 """
 
 from __future__ import annotations
@@ -339,6 +340,7 @@ def _emit(log: ExecutionLog, layout: Layout, outcome: LockOutcome, owner: Owner)
             "kind": outcome.kind,
             "supersedes": c.supersedes if outcome.created else None,
             "registry": relative(layout, c.folder),
+            **({"ignored": outcome.ignored} if outcome.ignored else {}),
         },
     )
     if outcome.created and outcome.breaking:

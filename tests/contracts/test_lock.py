@@ -476,7 +476,8 @@ def test_accepted_breaking_changes_make_a_minor_version(tmp_path: Path) -> None:
         "GET /orders/{orderId} api path removed without deprecation expires: 2999-01-01"
     )
     ignores = read_ignores(ignore, "error", tmp_path, today=date(2026, 12, 7), shown="accepted.txt")
-    outcome = lock_contract(manifest, "orders-api", layout, ignores=ignores)
+    log = ExecutionLog(layout.execution_log("Iter-1"), "Iter-1", "run-1")
+    outcome = lock_contract(manifest, "orders-api", layout, ignores=ignores, log=log)
     assert (outcome.contract.version, outcome.kind, outcome.breaking) == (
         "1.1.0",
         "additive",
@@ -487,3 +488,5 @@ def test_accepted_breaking_changes_make_a_minor_version(tmp_path: Path) -> None:
     assert ignored["id"] == "api-path-removed-without-deprecation"
     assert ignored["location"].startswith(".dde/contracts/orders/orders-api/1.0.0/")
     assert ignored["ignored_by"]["file"] == "accepted.txt"
+    (event,) = read_log(layout.execution_log("Iter-1")).events
+    assert event["event_type"] == "contract.locked" and event["details"]["ignored"] == [ignored]
