@@ -87,8 +87,8 @@ Examples:
 Levels follow oasdiff: error = breaking (oasdiff ERR), warning = may break,
 info = safe.  --format markdown is a changelog for a pull-request comment;
 githubactions prints one ::error/::warning/::notice workflow command per change,
-at the revision's file and line.  An ignore file line looks like:
-  GET /orders/{id} removed the success response with the status '200'  adr: docs/adr/0007-v2.md
+at the change's file, line and column.  An ignore file line looks like:
+  GET /orders/{id} api path removed without deprecation  adr: docs/adr/0007-v2.md
 Exit codes: 0 done (or not breaking with --fail-on breaking),
 1 breaking with --fail-on breaking, 2 bad input (also: an ignore without a
 reason, with an ADR that is not accepted, or past its expiry date).
