@@ -82,6 +82,19 @@ def test_githubactions_escapes_percent_in_messages(tmp_path: Path, capsys: Capsy
     assert "::in API GET /orders/{id}/100%25 api path removed" in out
 
 
+def test_githubactions_escapes_cr_and_lf_in_messages(tmp_path: Path, capsys: Capsys) -> None:
+    args = _pair(tmp_path, "parameter-enum-value-removed")
+    base = Path(args[0])
+    base.write_text(base.read_text().replace("- shipped", '- "ship\\r\\nped 100%"', 1))
+    code, out, _ = _run(capsys, *args, "--format", "githubactions")
+    assert code == 0
+    (line,) = out.splitlines()
+    assert line.endswith(
+        "::in API GET /orders removed the enum value 'ship%0D%0Aped 100%25' from the query "
+        "request parameter 'status'"
+    )
+
+
 def test_err_ignore_accepts_breaking_changes_with_a_reason(tmp_path: Path, capsys: Capsys) -> None:
     args = _pair(tmp_path)
     (tmp_path / "docs/adr").mkdir(parents=True)
