@@ -154,8 +154,8 @@ def main() -> int:
             base, ratio = f"{'(skipped)':>16} {'':>8}", " " * 9
         print(
             f"{r['operations']:>6} {r['mb']:5.1f} {base} {r['check']:5.2f} s "
-            f"{r['check_cpu']:5.2f} s {ratio} {r['lock']:8.2f} s {r['lock_cpu']:5.2f} s {r['relock']:5.2f} s "
-            f"{r['changed']:10.2f} s"
+            f"{r['check_cpu']:5.2f} s {ratio} {r['lock']:8.2f} s {r['lock_cpu']:5.2f} s "
+            f"{r['relock']:5.2f} s {r['changed']:10.2f} s"
         )
     by_ops = {r["operations"]: r for r in rows}
     ok = True
