@@ -29,6 +29,7 @@ from dde_ci.cli.output import (
 )
 
 if TYPE_CHECKING:
+    from dde_ci.contracts.diff.changes import DiffResult
     from dde_ci.layout import Layout
     from dde_ci.manifest.models import Manifest
 
@@ -141,7 +142,7 @@ def diff(
     are judged by their direction.
     """
     from dde_ci.contracts.diff import diff_files, project_root
-    from dde_ci.contracts.diff.report import annotation_items, render_markdown, render_text
+    from dde_ci.contracts.diff.report import render_markdown, render_text
     from dde_ci.contracts.ignore import apply_ignores, load_ignore_files
 
     ignores = load_ignore_files(
@@ -159,8 +160,7 @@ def diff(
     elif output_format == "markdown":
         echo(render_markdown(result, ignored=found.ignored).rstrip("\n"))
     elif output_format == "githubactions":
-        for command, title, message, file, line, col in annotation_items(result):
-            echo(annotation(command, message, file=file, line=line, col=col, title=title))
+        _annotate(result, notices=True)
         for level in ("error", "warning", "info"):
             set_step_output(f"{level}_count", str(result.count(level)))
     else:
@@ -170,12 +170,19 @@ def diff(
                 f"ignored by {item.ignore.location} ({item.ignore.justification}): "
                 f"[{item.change.id}] {item.change.message}"
             )
-    if on_github() and output_format != "githubactions":
-        for command, title, message, file, line, col in annotation_items(result):
-            if command != "notice":
-                echo(annotation(command, message, file=file, line=line, col=col, title=title))
+    if on_github() and output_format in ("text", "markdown"):  # JSON stays JSON
+        _annotate(result, notices=False)
         append_step_summary(render_markdown(result, ignored=found.ignored))
     return 1 if fail_on == "breaking" and result.breaking else 0
+
+
+def _annotate(result: DiffResult, *, notices: bool) -> None:
+    """One workflow command per change (``::notice`` for info changes only with ``notices``)."""
+    from dde_ci.contracts.diff.report import annotation_items
+
+    for command, title, message, file, line, col in annotation_items(result):
+        if notices or command != "notice":
+            echo(annotation(command, message, file=file, line=line, col=col, title=title))
 
 
 # ---------------------------------------------------------------------------------------

@@ -201,3 +201,17 @@ def test_help_shows_the_new_formats_and_options(capsys: Capsys) -> None:
     assert "githubactions" in out and "--err-ignore FILE" in out and "--warn-ignore FILE" in out
     assert main(["contract", "lock", "--help"]) == 0
     assert "--err-ignore FILE" in capsys.readouterr().out
+
+
+def test_json_stays_json_under_github_actions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Capsys
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
+    args = _pair(tmp_path)
+    code, out, _ = _run(capsys, *args, "--format", "json")
+    assert code == 0 and len(json.loads(out)["changes"]) == 2
+    assert not (tmp_path / "summary.md").exists()
+    code, out, _ = _run(capsys, *args, "--format", "markdown")
+    assert out.count("\n::error file=") == 2
+    assert "#### 🔴 Breaking changes (error): 2" in (tmp_path / "summary.md").read_text()
