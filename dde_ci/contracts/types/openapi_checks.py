@@ -12,7 +12,8 @@ Two passes, each one walk of the document:
   duplicate parameter (name and location) in one list, every ``{name}`` of a
   path template declared as a path parameter and no path parameter without its
   ``{name}``, ``required`` names defined somewhere in a schema that uses
-  ``allOf``, and each ``default`` valid against its schema.  It runs when the
+  ``allOf``, each ``default`` valid against its schema, and (3.1) each
+  ``pattern`` a regular expression.  It runs when the
   structure is valid, on the document with its ``$ref`` s followed, visiting a
   shared schema once.
 
@@ -25,6 +26,7 @@ openapi-spec-validator and openapi-schema-validator ship them.
 from __future__ import annotations
 
 import json
+import re
 import string
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -290,6 +292,8 @@ class _SchemaChecks:
             for key, value in schema.items():
                 if key == "default":
                     yield from self._default(schema, where)
+                elif key == "pattern" and self.v31 and isinstance(value, str):
+                    yield from _regex(value, (*where, key))
                 elif key in _SUBSCHEMA_ONE:
                     stack.append((value, (*where, key)))
                 elif key in _SUBSCHEMA_LISTS and isinstance(value, list):
@@ -317,6 +321,14 @@ class _SchemaChecks:
                 return
         except Unresolvable:
             return  # a recursive schema's default nested deeper than the schema was expanded
+
+
+def _regex(pattern: str, at: tuple[str | int, ...]) -> Iterator[Problem]:
+    """A 3.1 ``pattern`` must be a regular expression (3.0's JSON Schema says so itself)."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        yield Problem(at, f"{pattern!r} is not a regular expression: {exc}")
 
 
 def _properties(schema: Any, seen: set[int]) -> Iterator[str]:

@@ -77,6 +77,10 @@ def _default_of_wrong_type(spec: Spec) -> None:
     spec["components"]["schemas"]["Order"]["properties"]["id"]["default"] = 5
 
 
+def _bad_pattern(spec: Spec) -> None:
+    spec["components"]["schemas"]["Order"]["properties"]["id"]["pattern"] = "(["
+
+
 def _unknown_top_level_key(spec: Spec) -> None:
     spec["servrs"] = [{"url": "https://example.com"}]
 
@@ -126,6 +130,7 @@ MUTATIONS: dict[str, tuple[Callable[[Spec], None], str]] = {
         "default 5 is not of type 'string' (at /components/schemas/Order/properties/id/default)",
     ),
     "unknown top-level key": (_unknown_top_level_key, "servrs"),
+    "bad pattern": (_bad_pattern, "(at /components/schemas/Order/properties/id/pattern)"),
     "referenced path parameter": (
         _referenced_parameter_without_placeholder,
         "path parameter 'orderId' of POST /orders is not in the path",
