@@ -32,7 +32,7 @@ from typing import Any
 from dde_ci.contracts.diff.changes import Change, DiffResult
 from dde_ci.errors import Diagnostic, InputError, Location, ValidationError
 
-LEVELS = {"error": "--err-ignore", "warning": "--warn-ignore"}
+IGNORE_OPTIONS = {"error": "--err-ignore", "warning": "--warn-ignore"}
 """The level each kind of ignore file applies to, with its option name (oasdiff's)."""
 
 MAX_IGNORE_BYTES = 1024 * 1024
@@ -222,8 +222,8 @@ def load_ignore_files(
     for level, path in files.items():
         if path is None:
             continue
-        if level not in LEVELS:
-            raise InputError(f"ignore level {level!r} is not one of {', '.join(LEVELS)}")
+        if level not in IGNORE_OPTIONS:
+            raise InputError(f"ignore level {level!r} is not one of {', '.join(IGNORE_OPTIONS)}")
         try:
             out.extend(read_ignores(path, level, root, today=day, shown=_shown(path, root)))
         except InputError as exc:
