@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from dde_ci.contracts.diff.changes import Change, DiffResult
 from dde_ci.contracts.diff.report import render_text
 from dde_ci.contracts.ignore import Ignore, apply_ignores, load_ignore_files, read_ignores
-from dde_ci.errors import ValidationError
+from dde_ci.errors import InputError, ValidationError
 
 TODAY = date(2026, 12, 7)
 REMOVED = Change(
@@ -175,3 +175,9 @@ def test_matching_never_raises_and_needs_the_message(noise: str) -> None:
     ignore = Ignore("f", 1, "error", noise + " expires: 2027-01-01", expires=date(2027, 1, 1))
     if ignore.matches(REMOVED):
         assert REMOVED.message in ignore.text.lower()
+
+
+def test_only_errors_and_warnings_can_be_ignored(tmp_path: Path) -> None:
+    (tmp_path / "info.txt").write_text("GET /a added expires: 2027-01-01\n")
+    with pytest.raises(InputError, match="ignore level 'info' is not one of error, warning"):
+        load_ignore_files({"info": tmp_path / "info.txt"}, tmp_path, today=TODAY)
