@@ -274,8 +274,8 @@ def _set(spec: Spec, place: tuple[Any, ...], value: Any) -> None:
         if not has(node, part):
             return
         node = node[part]
-    if isinstance(node, dict) or has(node, last):
-        node[last] = value
+    if (isinstance(node, dict) and isinstance(last, str)) or has(node, last):
+        node[last] = copy.deepcopy(value)  # keys are strings, as the loaders give them
 
 
 @settings(max_examples=150, deadline=None)
