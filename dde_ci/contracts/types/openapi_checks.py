@@ -92,9 +92,17 @@ def validate_openapi(document: Any, resolved: Any) -> list[Problem]:
     validator = _validator("1" if v31 else "0", v31 and dialect)
     if validator.is_valid(document):  # the common case, and the fast one: no error objects
         found: Iterator[Problem] = _semantics(resolved, v31)
-    else:
-        found = (p for e in validator.iter_errors(document) for p in _explain(e, document))
+    else:  # the same error can come through several applicators of the 2020-12 dialect
+        found = _unique(p for e in validator.iter_errors(document) for p in _explain(e, document))
     return list(islice(found, MAX_PROBLEMS))
+
+
+def _unique(problems: Iterator[Problem]) -> Iterator[Problem]:
+    seen: set[Problem] = set()
+    for problem in problems:
+        if problem not in seen:
+            seen.add(problem)
+            yield problem
 
 
 # ------------------------------------------------------------------------------ structure

@@ -188,6 +188,18 @@ def test_a_3_1_schema_is_checked_in_the_openapi_dialect() -> None:
     ]
 
 
+def test_an_error_reached_through_several_applicators_is_reported_once() -> None:
+    spec = _spec("3.1.0")
+    spec["components"]["schemas"]["Order"]["properties"]["id"] = "a string, not a schema"
+    problems = validate_openapi(spec, resolve_internal_refs(spec))
+    assert [(p.path, p.message) for p in problems] == [
+        (
+            ("components", "schemas", "Order", "properties", "id"),
+            '"a string, not a schema" is not of types "boolean", "object"',
+        )
+    ]
+
+
 def test_a_nullable_default_of_null_is_fine_in_3_0() -> None:
     spec = _spec("3.0.3")
     spec["components"]["schemas"]["Order"]["properties"]["id"].update(
