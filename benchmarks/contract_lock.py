@@ -14,6 +14,7 @@ best of ``--repeat`` runs, and its CPU time is printed too, as it depends less o
 what else the machine runs.
 
     .venv/bin/python benchmarks/contract_lock.py [--operations 200 2000] [--baseline-max 2000]
+        [--openapi 3.1.0] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -94,8 +95,11 @@ def fresh_registry(root: Path) -> None:
     (root / "contracts.lock").unlink(missing_ok=True)
 
 
-def measure(root: Path, operations: int, with_baseline: bool, repeat: int) -> dict[str, Any]:
+def measure(
+    root: Path, operations: int, with_baseline: bool, repeat: int, version: str
+) -> dict[str, Any]:
     base = build(operations)
+    base["openapi"] = version
     (root / "dde.yaml").write_text(MANIFEST)
     spec = root / "big.json"
     spec.write_text(json.dumps(base))
@@ -134,14 +138,15 @@ def main() -> int:
         default=2000,
         help="measure the baseline only up to this many operations (it grows fast)",
     )
-    parser.add_argument("--repeat", type=int, default=3, help="first locks per size (best kept)")
+    parser.add_argument("--repeat", type=int, default=5, help="first locks per size (best kept)")
+    parser.add_argument("--openapi", default="3.0.3", help="the specs' OpenAPI version")
     args = parser.parse_args()
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for operations in args.operations:
             with_baseline = operations <= args.baseline_max
-            rows.append(measure(Path(tmp), operations, with_baseline, args.repeat))
+            rows.append(measure(Path(tmp), operations, with_baseline, args.repeat, args.openapi))
     print(
         f"{'ops':>6} {'MB':>5} {'check: baseline':>16} {'(CPU)':>8} {'new':>7} {'(CPU)':>7} "
         f"{'CPU ratio':>9} {'first lock':>10} {'(CPU)':>7} {'re-lock':>7} {'changed copy':>12}"
