@@ -490,3 +490,17 @@ def test_accepted_breaking_changes_make_a_minor_version(tmp_path: Path) -> None:
     assert ignored["ignored_by"]["file"] == "accepted.txt"
     (event,) = read_log(layout.execution_log("Iter-1")).events
     assert event["event_type"] == "contract.locked" and event["details"]["ignored"] == [ignored]
+
+
+def test_the_manifests_ignore_files_are_read_inside_the_project(tmp_path: Path) -> None:
+    manifest_path = make_project(tmp_path)
+    text = manifest_path.read_text()
+    manifest_path.write_text(
+        text.replace(
+            "path: contracts/orders-api.yaml}",
+            "path: contracts/orders-api.yaml, warn_ignore: ../outside.txt}",
+        )
+    )
+    manifest = load_manifest(manifest_path)
+    with pytest.raises(InputError, match="warn_ignore '../outside.txt' must be a relative path"):
+        lock_contract(manifest, "orders-api", Layout(manifest.root))
