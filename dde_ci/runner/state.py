@@ -11,10 +11,12 @@ Node states::
     PENDING -> READY -> RUNNING -> COMPLETED | FAILED | CANCELLED
     PENDING | READY -> SKIPPED | CANCELLED
     RUNNING -> READY            (only when a crashed run is resumed: at-least-once)
+    FAILED | SKIPPED -> PENDING (only when a FAILED run is retried: ``dde-ci retry``)
 
 Run states::
 
-    RUNNING <-> PAUSED,  RUNNING | PAUSED -> CANCELLED,  RUNNING -> COMPLETED | FAILED
+    RUNNING <-> PAUSED,  RUNNING | PAUSED -> CANCELLED,  RUNNING -> COMPLETED | FAILED,
+    FAILED -> RUNNING (retried)
 
 Any other change is refused with :class:`dde_ci.errors.StateError`.
 """
@@ -49,15 +51,15 @@ NODE_TRANSITIONS: dict[str, frozenset[str]] = {
     READY: frozenset({RUNNING, SKIPPED, CANCELLED}),
     RUNNING: frozenset({COMPLETED, FAILED, CANCELLED, READY}),
     COMPLETED: frozenset(),
-    FAILED: frozenset(),
-    SKIPPED: frozenset(),
+    FAILED: frozenset({PENDING}),
+    SKIPPED: frozenset({PENDING}),
     CANCELLED: frozenset(),
 }
 RUN_TRANSITIONS: dict[str, frozenset[str]] = {
     RUNNING: frozenset({PAUSED, COMPLETED, FAILED, CANCELLED}),
     PAUSED: frozenset({RUNNING, CANCELLED}),
     COMPLETED: frozenset(),
-    FAILED: frozenset(),
+    FAILED: frozenset({RUNNING}),
     CANCELLED: frozenset(),
 }
 
