@@ -94,7 +94,7 @@ def find_node(manifest: Manifest, node_id: str) -> Node:
 
 def dependency_outputs(layout: Layout, iteration_id: str, node_id: str) -> dict[str, Any]:
     """A dependency's status, outputs and artifacts (with absolute locations) from result.json."""
-    from dde_ci.node import read_result
+    from dde_ci.results import read_result
 
     result = read_result(layout, iteration_id, node_id)
     if result is None:

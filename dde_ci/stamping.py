@@ -37,7 +37,7 @@ from dde_ci.layout import Layout, inside, is_relative_inside
 if TYPE_CHECKING:
     from dde_ci.log import ExecutionLog
     from dde_ci.manifest.models import Manifest
-    from dde_ci.node import NodeStep
+    from dde_ci.results import NodeRun
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://dde-ci.dev/stamp/v1"
@@ -331,7 +331,7 @@ def created_by_for(manifest: Manifest, worker_id: str | None) -> dict[str, Any]:
     return {"kind": "person", "id": None}
 
 
-def stamp_node_artifacts(step: NodeStep) -> StampResult:
+def stamp_node_artifacts(step: NodeRun) -> StampResult:
     """Node step, step 6: stamp every file the node's ``artifacts`` globs match.
 
     A glob that matches nothing is reported in :attr:`StampResult.unmatched`
@@ -355,8 +355,6 @@ def stamp_node_artifacts(step: NodeStep) -> StampResult:
         correlation_id=step.correlation_id,
         attempt=step.attempt or None,
     )
-    step.extra["artifacts"] = result.artifacts
-    step.extra["unmatched_artifacts"] = list(unmatched)
     return result
 
 

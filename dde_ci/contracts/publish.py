@@ -7,7 +7,7 @@ contexts carry the URL.  The GitHub work is :mod:`dde_ci.github.releases`'s;
 it is imported only when used.
 
 ``release_publisher(...)`` returns a callable the node step uses in step 5:
-put it in ``NodeStep.extra["contract_publisher"]`` and every version an
+pass it as the node step's ``contract_publisher`` and every version an
 interface node locks is published as it is locked.
 """
 
@@ -54,7 +54,7 @@ def publish_release(
 
 
 def release_publisher(repo: str, *, token: str | None, base_url: str | None = None) -> Publisher:
-    """A publisher for ``NodeStep.extra["contract_publisher"]``."""
+    """A publisher for the node step's ``contract_publisher``."""
 
     def publish(contract: LockedContract) -> LockedContract:
         return publish_release(contract, repo, token=token, base_url=base_url)

@@ -30,7 +30,7 @@ from dde_ci.log import now_rfc3339
 
 if TYPE_CHECKING:
     from dde_ci.gates.definitions import Gate
-    from dde_ci.node import NodeStep
+    from dde_ci.results import NodeRun
 
 MAX_FINDINGS_IN_DETAILS = 20
 
@@ -169,7 +169,7 @@ def evaluate_phase(context: GateContext, *, today: date | None = None) -> GateOu
     return outcome
 
 
-def evaluate_node_gates(step: NodeStep, phase: str) -> GateOutcome:
+def evaluate_node_gates(step: NodeRun, phase: str) -> GateOutcome:
     """The node step's call: evaluate, merge into ``gates.json``, emit one event per gate."""
     if phase not in ("pre", "post"):
         raise ValueError(f"phase must be 'pre' or 'post', not {phase!r}")

@@ -119,7 +119,7 @@ def test_step_five_publishes_through_the_publisher_and_consumers_get_the_url(
             ),
         )
         step = _step(tmp_path, "EVT.OrderCreated")
-        step.extra["contract_publisher"] = release_publisher(REPO, token="t")
+        step.contract_publisher = release_publisher(REPO, token="t")
         outcome = run_node_step(step)
     assert outcome.status == "COMPLETED", outcome.message
     stored = json.loads(

@@ -92,12 +92,9 @@ def test_sigkill_and_resume(tmp_path: Path, runners: list[subprocess.Popen[bytes
     try:
         wait_for(lambda: node_states(tmp_path, "crash1").get("B") == "RUNNING")
         wait_for(lambda: (tmp_path / "B.runs").exists())
-        it_dir = Layout(tmp_path).iteration_dir("it1")
-        wait_for(lambda: (it_dir / "C" / ".context.json.staged").is_file())  # while B runs
         runner.send_signal(signal.SIGKILL)
         runner.wait()
         assert node_states(tmp_path, "crash1")["B"] == "RUNNING"
-        assert (it_dir / "C" / ".context.json.staged").is_file()  # left by the killed runner
         code = run_cli("resume", "crash1", "-m", str(manifest.path), "--no-progress")
         # the command the killed runner left running was stopped before B ran again
         first_b = int((tmp_path / "B.pids").read_text().split()[0])
@@ -108,7 +105,6 @@ def test_sigkill_and_resume(tmp_path: Path, runners: list[subprocess.Popen[bytes
     assert node_states(tmp_path, "crash1") == dict.fromkeys("ABCD", "COMPLETED")
     runs = {n: len((tmp_path / f"{n}.runs").read_text().split()) for n in "ABCD"}
     assert runs == {"A": 1, "B": 2, "C": 1, "D": 1}  # completed nodes never run again
-    assert not list(it_dir.rglob("*.staged"))  # what the killed runner staged is gone
     contents = read_log(Layout(tmp_path).execution_log("it1"))
     assert contents.problems == []  # nothing torn
     resumed = [e for e in contents.events if e["event_type"] == "workflow.resumed"]
