@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "status": "dde_ci.cli.run:status",
     "pause": "dde_ci.cli.run:pause",
     "resume": "dde_ci.cli.run:resume",
+    "retry": "dde_ci.cli.run:retry",
     "cancel": "dde_ci.cli.run:cancel",
     "node": "dde_ci.cli.node:node",
     "context": "dde_ci.cli.context:context",
