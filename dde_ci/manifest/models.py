@@ -51,17 +51,19 @@ def _duration(value: Any) -> Any:
     return value
 
 
+MAX_DURATION = 7 * 24 * 3600.0  # a week: more than any node, delay or gate waits for
+
 Duration = Annotated[
     float,
     BeforeValidator(_duration),
-    Field(ge=0),
+    Field(ge=0, le=MAX_DURATION),
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "number", "minimum": 0},
+                {"type": "number", "minimum": 0, "maximum": MAX_DURATION},
                 {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*(ms|s|m|h)?\s*$"},
             ],
-            "description": "Seconds, or a string such as '90s', '10m', '1h'.",
+            "description": "Seconds, or a string such as '90s', '10m', '1h'; at most a week.",
         }
     ),
 ]

@@ -268,3 +268,22 @@ def test_resume_takes_over_a_paused_run_whose_runner_is_gone(
     assert node_states(tmp_path, "gone") == {"A": "COMPLETED", "B": "COMPLETED"}
     with StateStore(Layout(tmp_path).state_db) as store:
         assert store.run("gone").state == "COMPLETED"
+
+
+@pytest.mark.slow
+def test_a_second_run_in_the_same_folder_is_refused_and_names_the_first(
+    tmp_path: Path, runners: list[subprocess.Popen[bytes]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = chain_manifest(
+        tmp_path, {"A": ([], "echo ran >> A.runs; while [ ! -f go ]; do sleep 0.02; done")}
+    )
+    first = start_runner(manifest.path, "first", runners)
+    wait_for(lambda: (tmp_path / "A.runs").exists())
+    assert run_cli("run", str(manifest.path), "--run-id", "second", "--no-progress") == 2
+    err = capsys.readouterr().err
+    assert f"runner.lock: run first (process {first.pid}) is running in this folder" in err
+    assert "'dde-ci cancel first'" in err
+    (tmp_path / "go").touch()
+    assert first.wait(timeout=60) == 0
+    assert (tmp_path / "A.runs").read_text().split() == ["ran"]  # the second ran nothing
+    assert run_cli("run", str(manifest.path), "--run-id", "third", "--no-progress") == 0
