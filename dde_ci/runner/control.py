@@ -8,6 +8,9 @@ long as it runs the run; the kernel drops the lock when the process dies
   state database, which the runner picks up within a fraction of a second;
 * runner gone: ``cancel`` marks the run CANCELLED itself, ``resume`` takes the
   run over in the calling process (see :func:`dde_ci.runner.scheduler.resume_run`).
+
+A runner also holds ``.dde/runner.lock`` (:class:`FolderLock`): one runner at a
+time in a folder; a second one is refused with the run and process holding it.
 """
 
 from __future__ import annotations

@@ -41,7 +41,9 @@ import contextlib
 import os
 import queue
 import secrets
+import signal
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -147,8 +149,9 @@ class StepLog(ExecutionLog):
         """The owner fsyncs the log."""
 
 
-# what the workers tell the owner: ("event", event), ("end", node id, outcome),
-# ("error", node id, what stopped the worker from recording the end)
+# what the owner is told: ("event", event), ("end", node id, outcome) and ("error",
+# node id, what kept the worker from recording the end) from the workers;
+# ("interrupt",) from the SIGINT handler (Ctrl-C)
 Message = tuple[Any, ...]
 
 
@@ -398,6 +401,7 @@ class Runner:
     def execute(self, first: Decision, *, begin: bool = False) -> RunSummary:
         """Carry ``first`` out (then :meth:`Plan.begin` with ``begin``) and run until every
         node is finished or the run is cancelled; return the summary."""
+        interrupt = self.on_interrupt()
         try:
             with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="dde-node") as pool:
                 self.pool = pool
@@ -406,15 +410,21 @@ class Runner:
                     if begin:
                         self.apply(self.plan.begin(now_rfc3339()))
                     self.loop()
-                except KeyboardInterrupt:
-                    self.stop("interrupted")
-                    self.loop()
                 finally:
                     self.cancel.set()  # whatever still runs (after an error) is stopped
             return self.close()
         finally:
+            if interrupt is not None:
+                signal.signal(signal.SIGINT, interrupt)
             self.cancel.close()
             self.log.close()
+
+    def on_interrupt(self) -> Any:
+        """Ctrl-C becomes a message to the owner (which cancels the run), never an
+        exception in the middle of a commit; returns the handler it replaces."""
+        if threading.current_thread() is not threading.main_thread():
+            return None
+        return signal.signal(signal.SIGINT, lambda *_: self.inbox.put(("interrupt",)))
 
     def loop(self) -> None:
         """Take what the workers send, commit what it decides, and look for controls,
@@ -441,7 +451,9 @@ class Runner:
 
     def handle(self, message: Message) -> None:
         kind = message[0]
-        if kind == "event":
+        if kind == "interrupt":
+            self.stop("interrupted")
+        elif kind == "event":
             self.log.write(message[1])
         elif kind == "end":
             node_id, outcome = message[1], message[2]
