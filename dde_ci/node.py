@@ -152,10 +152,9 @@ def run_node_step(step: NodeStep) -> NodeOutcome:
     return record_outcome(step, outcome)
 
 
-def _deadline(timeout: float, start: float | None = None) -> float | None:
-    if timeout <= 0:
-        return None
-    return (time.monotonic() if start is None else start) + timeout
+def _deadline(timeout: float) -> float | None:
+    """The ``time.monotonic()`` at which ``timeout`` seconds from now are over (0: none)."""
+    return time.monotonic() + timeout if timeout > 0 else None
 
 
 def _in_time(

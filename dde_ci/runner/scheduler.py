@@ -66,6 +66,7 @@ from dde_ci.runner.state import (
     FAILED,
     FINISHED_RUN_STATES,
     PAUSED,
+    RUNNING,
     StateStore,
     storage_error,
 )
@@ -392,7 +393,7 @@ class Runner:
         """Stop the commands a dead runner left running for this run."""
         for node_id, state in self.plan.state.items():
             path = self.pid_file(node_id)
-            if state == "RUNNING" and path.exists():
+            if state == RUNNING and path.exists():
                 marks = {"DDE_RUN_ID": self.run_id, "DDE_NODE": node_id}
                 stop_leftover(path, marks, self.grace)
 
