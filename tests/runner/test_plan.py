@@ -11,6 +11,7 @@ from dde_ci.runner.state import (
     CANCELLED,
     COMPLETED,
     FAILED,
+    NODE_TRANSITIONS,
     PAUSED,
     PENDING,
     READY,
@@ -193,7 +194,14 @@ def test_property_dependencies_wip_agents_skips_and_critical_path(
     failed: set[str] = set()
     ran: set[str] = set()
 
+    committed = dict.fromkeys(graph.ids, PENDING)  # what the database would hold
+
     def check(decision: Decision) -> None:
+        # every change is one the state database allows (it would refuse the commit)
+        for change in decision.changes:
+            assert change.state in NODE_TRANSITIONS[committed[change.node_id]]
+            committed[change.node_id] = change.state
+        assert committed == plan.state
         for start in decision.starts:
             # no node starts before its dependencies completed
             assert all(plan.state[p] == COMPLETED for p in graph.preds[start.node_id])
@@ -255,3 +263,32 @@ def test_property_cancel_at_any_moment_ends_every_node(
             plan.finish(node_id, FAILED, NOW)
     assert plan.over
     assert all(s in (COMPLETED, CANCELLED, SKIPPED, FAILED) for s in plan.state.values())
+
+
+@settings(max_examples=100, deadline=None)
+@given(runs())
+def test_property_retry_runs_exactly_the_failed_and_what_they_skipped(
+    run: tuple[Graph, int, dict[str, Route], dict[str, int], list[int]],
+) -> None:
+    graph, jobs, routes, agents, script = run
+    plan = Plan(graph, jobs=jobs, routes=routes, concurrency=agents)
+    plan.begin(NOW)
+    steps = iter(script)
+    while not plan.over:
+        running = sorted(plan.running)
+        pick = next(steps, 0)
+        plan.finish(running[pick % len(running)], FAILED if pick % 4 == 0 else COMPLETED, NOW)
+    before = dict(plan.state)
+    if plan.final_state() != FAILED:
+        return
+    again = {n for n, s in before.items() if s in (FAILED, SKIPPED)}
+    retried = Plan(graph, jobs=jobs, routes=routes, concurrency=agents, states=before)
+    ran: set[str] = set()
+    decision = retried.retry(NOW)
+    while True:
+        ran |= {s.node_id for s in decision.starts}
+        if retried.over:
+            break
+        decision = retried.finish(sorted(retried.running)[0], COMPLETED, NOW)
+    assert ran == again  # COMPLETED nodes are kept, every failed or skipped one runs
+    assert retried.final_state() == COMPLETED
