@@ -92,6 +92,7 @@ def test_sigkill_and_resume(tmp_path: Path, runners: list[subprocess.Popen[bytes
     try:
         wait_for(lambda: node_states(tmp_path, "crash1").get("B") == "RUNNING")
         wait_for(lambda: (tmp_path / "B.runs").exists())
+        wait_for(lambda: node_states(tmp_path, "crash1").get("D") == "COMPLETED")
         runner.send_signal(signal.SIGKILL)
         runner.wait()
         assert node_states(tmp_path, "crash1")["B"] == "RUNNING"
