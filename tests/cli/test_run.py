@@ -111,6 +111,7 @@ def test_node_run_failure_and_unknown_node(
         ["status"],
         ["pause"],
         ["resume"],
+        ["retry"],
         ["cancel"],
         ["node", "run"],
         ["context"],
