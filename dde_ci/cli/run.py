@@ -295,7 +295,13 @@ Examples:
 @click.argument("run_id")
 @manifest_option
 @click.option("--events-webhook", metavar="URL", default=None, help="As for 'dde-ci run'.")
-@click.option("--grace", type=click.FloatRange(0, 3600), default=5.0, show_default=True)
+@click.option(
+    "--grace",
+    type=click.FloatRange(0, 3600),
+    default=5.0,
+    show_default=True,
+    help="As for 'dde-ci run'.",
+)
 @click.option("--no-progress", is_flag=True, help="Plain lines instead of the live view.")
 @quiet_option
 def resume(
@@ -350,7 +356,13 @@ Examples:
 @click.argument("run_id", required=False)
 @manifest_option
 @click.option("--events-webhook", metavar="URL", default=None, help="As for 'dde-ci run'.")
-@click.option("--grace", type=click.FloatRange(0, 3600), default=5.0, show_default=True)
+@click.option(
+    "--grace",
+    type=click.FloatRange(0, 3600),
+    default=5.0,
+    show_default=True,
+    help="As for 'dde-ci run'.",
+)
 @click.option("--no-progress", is_flag=True, help="Plain lines instead of the live view.")
 @quiet_option
 def retry(
