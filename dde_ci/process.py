@@ -14,7 +14,8 @@ child every 10 ms.
 A runner that dies leaves its commands running.  :func:`write_pid_file` records
 a command's process group while it runs (``.dde/runs/{run}/{node}.pid``) and
 :func:`stop_leftover` stops it when the run is taken over, after checking
-(on Linux) that the process is still that run's command.
+(on Linux) that the process is still that run's command.  The file is written
+just after the start: a runner killed in between leaves that command running.
 """
 
 from __future__ import annotations

@@ -93,6 +93,8 @@ def test_sigkill_and_resume(tmp_path: Path, runners: list[subprocess.Popen[bytes
         wait_for(lambda: node_states(tmp_path, "crash1").get("B") == "RUNNING")
         wait_for(lambda: (tmp_path / "B.runs").exists())
         wait_for(lambda: node_states(tmp_path, "crash1").get("D") == "COMPLETED")
+        # the runner keeps B's process id while B runs (a moment after B starts)
+        wait_for(lambda: (tmp_path / ".dde" / "runs" / "crash1" / "B.pid").is_file())
         runner.send_signal(signal.SIGKILL)
         runner.wait()
         assert node_states(tmp_path, "crash1")["B"] == "RUNNING"
