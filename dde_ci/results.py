@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -176,7 +177,8 @@ def find_artifacts(root: Path, patterns: Iterable[str]) -> list[str]:
 
 
 def output_tail(path: Path, lines: int = 20, max_bytes: int = 64 * 1024) -> list[str]:
-    """The last ``lines`` lines of a command's ``output.log`` (read from its end)."""
+    """The last ``lines`` lines a command wrote to ``output.log`` (read from its end; the
+    node step's own ``== <time> attempt N`` lines left out)."""
     try:
         with path.open("rb") as handle:
             handle.seek(0, 2)
@@ -186,4 +188,8 @@ def output_tail(path: Path, lines: int = 20, max_bytes: int = 64 * 1024) -> list
     except OSError:
         return []
     text = data.decode("utf-8", "replace").rstrip("\n")
-    return text.splitlines()[-lines:] if text else []
+    written = [line for line in text.splitlines() if not _ATTEMPT_LINE.fullmatch(line)]
+    return written[-lines:]
+
+
+_ATTEMPT_LINE = re.compile(r"== \S+ attempt \d+")

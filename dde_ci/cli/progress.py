@@ -47,6 +47,8 @@ def describe(event: dict[str, Any]) -> str | None:
         )
     elif event["event_type"] in ("node.failed", "node.cancelled") and details.get("message"):
         parts.append(f": {details['message']}")
+    elif event["event_type"] == "workflow.resumed" and details.get("retry"):
+        parts.append(f"(retry: {', '.join(details['retry'])})")
     elif event["event_type"] in ("node.skipped", "node.warning", "node.cancelled"):
         text = details.get("reason") if event["event_type"] != "node.warning" else None
         parts.append(f": {text or details.get('message', '')}")

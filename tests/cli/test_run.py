@@ -201,7 +201,8 @@ def test_retry_runs_the_failed_nodes_again_and_the_audit_passes(
     )
     (tmp_path / "fixed").touch()
     assert run_cli("retry", "-m", path, "--no-progress") == 0
-    assert "run r1 COMPLETED" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "resumed   run (retry: B, C)" in out and "run r1 COMPLETED" in out
     runs = {n: len((tmp_path / f"{n}.runs").read_text().split()) for n in "ABCD"}
     assert runs == {"A": 1, "B": 2, "C": 1, "D": 1}
     assert run_cli("retry", "r1", "-m", path) == 2
