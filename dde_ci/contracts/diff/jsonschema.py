@@ -48,6 +48,7 @@ from __future__ import annotations
 from typing import Any
 
 from dde_ci.contracts.diff.changes import Change
+from dde_ci.contracts.diff.options import DiffOptions
 from dde_ci.contracts.diff.openapi import (
     MAX_SCHEMA_DEPTH,
     PointerKey,
@@ -347,6 +348,7 @@ def _t(types: frozenset[str]) -> str:
     return "'" + ("/".join(sorted(types)) or "any") + "'"
 
 
-def diff_jsonschema(base: Any, revision: Any) -> list[Change]:
+def diff_jsonschema(base: Any, revision: Any, options: DiffOptions | None = None) -> list[Change]:
     """Changes from ``base`` to ``revision`` (both resolved JSON Schemas)."""
+    del options
     return JsonSchemaDiffer().run(base, revision)

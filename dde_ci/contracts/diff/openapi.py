@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from dde_ci.contracts.diff.changes import Change
+from dde_ci.contracts.diff.options import DiffOptions
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 MAX_SCHEMA_DEPTH = 64
@@ -182,8 +183,9 @@ class _Site:
 class OpenApiDiffer:
     """Compare two resolved OpenAPI documents; :meth:`run` returns the changes."""
 
-    def __init__(self) -> None:
+    def __init__(self, options: DiffOptions | None = None) -> None:
         self.changes: list[Change] = []
+        self.options = options or DiffOptions()
 
     # -- reporting ---------------------------------------------------------------
 
@@ -1170,6 +1172,6 @@ def _widened(bt: frozenset[str], bf: Any, rt: frozenset[str], rf: Any) -> bool:
     return bool(bt == {"integer"} and "number" in rt and (rf is None or rf == bf))
 
 
-def diff_openapi(base: Any, revision: Any) -> list[Change]:
+def diff_openapi(base: Any, revision: Any, options: DiffOptions | None = None) -> list[Change]:
     """Changes from ``base`` to ``revision`` (both resolved OpenAPI documents)."""
-    return OpenApiDiffer().run(_d(base), _d(revision))
+    return OpenApiDiffer(options or DiffOptions()).run(_d(base), _d(revision))
