@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from dde_ci.contracts.diff.changes import Change
+from dde_ci.contracts.diff.keywords import keyword_changes
 from dde_ci.contracts.diff.options import DiffOptions
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -147,9 +148,13 @@ _BOUNDS = (
     ("minLength", "min-length", "increase", "decrease"),
     ("maxItems", "max-items", "decrease", None),
     ("minItems", "min-items", "increase", "decrease"),
+    ("exclusiveMaximum", "exclusive-max", "decrease", "increase"),
+    ("exclusiveMinimum", "exclusive-min", "increase", "decrease"),
 )
 # which bounds oasdiff reports when set where none was (request: warn) or unset (response: err)
-_SET_IN_REQUEST = frozenset({"max", "min", "max-length", "min-items"})
+_SET_IN_REQUEST = frozenset(
+    {"max", "min", "max-length", "min-items", "exclusive-max", "exclusive-min"}
+)
 _UNSET_IN_RESPONSE = frozenset({"max-length", "min-items"})
 # patterns that accept any string: changing to one of them only widens
 _ANY_STRING = frozenset({".*", "^.*$", "^.*", ".*$", "(.*)", "[\\s\\S]*"})
@@ -799,6 +804,8 @@ class OpenApiDiffer:
             self._pattern(base, rev, site, "request-property", label)
         else:
             self._pattern(base, rev, site, "response-property", label, info_only=True)
+        for rule, level, text in keyword_changes(base, rev, ctx, scope, label + status):
+            self.add(rule, level, text, site)
 
         if "default" in base or "default" in rev:
             bd, rd = base.get("default"), rev.get("default")
