@@ -48,7 +48,6 @@ from __future__ import annotations
 from typing import Any
 
 from dde_ci.contracts.diff.changes import Change
-from dde_ci.contracts.diff.options import DiffOptions
 from dde_ci.contracts.diff.openapi import (
     MAX_SCHEMA_DEPTH,
     PointerKey,
@@ -64,6 +63,7 @@ from dde_ci.contracts.diff.openapi import (
     pointer,
     schema_types,
 )
+from dde_ci.contracts.diff.options import DiffOptions
 
 # keyword -> (id stem, True when a larger value tightens)
 _BOUNDS = (

@@ -74,7 +74,11 @@ def keyword_changes(
     def added_removed(stem: str, added: bool, what: str) -> Finding:
         verb = "added" if added else "removed"
         level = narrowed if added else widened
-        return f"{prefix}-{stem}-{verb}", level, f"{verb} {what} {'to' if added else 'from'} {label}"
+        return (
+            f"{prefix}-{stem}-{verb}",
+            level,
+            f"{verb} {what} {'to' if added else 'from'} {label}",
+        )
 
     for keyword, stem in _PRESENCE:
         if (keyword in base) != (keyword in rev):
@@ -133,7 +137,11 @@ def _const(
     if "const" not in base:
         yield f"{prefix}-const-added", narrowed, f"added const {_show(rev['const'])} to {label}"
     elif "const" not in rev:
-        yield f"{prefix}-const-removed", widened, f"removed const {_show(base['const'])} from {label}"
+        yield (
+            f"{prefix}-const-removed",
+            widened,
+            f"removed const {_show(base['const'])} from {label}",
+        )
     elif base["const"] != rev["const"]:
         yield (
             f"{prefix}-const-changed",

@@ -20,12 +20,12 @@ by its reference string.  What it does:
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import re
 from collections.abc import Iterable
 from typing import Any
 
+from dde_ci.contracts.diff import lifecycle
 from dde_ci.contracts.diff.changes import Change
 from dde_ci.contracts.diff.keywords import keyword_changes
 from dde_ci.contracts.diff.options import DiffOptions
@@ -130,16 +130,6 @@ def merge_all_of(schema: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _sunset_in_future(item: dict[str, Any]) -> bool:
-    raw = item.get("x-sunset")
-    if not isinstance(raw, str):
-        return False
-    try:
-        return _dt.date.fromisoformat(raw[:10]) > _dt.datetime.now(_dt.UTC).date()
-    except ValueError:
-        return False
-
-
 # constraint keyword -> (id name, request breaks when it..., response breaks when it ...)
 _BOUNDS = (
     ("maximum", "max", "decrease", "increase"),
@@ -191,6 +181,8 @@ class OpenApiDiffer:
     def __init__(self, options: DiffOptions | None = None) -> None:
         self.changes: list[Change] = []
         self.options = options or DiffOptions()
+        self.op_stability = ""
+        """``x-stability-level`` of the operation being compared (deprecation periods)."""
 
     # -- reporting ---------------------------------------------------------------
 
@@ -289,31 +281,23 @@ class OpenApiDiffer:
             if not isinstance(op, dict):
                 continue
             site = _Site(bpath, method, ("paths", bpath, method), ())
-            if op.get("deprecated") is True:
-                if _sunset_in_future(op):
-                    self.add(
-                        "api-path-removed-before-sunset",
-                        "error",
-                        f"api path removed before the sunset date {op.get('x-sunset')}",
-                        site,
-                        side="base",
-                    )
-                else:
-                    self.add(
-                        "api-path-removed-with-deprecation",
-                        "info",
-                        "api path removed with deprecation",
-                        site,
-                        side="base",
-                    )
-            else:
-                self.add(
-                    "api-path-removed-without-deprecation",
-                    "error",
-                    "api path removed without deprecation",
-                    site,
-                    side="base",
-                )
+            level, error = lifecycle.stability(op)
+            if error:
+                self.add("api-invalid-stability-level", "error", error, site, side="base")
+                continue
+            if level in lifecycle.UNSTABLE:
+                continue
+            found = lifecycle.removal(
+                ("api-path-removed-without-deprecation", "error"),
+                "api-path-removed-with-deprecation",
+                "api-path-removed-before-sunset",
+                "api-path-sunset-parse",
+                op,
+                self.options,
+                "api path",
+            )
+            if found:
+                self.add(*found, site, side="base")
 
     def _path_item(
         self, bpath: str, bitem: dict[str, Any], rpath: str, ritem: dict[str, Any]
@@ -323,23 +307,23 @@ class OpenApiDiffer:
             site = _Site(rpath, method, ("paths", bpath, method), ("paths", rpath, method))
             if isinstance(bop, dict) and not isinstance(rop, dict):
                 site.path = bpath
-                if bop.get("deprecated") is True:
-                    if _sunset_in_future(bop):
-                        rule, level = "api-removed-before-sunset", "error"
-                        text = f"api removed before the sunset date {bop.get('x-sunset')}"
-                    else:
-                        rule, level, text = (
-                            "api-removed-with-deprecation",
-                            "info",
-                            "api removed with deprecation",
-                        )
-                else:
-                    rule, level, text = (
-                        "api-removed-without-deprecation",
-                        "error",
-                        "api removed without deprecation",
-                    )
-                self.add(rule, level, text, site, side="base")
+                level, error = lifecycle.stability(bop)
+                if error:
+                    self.add("api-invalid-stability-level", "error", error, site, side="base")
+                    continue
+                if level in lifecycle.UNSTABLE:
+                    continue
+                found = lifecycle.removal(
+                    ("api-removed-without-deprecation", "error"),
+                    "api-removed-with-deprecation",
+                    "api-removed-before-sunset",
+                    "api-path-sunset-parse",
+                    bop,
+                    self.options,
+                    "api",
+                )
+                if found:
+                    self.add(*found, site, side="base")
             elif isinstance(rop, dict) and not isinstance(bop, dict):
                 self.add("endpoint-added", "info", "endpoint added", site)
             elif isinstance(bop, dict) and isinstance(rop, dict):
@@ -359,11 +343,8 @@ class OpenApiDiffer:
         rop: dict[str, Any],
         site: _Site,
     ) -> None:
-        bdep, rdep = bop.get("deprecated") is True, rop.get("deprecated") is True
-        if rdep and not bdep:
-            self.add("endpoint-deprecated", "info", "endpoint deprecated", site.down("deprecated"))
-        elif bdep and not rdep:
-            self.add("endpoint-reactivated", "info", "endpoint reactivated", site)
+        if not self._operation_lifecycle(bop, rop, site):
+            return
         bid, rid = bop.get("operationId"), rop.get("operationId")
         if bid is not None and bid != rid:
             self.add(
@@ -386,6 +367,27 @@ class OpenApiDiffer:
         self._parameters(bpath, bitem, bop, rpath, ritem, rop, site)
         self._request_body(_d(bop.get("requestBody")), _d(rop.get("requestBody")), site)
         self._responses(_d(bop.get("responses")), _d(rop.get("responses")), site)
+
+    def _operation_lifecycle(self, bop: dict[str, Any], rop: dict[str, Any], site: _Site) -> bool:
+        """Stability, deprecation and sunset of an operation; False: compare nothing else."""
+        for op, side in ((bop, "base"), (rop, "revision")):
+            _level, error = lifecycle.stability(op)
+            if error:
+                self.add("api-invalid-stability-level", "error", error, site, side=side)
+        changed = lifecycle.stability_change(
+            bop, rop, "api-stability-decreased", "api-stability-increased", "the endpoint's"
+        )
+        if changed:
+            self.add(*changed, site)
+        level, error = lifecycle.stability(rop)
+        self.op_stability = level
+        if error or level in lifecycle.UNSTABLE:
+            return False
+        for check in (lifecycle.deprecation, lifecycle.sunset_changed):
+            found = check(lifecycle.ENDPOINT, bop, rop, level, self.options, "endpoint")
+            if found:
+                self.add(*found, site.down("deprecated"))
+        return True
 
     def _security(self, base: Any, rev: Any, site: _Site, *, glob: bool = False) -> None:
         def reqs(value: Any) -> dict[frozenset[str], dict[str, list[Any]]]:
@@ -486,22 +488,17 @@ class OpenApiDiffer:
                 continue
             psite = _Site(site.path, site.method, at(ptr, site.base_ptr), site.rev_ptr)
             where, name = param.get("in"), param.get("name")
-            if param.get("deprecated") is True:
-                self.add(
-                    "request-parameter-removed-with-deprecation",
-                    "info",
-                    f"deleted the {where} request parameter '{name}' with deprecation",
-                    psite,
-                    side="base",
-                )
-            else:
-                self.add(
-                    "request-parameter-removed",
-                    "warning",
-                    f"deleted the {where} request parameter '{name}'",
-                    psite,
-                    side="base",
-                )
+            found = lifecycle.removal(
+                ("request-parameter-removed", "warning"),
+                "request-parameter-removed-with-deprecation",
+                "request-parameter-removed-before-sunset",
+                "request-parameter-sunset-parse",
+                param,
+                self.options,
+                f"the {where} request parameter '{name}'",
+            )
+            if found:
+                self.add(*found, psite, side="base")
         for key, (param, ptr) in rev.items():
             psite = _Site(site.path, site.method, site.base_ptr, at(ptr, site.rev_ptr))
             where, name = param.get("in"), param.get("name")
@@ -543,11 +540,12 @@ class OpenApiDiffer:
             self.add("request-parameter-became-required", "error", f"{label} became required", site)
         elif breq and not rreq:
             self.add("request-parameter-became-optional", "info", f"{label} became optional", site)
-        bdep, rdep = bparam.get("deprecated") is True, rparam.get("deprecated") is True
-        if rdep and not bdep:
-            self.add("request-parameter-deprecated", "info", f"{label} was deprecated", site)
-        elif bdep and not rdep:
-            self.add("request-parameter-reactivated", "info", f"{label} was reactivated", site)
+        for check in (lifecycle.deprecation, lifecycle.sunset_changed):
+            found = check(
+                lifecycle.PARAMETER, bparam, rparam, self.op_stability, self.options, label
+            )
+            if found:
+                self.add(*found, site)
         bs, rs = _d(bparam.get("schema")), _d(rparam.get("schema"))
         if bs == rs:
             return
@@ -823,11 +821,20 @@ class OpenApiDiffer:
             if change:
                 self.add(f"{ctx}-{scope}-default-value-{change}", "info", text, site)
 
-        bdep, rdep = base.get("deprecated") is True, rev.get("deprecated") is True
-        if prop and rdep and not bdep:
-            self.add(f"{ctx}-property-deprecated", "info", f"{label} deprecated", site)
-        elif prop and bdep and not rdep:
-            self.add(f"{ctx}-property-reactivated", "info", f"{label} reactivated", site)
+        if prop:
+            ids = lifecycle.property_ids(ctx)
+            found = lifecycle.deprecation(ids, base, rev, self.op_stability, self.options, label)
+            if found:
+                self.add(*found, site)
+            found = lifecycle.stability_change(
+                base,
+                rev,
+                f"{ctx}-property-stability-decreased",
+                f"{ctx}-property-stability-increased",
+                label,
+            )
+            if found:
+                self.add(*found, site)
 
         self._properties(base, rev, ctx, site, prop, depth, status)
 
