@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from dde_ci.contracts.diff import lifecycle
+from dde_ci.contracts.diff import composition, lifecycle
 from dde_ci.contracts.diff.changes import Change
 from dde_ci.contracts.diff.keywords import keyword_changes
 from dde_ci.contracts.diff.options import DiffOptions
@@ -753,11 +753,16 @@ class OpenApiDiffer:
             return
         if _is_ref(base) or _is_ref(rev):
             return  # a reference cycle kept unexpanded on one side: compared by identity only
-        base, rev = merge_all_of(base), merge_all_of(rev)
+        if self.options.compose == "merge":
+            base, rev = merge_all_of(base), merge_all_of(rev)
         scope = "property" if prop else "body"
         name = "/".join(prop)
         label = f"the {ctx} property '{name}'" if prop else f"the {ctx}'s body"
         status = f" for the status '{site.status}'" if ctx == "response" and site.status else ""
+        if not prop and composition.wrapped_in_one_of(base, rev):
+            text = f"{label} was wrapped in a oneOf with other alternatives{status}"
+            self.add(f"{ctx}-body-wrapped-in-one-of", "error", text, site)
+            return
 
         bt, rt = schema_types(base), schema_types(rev)
         bf, rf = base.get("format"), rev.get("format")
@@ -842,7 +847,7 @@ class OpenApiDiffer:
         if isinstance(bi, dict) and isinstance(ri, dict):
             self._schema(bi, ri, ctx, site.down("items"), (*prop, "items"), depth + 1)
         for keyword in ("anyOf", "oneOf", "allOf"):
-            self._alternatives(base, rev, keyword, ctx, site, scope, label)
+            self._alternatives(base, rev, keyword, ctx, site, (scope, label), prop, depth)
 
     def _properties(
         self,
@@ -983,42 +988,22 @@ class OpenApiDiffer:
         keyword: str,
         ctx: str,
         site: _Site,
-        scope: str,
-        label: str,
+        named: tuple[str, str],
+        prop: tuple[str, ...],
+        depth: int,
     ) -> None:
+        scope, label = named
         bl, rl = _l(base.get(keyword)), _l(rev.get(keyword))
         if (not bl and not rl) or bl == rl:
             return
-        bc = {_canon(m): m for m in bl}
-        rc = {_canon(m): m for m in rl}
-        removed = [k for k in bc if k not in rc]
-        added = [k for k in rc if k not in bc]
-        if len(removed) == len(added) == 1 and isinstance(bc[removed[0]], dict):
-            # one alternative changed in place: compare it as a schema
-            self._schema(
-                bc[removed[0]], rc[added[0]], ctx, site.down(keyword), (), MAX_SCHEMA_DEPTH - 8
-            )
-            return
-        short = {"anyOf": "any-of", "oneOf": "one-of", "allOf": "all-of"}[keyword]
-        if ctx == "request":
-            removed_level = "warning" if keyword == "allOf" else "error"
-            added_level = "error" if keyword == "allOf" else "info"
-        else:
-            removed_level = added_level = "info"
-        if removed:
-            self.add(
-                f"{ctx}-{scope}-{short}-removed",
-                removed_level,
-                f"removed {len(removed)} schema(s) from the {keyword} list of {label}",
-                site.down(keyword),
-            )
-        if added:
-            self.add(
-                f"{ctx}-{scope}-{short}-added",
-                added_level,
-                f"added {len(added)} schema(s) to the {keyword} list of {label}",
-                site.down(keyword),
-            )
+        removed, added, in_place = composition.members_changed(bl, rl)
+        for old, new in in_place:  # an alternative changed in place: compare it as a schema
+            if isinstance(old, dict) and isinstance(new, dict):
+                self._schema(old, new, ctx, site.down(keyword), prop, depth + 1)
+        for rule, level, text in composition.composition_changes(
+            keyword, removed, added, ctx, scope, label
+        ):
+            self.add(rule, level, text, site.down(keyword))
 
     # -- keyword families ------------------------------------------------------
 

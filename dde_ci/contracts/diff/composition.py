@@ -1,0 +1,138 @@
+"""Composition rules: ``allOf``/``anyOf``/``oneOf`` subschemas added and removed.
+
+Subschemas are matched as a multiset by content (references are resolved
+before the diff, so two identical components count twice, as oasdiff counts
+two ``$ref`` s).  When exactly one subschema left and one arrived, they are
+the same alternative changed in place and are compared as schemas.
+
+Levels (oasdiff's): in a request, a new ``allOf`` member adds constraints
+(error) and a removed one relaxes them (warning); a removed ``anyOf``/``oneOf``
+alternative rejects input (error), a new one is info.  In a response a new
+``oneOf`` alternative is a shape clients may not handle (error); everything
+else is info.  An ``allOf`` member with only annotations (``title``,
+``description``, ``example`` ...) is ``*-all-of-added-annotation-only`` (info).
+``request-body-wrapped-in-one-of``/``response-body-wrapped-in-one-of`` (error)
+is a body schema replaced by a ``oneOf`` that lists it among others.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+Finding = tuple[str, str, str]
+SHORT = {"anyOf": "any-of", "oneOf": "one-of", "allOf": "all-of"}
+ANNOTATIONS = frozenset(
+    {
+        "title",
+        "description",
+        "example",
+        "examples",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "default",
+        "externalDocs",
+        "$comment",
+    }
+)
+
+
+def _canon(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def annotation_only(schema: Any) -> bool:
+    """True for a subschema that only annotates (no validation keyword)."""
+    return isinstance(schema, dict) and all(k in ANNOTATIONS or k.startswith("x-") for k in schema)
+
+
+def _level(keyword: str, ctx: str, added: bool) -> str:
+    if ctx == "request":
+        if keyword == "allOf":
+            return "error" if added else "warning"
+        return "info" if added else "error"
+    return "error" if keyword == "oneOf" and added else "info"
+
+
+def _shape(schema: Any) -> str:
+    """What identifies a subschema changed in place: its title, else type and property names."""
+    if not isinstance(schema, dict):
+        return _canon(schema)
+    if isinstance(schema.get("title"), str):
+        return "title:" + schema["title"]
+    props = schema.get("properties")
+    names = sorted(props) if isinstance(props, dict) else []
+    return _canon([schema.get("type"), names, schema.get("$ref")])
+
+
+def members_changed(
+    base: list[Any], rev: list[Any]
+) -> tuple[list[Any], list[Any], list[tuple[Any, Any]]]:
+    """``(removed, added, in_place)``: ``in_place`` pairs (base, revision) to compare.
+
+    Identical subschemas match first (as a multiset); a removed and an added one
+    with the same shape (:func:`_shape`), or the only one of each, are the same
+    alternative changed in place.
+    """
+    bc, rc = Counter(_canon(m) for m in base), Counter(_canon(m) for m in rev)
+    by_key = {_canon(m): m for m in (*base, *rev)}
+    removed = [by_key[k] for k in (bc - rc).elements()]
+    added = [by_key[k] for k in (rc - bc).elements()]
+    if len(removed) == len(added) == 1 and isinstance(removed[0], dict):
+        return [], [], [(removed[0], added[0])]
+    pairs: list[tuple[Any, Any]] = []
+    for old in list(removed):
+        match = next(
+            (new for new in added if isinstance(old, dict) and _shape(new) == _shape(old)), None
+        )
+        if match is not None:
+            pairs.append((old, match))
+            removed.remove(old)
+            added.remove(match)
+    return removed, added, pairs
+
+
+def composition_changes(
+    keyword: str, removed: list[Any], added: list[Any], ctx: str, scope: str, label: str
+) -> Iterator[Finding]:
+    """Findings for subschemas removed from and added to ``keyword`` of one schema."""
+    prefix = f"{ctx}-{scope}-{SHORT[keyword]}"
+    for verb, items in (("removed", removed), ("added", added)):
+        if not items:
+            continue
+        plain = items
+        if keyword == "allOf":
+            notes = [m for m in items if annotation_only(m)]
+            plain = [m for m in items if not annotation_only(m)]
+            if notes:
+                yield (
+                    f"{prefix}-{verb}-annotation-only",
+                    "info",
+                    f"{verb} {len(notes)} annotation-only schema(s) "
+                    f"{'to' if verb == 'added' else 'from'} the allOf list of {label}",
+                )
+        if plain:
+            yield (
+                f"{prefix}-{verb}",
+                _level(keyword, ctx, verb == "added"),
+                f"{verb} {len(plain)} schema(s) {'to' if verb == 'added' else 'from'} "
+                f"the {keyword} list of {label}",
+            )
+
+
+def wrapped_in_one_of(base: dict[str, Any], rev: dict[str, Any]) -> bool:
+    """True when an object's properties moved into the alternatives of a new ``oneOf``."""
+    members = rev.get("oneOf")
+    props = base.get("properties")
+    if not isinstance(members, list) or "oneOf" in base or "properties" in rev:
+        return False
+    if not isinstance(props, dict) or not props:
+        return False
+    moved: set[str] = set()
+    for member in members:
+        if isinstance(member, dict) and isinstance(member.get("properties"), dict):
+            moved.update(member["properties"])
+    return set(props) <= moved
