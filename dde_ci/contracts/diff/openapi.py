@@ -146,6 +146,36 @@ _SET_IN_REQUEST = frozenset(
     {"max", "min", "max-length", "min-items", "exclusive-max", "exclusive-min"}
 )
 _UNSET_IN_RESPONSE = frozenset({"max-length", "min-items"})
+# keywords whose value is one subschema, compared like a property
+_SUBSCHEMAS = (
+    "items",
+    "additionalProperties",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "contentSchema",
+)
+# a finding inside a property hidden on this side (readOnly in a request, writeOnly
+# in a response) that oasdiff reports under its own id, at info
+_HIDDEN_IDS = {
+    **{
+        f"request-property-{kind}": f"request-read-only-property-{kind}"
+        for kind in (
+            "enum-value-removed",
+            "max-decreased",
+            "exclusive-max-decreased",
+            "max-length-decreased",
+            "min-increased",
+            "exclusive-min-increased",
+        )
+    },
+    "response-property-enum-value-added": "response-write-only-property-enum-value-added",
+}
 # patterns that accept any string: changing to one of them only widens
 _ANY_STRING = frozenset({".*", "^.*$", "^.*", ".*$", "(.*)", "[\\s\\S]*"})
 
@@ -843,9 +873,21 @@ class OpenApiDiffer:
 
         self._properties(base, rev, ctx, site, prop, depth, status)
 
-        bi, ri = base.get("items"), rev.get("items")
-        if isinstance(bi, dict) and isinstance(ri, dict):
-            self._schema(bi, ri, ctx, site.down("items"), (*prop, "items"), depth + 1)
+        for keyword in _SUBSCHEMAS:
+            bi, ri = base.get(keyword), rev.get(keyword)
+            if isinstance(bi, dict) and isinstance(ri, dict):
+                self._schema(bi, ri, ctx, site.down(keyword), (*prop, keyword), depth + 1)
+        for keyword in ("patternProperties", "dependentSchemas"):
+            bm, rm = _d(base.get(keyword)), _d(rev.get(keyword))
+            for key in bm.keys() & rm.keys():
+                if isinstance(bm[key], dict) and isinstance(rm[key], dict):
+                    sub = site.down(keyword, key)
+                    self._schema(bm[key], rm[key], ctx, sub, (*prop, key), depth + 1)
+        bpi, rpi = _l(base.get("prefixItems")), _l(rev.get("prefixItems"))
+        for index, (bi, ri) in enumerate(zip(bpi, rpi, strict=False)):
+            if isinstance(bi, dict) and isinstance(ri, dict):
+                sub = site.down("prefixItems", index)
+                self._schema(bi, ri, ctx, sub, (*prop, "prefixItems", str(index)), depth + 1)
         for keyword in ("anyOf", "oneOf", "allOf"):
             self._alternatives(base, rev, keyword, ctx, site, (scope, label), prop, depth)
 
@@ -872,9 +914,13 @@ class OpenApiDiffer:
         for name, schema in bp.items():
             if name in rp:
                 continue
-            if _d(schema).get(hidden) is True:
-                continue
             psite = site.down("properties", name)
+            if _d(schema).get(hidden) is True:
+                if ctx == "response":
+                    kind = "required" if name in breq else "optional"
+                    text = f"removed the {kind} write-only property '{full(name)}'{status}"
+                    self.add(f"response-{kind}-write-only-property-removed", "info", text, psite)
+                continue
             if ctx == "request":
                 self.add(
                     "request-property-removed",
@@ -904,6 +950,10 @@ class OpenApiDiffer:
             rs = _d(schema)
             if name not in bp:
                 if rs.get(hidden) is True:
+                    if ctx == "response":
+                        kind = "required" if name in rreq else "optional"
+                        text = f"added the {kind} write-only property '{full(name)}'{status}"
+                        self.add(f"response-{kind}-write-only-property-added", "info", text, psite)
                     continue
                 if ctx == "request":
                     if name in rreq and "default" not in rs:
@@ -916,7 +966,7 @@ class OpenApiDiffer:
                     elif name in rreq:
                         self.add(
                             "new-required-request-property-with-default",
-                            "info",
+                            "error",
                             f"added the new required request property '{full(name)}'"
                             " with a default value",
                             psite,
@@ -938,14 +988,13 @@ class OpenApiDiffer:
                     )
                 continue
             bs = _d(bp[name])
-            if bs.get(hidden) is True and rs.get(hidden) is True:
-                continue
+            self._access_changed(bs, rs, ctx, name in rreq, psite, full(name), status)
             if ctx == "request":
                 if name in rreq and name not in breq and rs.get("readOnly") is not True:
                     if "default" in rs:
                         self.add(
                             "request-property-became-required-with-default",
-                            "info",
+                            "error",
                             f"the request property '{full(name)}' with a default value"
                             " became required",
                             psite,
@@ -979,7 +1028,45 @@ class OpenApiDiffer:
                     psite,
                 )
             if bs != rs:
+                start = len(self.changes)
                 self._schema(bs, rs, ctx, psite, (*prop, name), depth + 1)
+                if bs.get(hidden) is True and rs.get(hidden) is True:
+                    self._hidden(start)
+
+    def _hidden(self, start: int) -> None:
+        """Rename the findings from ``start`` on that oasdiff names apart for hidden properties."""
+        for index in range(start, len(self.changes)):
+            change = self.changes[index]
+            renamed = _HIDDEN_IDS.get(change.id)
+            if renamed is not None:
+                self.changes[index] = Change(
+                    renamed, "info", change.message, change.path, change.operation, change.location
+                )
+
+    def _access_changed(
+        self,
+        base: dict[str, Any],
+        rev: dict[str, Any],
+        ctx: str,
+        required: bool,
+        site: _Site,
+        name: str,
+        status: str,
+    ) -> None:
+        """``readOnly``/``writeOnly`` set or unset on a property both sides have."""
+        kind = "required" if required else "optional"
+        for keyword, short in (("readOnly", "read-only"), ("writeOnly", "write-only")):
+            before, after = base.get(keyword) is True, rev.get(keyword) is True
+            if before == after:
+                continue
+            became = short if after else f"not-{short}"
+            rule = f"{ctx}-{kind}-property-became-{became}"
+            level = (
+                "warning" if rule == "response-required-property-became-not-write-only" else "info"
+            )
+            self.add(
+                rule, level, f"the {ctx} {kind} property '{name}' became {became}{status}", site
+            )
 
     def _alternatives(
         self,
@@ -1136,11 +1223,11 @@ class OpenApiDiffer:
         *,
         info_only: bool = False,
     ) -> None:
-        bp, rp = base.get("pattern"), rev.get("pattern")
+        bp, rp = base.get("pattern") or None, rev.get("pattern") or None
         if bp == rp:
             return
         if bp is None:
-            level, change, text = "warning", "added", f"added the pattern {_show(rp)} to {label}"
+            level, change, text = "error", "added", f"added the pattern {_show(rp)} to {label}"
         elif rp is None:
             level, change, text = "info", "removed", f"removed the pattern {_show(bp)} from {label}"
         elif rp in _ANY_STRING:

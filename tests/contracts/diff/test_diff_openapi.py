@@ -95,11 +95,11 @@ def test_same_change_judged_by_direction() -> None:
     assert ids(response_base, response_rev) == [("response-property-max-increased", "error")]
 
 
-def test_write_only_property_removed_from_response_is_not_reported() -> None:
+def test_write_only_property_removed_from_response_is_info() -> None:
     schema = {"type": "object", "properties": {"pw": {"type": "string", "writeOnly": True}}}
     base = api(**{"/a": {"get": op(responses=ok(schema))}})
     revision = api(**{"/a": {"get": op(responses=ok({"type": "object", "properties": {}}))}})
-    assert ids(base, revision) == []
+    assert ids(base, revision) == [("response-optional-write-only-property-removed", "info")]
 
 
 def test_all_of_is_merged_before_comparing() -> None:
@@ -154,7 +154,7 @@ def test_parameter_header_default_and_pattern_rules() -> None:
     revision = with_param({"type": "string", "default": "slow", "pattern": "^[a-z]+$"})
     assert sorted(ids(base, revision)) == [
         ("request-parameter-default-value-changed", "error"),
-        ("request-parameter-pattern-added", "warning"),
+        ("request-parameter-pattern-added", "error"),
     ]
 
 
