@@ -74,15 +74,25 @@ def members_changed(
     """``(removed, added, in_place)``: ``in_place`` pairs (base, revision) to compare.
 
     Identical subschemas match first (as a multiset); a removed and an added one
-    with the same shape (:func:`_shape`), or the only one of each, are the same
-    alternative changed in place.
+    with the same shape (:func:`_shape`) are the same alternative changed in
+    place, and so are the rest, in order, when as many left as arrived.
     """
-    bc, rc = Counter(_canon(m) for m in base), Counter(_canon(m) for m in rev)
-    by_key = {_canon(m): m for m in (*base, *rev)}
-    removed = [by_key[k] for k in (bc - rc).elements()]
-    added = [by_key[k] for k in (rc - bc).elements()]
-    if len(removed) == len(added) == 1 and isinstance(removed[0], dict):
-        return [], [], [(removed[0], added[0])]
+    left = Counter(_canon(m) for m in rev)
+    removed: list[Any] = []
+    for member in base:
+        key = _canon(member)
+        if left[key]:
+            left[key] -= 1
+        else:
+            removed.append(member)
+    right = Counter(_canon(m) for m in base)
+    added: list[Any] = []
+    for member in rev:
+        key = _canon(member)
+        if right[key]:
+            right[key] -= 1
+        else:
+            added.append(member)
     pairs: list[tuple[Any, Any]] = []
     for old in list(removed):
         match = next(
@@ -92,6 +102,9 @@ def members_changed(
             pairs.append((old, match))
             removed.remove(old)
             added.remove(match)
+    if len(removed) == len(added):  # the same alternatives, each changed: pair them in order
+        pairs += list(zip(removed, added, strict=True))
+        return [], [], pairs
     return removed, added, pairs
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from dde_ci.contracts.diff import composition, lifecycle
 from dde_ci.contracts.diff.changes import Change
+from dde_ci.contracts.diff.discriminator import discriminator_changes
 from dde_ci.contracts.diff.keywords import keyword_changes
 from dde_ci.contracts.diff.options import DiffOptions
 
@@ -839,6 +840,8 @@ class OpenApiDiffer:
             self._pattern(base, rev, site, "response-property", label, info_only=True)
         for rule, level, text in keyword_changes(base, rev, ctx, scope, label + status):
             self.add(rule, level, text, site)
+        for rule, level, text in discriminator_changes(base, rev, ctx, scope, label + status):
+            self.add(rule, level, text, site.down("discriminator"))
 
         if "default" in base or "default" in rev:
             bd, rd = base.get("default"), rev.get("default")
