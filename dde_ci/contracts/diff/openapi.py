@@ -30,6 +30,7 @@ from dde_ci.contracts.diff.changes import Change
 from dde_ci.contracts.diff.discriminator import discriminator_changes
 from dde_ci.contracts.diff.keywords import keyword_changes
 from dde_ci.contracts.diff.options import DiffOptions
+from dde_ci.contracts.diff.parameters import extensible_enum_removed, parameter_property_changes
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 MAX_SCHEMA_DEPTH = 64
@@ -247,7 +248,17 @@ class OpenApiDiffer:
             base.get("security"), revision.get("security"), top.down("security"), glob=True
         )
         self._components(_d(base.get("components")), _d(revision.get("components")))
+        self._webhooks(_d(base.get("webhooks")), _d(revision.get("webhooks")))
         return self.changes
+
+    def _webhooks(self, base: dict[str, Any], rev: dict[str, Any]) -> None:
+        """OpenAPI 3.1 ``webhooks``: removing one breaks its subscribers (error)."""
+        for name in sorted(base.keys() - rev.keys()):
+            site = _Site(None, None, ("webhooks", name), ())
+            self.add("webhook-removed", "error", f"removed the webhook '{name}'", site, side="base")
+        for name in sorted(rev.keys() - base.keys()):
+            site = _Site(None, None, (), ("webhooks", name))
+            self.add("webhook-added", "info", f"added the webhook '{name}'", site)
 
     def _components(self, base: dict[str, Any], rev: dict[str, Any]) -> None:
         site = _Site(None, None, ("components",), ("components",))
@@ -534,7 +545,16 @@ class OpenApiDiffer:
             psite = _Site(site.path, site.method, site.base_ptr, at(ptr, site.rev_ptr))
             where, name = param.get("in"), param.get("name")
             if key not in base:
-                if where == "path":
+                if where != "path" and ptr[:1] == ("paths",) and ptr[-2:-1] == ("parameters",):
+                    kind = "required" if param.get("required") is True else "optional"
+                    self.add(
+                        f"new-{kind}-request-default-parameter-to-existing-path",
+                        "error" if kind == "required" else "info",
+                        f"added the new {kind} {where} request parameter '{name}'"
+                        " to all operations of the path",
+                        psite,
+                    )
+                elif where == "path":
                     self.add(
                         "new-request-path-parameter",
                         "error",
@@ -602,6 +622,11 @@ class OpenApiDiffer:
         elif nullable(rs) and not nullable(bs):
             self.add("request-parameter-became-nullable", "info", f"{label} became nullable", ssite)
         self._enum(bs, rs, ssite, "request-parameter", label, parameter=True)
+        rule = "request-parameter-x-extensible-enum-value-removed"
+        for found in extensible_enum_removed(bs, rs, rule, label):
+            self.add(*found, ssite)
+        for found in parameter_property_changes(bs, rs, where == "header", label, _type_widened):
+            self.add(*found, ssite)
         self._bounds(bs, rs, ssite, "request", "request-parameter", for_label)
         self._pattern(bs, rs, ssite, "request-parameter", label)
         if ("default" in bs or "default" in rs) and not rreq:
@@ -838,6 +863,10 @@ class OpenApiDiffer:
             self._pattern(base, rev, site, "request-property", label)
         else:
             self._pattern(base, rev, site, "response-property", label, info_only=True)
+        if ctx == "request" and prop:
+            rule = "request-property-x-extensible-enum-value-removed"
+            for found in extensible_enum_removed(base, rev, rule, label):
+                self.add(*found, site)
         for rule, level, text in keyword_changes(base, rev, ctx, scope, label + status):
             self.add(rule, level, text, site)
         for rule, level, text in discriminator_changes(base, rev, ctx, scope, label + status):
@@ -1151,7 +1180,7 @@ class OpenApiDiffer:
                 f"removed the enum value {_show(value)} from {label}",
                 site,
             )
-        for value in added:
+        for value in added if rule != "request-body-enum-value" else ():
             self.add(
                 f"{rule}-added", "info", f"added the new enum value {_show(value)} to {label}", site
             )
@@ -1184,6 +1213,10 @@ class OpenApiDiffer:
                 if rv is None or bv is None:
                     continue
                 grew = rv > bv
+                if prefix != "request-parameter" and (
+                    short == "max-items" or (short == "min-items" and not grew)
+                ):
+                    continue  # oasdiff has these rules for parameters only
                 breaks = (request_breaks == "increase") == grew
                 verb = "increased" if grew else "decreased"
                 self.add(
@@ -1242,12 +1275,29 @@ class OpenApiDiffer:
         else:
             level, change = "warning", "changed"
             text = f"changed the pattern of {label} from {_show(bp)} to {_show(rp)}"
-        self.add(f"{prefix}-pattern-{change}", "info" if info_only else level, text, site)
+        if info_only:  # responses: oasdiff reports added, removed and changed, at info
+            self.add(
+                f"{prefix}-pattern-{'changed' if change == 'generalized' else change}",
+                "info",
+                text,
+                site,
+            )
+        else:
+            self.add(f"{prefix}-pattern-{change}", level, text, site)
 
 
 def _tf(types: Iterable[str], fmt: Any) -> str:
     shown = "/".join(sorted(types)) or "any"
     return f"'{shown}/{fmt}'" if fmt else f"'{shown}'"
+
+
+def _type_widened(base: dict[str, Any], rev: dict[str, Any]) -> bool | None:
+    """None when type and format are the same, else whether the revision only widens."""
+    bt, rt = schema_types(base), schema_types(rev)
+    bf, rf = base.get("format"), rev.get("format")
+    if bt == rt and bf == rf:
+        return None
+    return _widened(bt, bf, rt, rf)
 
 
 def _widened(bt: frozenset[str], bf: Any, rt: frozenset[str], rf: Any) -> bool:
