@@ -214,6 +214,8 @@ class OpenApiDiffer:
         self.changes: list[Change] = []
         self.options = options or DiffOptions()
         self.op_stability = ""
+        self.loose = False
+        """True while comparing a media type that is not JSON (values arrive as text)."""
         """``x-stability-level`` of the operation being compared (deprecation periods)."""
 
     # -- reporting ---------------------------------------------------------------
@@ -627,9 +629,14 @@ class OpenApiDiffer:
             self.add(*found, ssite)
         for found in parameter_property_changes(bs, rs, where == "header", label, _type_widened):
             self.add(*found, ssite)
+        bi, ri = _d(bs.get("items")), _d(rs.get("items"))
+        if "maxItems" not in bs and "maxItems" not in rs and "maxItems" in bi and "maxItems" in ri:
+            # oasdiff also reads maxItems written on the items of an array parameter
+            bs, rs = {**bs, "maxItems": bi["maxItems"]}, {**rs, "maxItems": ri["maxItems"]}
         self._bounds(bs, rs, ssite, "request", "request-parameter", for_label)
         self._pattern(bs, rs, ssite, "request-parameter", label)
-        if ("default" in bs or "default" in rs) and not rreq:
+        explicit = bparam.get("required") is True or rparam.get("required") is True
+        if ("default" in bs or "default" in rs) and not explicit:
             # a default matters to clients that omit an optional parameter
             bd, rd = bs.get("default"), rs.get("default")
             if "default" not in bs:
@@ -792,6 +799,7 @@ class OpenApiDiffer:
         for media in bc.keys() & rc.keys():
             bs, rs = _d(bc[media]).get("schema"), _d(rc[media]).get("schema")
             if isinstance(bs, dict) and isinstance(rs, dict):
+                self.loose = "json" not in media.lower()
                 self._schema(bs, rs, ctx, site.down("content", media, "schema"), (), 0)
 
     # -- schemas ---------------------------------------------------------------
@@ -824,12 +832,21 @@ class OpenApiDiffer:
         bf, rf = base.get("format"), rev.get("format")
         if (bt and rt and bt != rt) or (bt == rt and bf != rf and bf is not None):
             text = f"{label} type/format changed from {_tf(bt, bf)} to {_tf(rt, rf)}{status}"
+            swap = self.loose and "string" in (bt | rt)  # text on the wire either way
             if ctx == "request":
                 if _widened(bt, bf, rt, rf):
                     self.add(f"request-{scope}-type-generalized", "info", text, site)
+                elif swap:
+                    self.add(f"request-{scope}-type-compatible", "info", text, site)
                 else:
                     self.add(f"request-{scope}-type-changed", "error", text, site)
-            elif not _widened(rt, rf, bt, bf):
+            elif _widened(rt, rf, bt, bf):
+                self.add(f"response-{scope}-type-specialized", "info", text, site)
+            elif swap:
+                self.add(f"response-{scope}-type-compatible", "info", text, site)
+            elif _widened(bt, bf, rt, rf):
+                self.add(f"response-{scope}-type-generalized", "error", text, site)
+            else:
                 self.add(f"response-{scope}-type-changed", "error", text, site)
 
         bn, rn = nullable(base), nullable(rev)
@@ -1157,6 +1174,11 @@ class OpenApiDiffer:
         added = [rset[k] for k in rset if k not in bset]
         if response:
             rule = "response-property-enum-value"
+            if prefix == "response-body":
+                for value in removed:
+                    text = f"removed the {_show(value)} enum value from {label}"
+                    self.add("response-mediatype-enum-value-removed", "info", text, site)
+                removed = []
             for value in added:
                 self.add(
                     f"{rule}-added",
