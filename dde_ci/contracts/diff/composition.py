@@ -62,7 +62,7 @@ def _shape(schema: Any) -> str:
     if not isinstance(schema, dict):
         return _canon(schema)
     if isinstance(schema.get("title"), str):
-        return "title:" + schema["title"]
+        return "title:" + str(schema["title"])
     props = schema.get("properties")
     names = sorted(props) if isinstance(props, dict) else []
     return _canon([schema.get("type"), names, schema.get("$ref")])

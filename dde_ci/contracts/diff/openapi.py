@@ -882,8 +882,8 @@ class OpenApiDiffer:
             self._pattern(base, rev, site, "response-property", label, info_only=True)
         if ctx == "request" and prop:
             rule = "request-property-x-extensible-enum-value-removed"
-            for found in extensible_enum_removed(base, rev, rule, label):
-                self.add(*found, site)
+            for removed in extensible_enum_removed(base, rev, rule, label):
+                self.add(*removed, site)
         for rule, level, text in keyword_changes(base, rev, ctx, scope, label + status):
             self.add(rule, level, text, site)
         for rule, level, text in discriminator_changes(base, rev, ctx, scope, label + status):
@@ -910,15 +910,15 @@ class OpenApiDiffer:
             found = lifecycle.deprecation(ids, base, rev, self.op_stability, self.options, label)
             if found:
                 self.add(*found, site)
-            found = lifecycle.stability_change(
+            changed = lifecycle.stability_change(
                 base,
                 rev,
                 f"{ctx}-property-stability-decreased",
                 f"{ctx}-property-stability-increased",
                 label,
             )
-            if found:
-                self.add(*found, site)
+            if changed:
+                self.add(*changed, site)
 
         self._properties(base, rev, ctx, site, prop, depth, status)
 
