@@ -31,6 +31,7 @@ from dde_ci.contracts.diff.discriminator import discriminator_changes
 from dde_ci.contracts.diff.keywords import keyword_changes
 from dde_ci.contracts.diff.options import DiffOptions
 from dde_ci.contracts.diff.parameters import extensible_enum_removed, parameter_property_changes
+from dde_ci.contracts.diff.security import oauth_changes
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 MAX_SCHEMA_DEPTH = 64
@@ -289,6 +290,8 @@ class OpenApiDiffer:
                     f"the component security scheme '{name}' type changed from {bt} to {rt}",
                     site.down("securitySchemes", name, "type"),
                 )
+            for found in oauth_changes(name, bs[name], rs[name]):
+                self.add(*found, site.down("securitySchemes", name, "flows"))
         bsch, rsch = _d(base.get("schemas")), _d(rev.get("schemas"))
         for name in sorted(bsch.keys() - rsch.keys()):
             self.add(
@@ -754,6 +757,8 @@ class OpenApiDiffer:
                     f"the response header '{name}' became optional for the status '{status}'",
                     site.down("headers", rname),
                 )
+            if rname is not None:
+                self._response_header(name, _d(header), _d(rh[rname]), site.down("headers", rname))
         bh_lower = {k.lower() for k in bh}
         for name in rh:
             if name.lower() not in bh_lower:
@@ -765,6 +770,31 @@ class OpenApiDiffer:
                 )
         where = f"the response with the status '{status}'"
         self._content(base, rev, "response", site, "response-media-type", ("for", "for", where))
+
+    def _response_header(
+        self, name: str, base: dict[str, Any], rev: dict[str, Any], site: _Site
+    ) -> None:
+        """Type and nullability of a response header (text on the wire: not strongly typed)."""
+        bs, rs = _d(base.get("schema")), _d(rev.get("schema"))
+        where = f"the response header '{name}' for the status '{site.status}'"
+        bt, rt = schema_types(bs), schema_types(rs)
+        bf, rf = bs.get("format"), rs.get("format")
+        ssite = site.down("schema")
+        if (bt and rt and bt != rt) or (bt == rt and bf != rf):
+            text = f"{where}: type/format changed from {_tf(bt, bf)} to {_tf(rt, rf)}"
+            if _widened(rt, rf, bt, bf):
+                self.add("response-header-type-specialized", "info", text, ssite)
+            elif "string" in (bt | rt):
+                self.add("response-header-type-compatible", "info", text, ssite)
+            elif _widened(bt, bf, rt, rf):
+                self.add("response-header-type-generalized", "error", text, ssite)
+            else:
+                self.add("response-header-type-changed", "error", text, ssite)
+        if nullable(rs) and not nullable(bs):
+            self.add("response-header-became-nullable", "error", f"{where} became nullable", ssite)
+        elif nullable(bs) and not nullable(rs):
+            text = f"{where} became not nullable"
+            self.add("response-header-became-not-nullable", "info", text, ssite)
 
     def _content(
         self,
@@ -798,6 +828,21 @@ class OpenApiDiffer:
             )
         for media in bc.keys() & rc.keys():
             bs, rs = _d(bc[media]).get("schema"), _d(rc[media]).get("schema")
+            msite = site.down("content", media, "schema")
+            if isinstance(bs, dict) != isinstance(rs, dict):
+                added = isinstance(rs, dict)
+                verb = "added" if added else "removed"
+                if ctx == "request":
+                    level = "error" if added else "info"
+                else:
+                    level = "info" if added else "warning"
+                self.add(
+                    f"{ctx}-body-media-type-schema-{verb}",
+                    level,
+                    f"{verb} the schema of the media type '{media}' {added_to} {place}",
+                    msite,
+                    side="revision" if added else "base",
+                )
             if isinstance(bs, dict) and isinstance(rs, dict):
                 self.loose = "json" not in media.lower()
                 self._schema(bs, rs, ctx, site.down("content", media, "schema"), (), 0)
@@ -830,7 +875,16 @@ class OpenApiDiffer:
 
         bt, rt = schema_types(base), schema_types(rev)
         bf, rf = base.get("format"), rev.get("format")
-        if (bt and rt and bt != rt) or (bt == rt and bf != rf and bf is not None):
+        listed = _type_list(base) or _type_list(rev)
+        if listed and bt and rt and bt != rt and bf == rf:
+            # OpenAPI 3.1 lists of types: oasdiff reports the list widening or narrowing
+            if ctx == "request":
+                verb, level = ("narrowed", "error") if bt - rt else ("widened", "info")
+            else:
+                verb, level = ("widened", "error") if rt - bt else ("narrowed", "info")
+            text = f"{label}: the list of types {verb} from {_tf(bt, bf)} to {_tf(rt, rf)}{status}"
+            self.add(f"{ctx}-{scope}-list-of-types-{verb}", level, text, site)
+        elif (bt and rt and bt != rt) or (bt == rt and bf != rf and bf is not None):
             text = f"{label} type/format changed from {_tf(bt, bf)} to {_tf(rt, rf)}{status}"
             swap = self.loose and "string" in (bt | rt)  # text on the wire either way
             if ctx == "request":
@@ -1060,6 +1114,15 @@ class OpenApiDiffer:
                         "request-property-became-optional",
                         "info",
                         f"the request property '{full(name)}' became optional",
+                        psite,
+                    )
+            elif ctx == "response" and bs.get(hidden) is True and rs.get(hidden) is True:
+                if (name in breq) != (name in rreq):
+                    became = "required" if name in rreq else "optional"
+                    self.add(
+                        f"response-write-only-property-became-{became}",
+                        "info",
+                        f"the write-only response property '{full(name)}' became {became}{status}",
                         psite,
                     )
             elif name in breq and name not in rreq and rs.get("writeOnly") is not True:
@@ -1311,6 +1374,12 @@ class OpenApiDiffer:
 def _tf(types: Iterable[str], fmt: Any) -> str:
     shown = "/".join(sorted(types)) or "any"
     return f"'{shown}/{fmt}'" if fmt else f"'{shown}'"
+
+
+def _type_list(schema: dict[str, Any]) -> bool:
+    """True when ``type`` is a list of more than one type besides ``null`` (OpenAPI 3.1)."""
+    types = schema.get("type")
+    return isinstance(types, list) and len([t for t in types if t != "null"]) > 1
 
 
 def _type_widened(base: dict[str, Any], rev: dict[str, Any]) -> bool | None:
