@@ -610,7 +610,11 @@ class OpenApiDiffer:
         for_label = f"for the {where} request parameter '{name}'"
         bt, rt = schema_types(bs), schema_types(rs)
         bf, rf = bs.get("format"), rs.get("format")
-        if (bt and rt and bt != rt) or (bt == rt and bf != rf and bf is not None):
+        if _type_lists(bs, rs) and bt != rt and bf == rf:
+            verb, level = ("narrowed", "error") if bt - rt else ("widened", "info")
+            text = f"{for_label}, the list of types {verb} from {_tf(bt, bf)} to {_tf(rt, rf)}"
+            self.add(f"request-parameter-list-of-types-{verb}", level, text, ssite)
+        elif (bt and rt and bt != rt) or (bt == rt and bf != rf and bf is not None):
             what = "type/format"
             text = f"{for_label}, the {what} was changed from {_tf(bt, bf)} to {_tf(rt, rf)}"
             if _widened(bt, bf, rt, rf):
@@ -875,8 +879,7 @@ class OpenApiDiffer:
 
         bt, rt = schema_types(base), schema_types(rev)
         bf, rf = base.get("format"), rev.get("format")
-        listed = _type_list(base) or _type_list(rev)
-        if listed and bt and rt and bt != rt and bf == rf:
+        if _type_lists(base, rev) and bt != rt and bf == rf:
             # OpenAPI 3.1 lists of types: oasdiff reports the list widening or narrowing
             if ctx == "request":
                 verb, level = ("narrowed", "error") if bt - rt else ("widened", "info")
@@ -1376,10 +1379,12 @@ def _tf(types: Iterable[str], fmt: Any) -> str:
     return f"'{shown}/{fmt}'" if fmt else f"'{shown}'"
 
 
-def _type_list(schema: dict[str, Any]) -> bool:
-    """True when ``type`` is a list of more than one type besides ``null`` (OpenAPI 3.1)."""
-    types = schema.get("type")
-    return isinstance(types, list) and len([t for t in types if t != "null"]) > 1
+def _type_lists(base: dict[str, Any], rev: dict[str, Any]) -> bool:
+    """True when both ``type`` s are lists and one has two types besides ``null`` (3.1)."""
+    bt, rt = base.get("type"), rev.get("type")
+    if not isinstance(bt, list) or not isinstance(rt, list):
+        return False
+    return any(len([t for t in types if t != "null"]) > 1 for types in (bt, rt))
 
 
 def _type_widened(base: dict[str, Any], rev: dict[str, Any]) -> bool | None:
