@@ -29,9 +29,11 @@ from dde_ci.contracts.diff import composition, lifecycle
 from dde_ci.contracts.diff.changes import Change
 from dde_ci.contracts.diff.discriminator import discriminator_changes
 from dde_ci.contracts.diff.keywords import keyword_changes
+from dde_ci.contracts.diff.mediatypes import rename_rule, renamed_pairs
 from dde_ci.contracts.diff.options import DiffOptions
 from dde_ci.contracts.diff.parameters import extensible_enum_removed, parameter_property_changes
 from dde_ci.contracts.diff.security import oauth_changes
+from dde_ci.contracts.diff.versioning import versioning_violation
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 MAX_SCHEMA_DEPTH = 64
@@ -252,6 +254,12 @@ class OpenApiDiffer:
         )
         self._components(_d(base.get("components")), _d(revision.get("components")))
         self._webhooks(_d(base.get("webhooks")), _d(revision.get("webhooks")))
+        breaking = any(change.level == "error" for change in self.changes)
+        versioning = versioning_violation(
+            _d(base.get("info")).get("version"), _d(revision.get("info")).get("version"), breaking
+        )
+        if versioning:
+            self.add(*versioning, _Site(None, None, ("info", "version"), ("info", "version")))
         return self.changes
 
     def _webhooks(self, base: dict[str, Any], rev: dict[str, Any]) -> None:
@@ -815,7 +823,16 @@ class OpenApiDiffer:
         """
         removed_from, added_to, place = where
         bc, rc = _d(base.get("content")), _d(rev.get("content"))
-        for media in bc.keys() - rc.keys():
+        removed, added = sorted(bc.keys() - rc.keys()), sorted(rc.keys() - bc.keys())
+        renamed = renamed_pairs(removed, added)
+        for old, new in renamed:
+            removed.remove(old)
+            added.remove(new)
+            if ctx == "response":
+                rename, level = rename_rule(old, new)
+                text = f"the media type '{old}' was renamed to '{new}' {added_to} {place}"
+                self.add(rename, level, text, site.down("content", new))
+        for media in removed:
             self.add(
                 f"{rule}-removed",
                 "error",
@@ -823,29 +840,29 @@ class OpenApiDiffer:
                 site.down("content", media),
                 side="base",
             )
-        for media in rc.keys() - bc.keys():
+        for media in added:
             self.add(
                 f"{rule}-added",
                 "info",
                 f"added the media type '{media}' {added_to} {place}",
                 site.down("content", media),
             )
-        for media in bc.keys() & rc.keys():
-            bs, rs = _d(bc[media]).get("schema"), _d(rc[media]).get("schema")
+        for bmedia, media in [(m, m) for m in sorted(bc.keys() & rc.keys())] + renamed:
+            bs, rs = _d(bc[bmedia]).get("schema"), _d(rc[media]).get("schema")
             msite = site.down("content", media, "schema")
             if isinstance(bs, dict) != isinstance(rs, dict):
-                added = isinstance(rs, dict)
-                verb = "added" if added else "removed"
+                appeared = isinstance(rs, dict)
+                verb = "added" if appeared else "removed"
                 if ctx == "request":
-                    level = "error" if added else "info"
+                    level = "error" if appeared else "info"
                 else:
-                    level = "info" if added else "warning"
+                    level = "info" if appeared else "warning"
                 self.add(
                     f"{ctx}-body-media-type-schema-{verb}",
                     level,
                     f"{verb} the schema of the media type '{media}' {added_to} {place}",
                     msite,
-                    side="revision" if added else "base",
+                    side="revision" if appeared else "base",
                 )
             if isinstance(bs, dict) and isinstance(rs, dict):
                 self.loose = "json" not in media.lower()

@@ -90,7 +90,13 @@ def parameter_property_changes(
                         f"added the enum value {_show(value)} to {where}",
                     )
         wide = widened(bs, rs)
-        if wide is not None:
+        btypes, rtypes = bs.get("type"), rs.get("type")
+        if isinstance(btypes, list) and isinstance(rtypes, list) and btypes != rtypes:
+            narrowed = set(map(str, btypes)) - set(map(str, rtypes))
+            verb, level = ("narrowed", "error") if narrowed else ("widened", "info")
+            text = f"the list of types of {where} {verb}"
+            yield f"request-parameter-property-list-of-types-{verb}", level, text
+        elif wide is not None:
             text = f"{where} changed type from {_show(bs.get('type'))} to {_show(rs.get('type'))}"
             loose = rs.get("type") == "string"
             if wide:
