@@ -628,6 +628,36 @@ def _other_pairs() -> list[RulePair]:
             _header_doc(header_s),
         ),
     ]
+
+    def versioned(base: str, revision: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        b, r = _op_doc({}), _op_doc({})  # a removed path is breaking
+        b["paths"]["/u"] = copy.deepcopy(b["paths"]["/t"])
+        b["info"]["version"], r["info"]["version"] = base, revision
+        return b, r
+
+    pairs += [
+        RulePair("api-version-not-bumped", *versioned("1.2.3", "1.2.3")),
+        RulePair("api-version-decreased", *versioned("1.2.3", "1.2.0")),
+        RulePair("api-major-version-not-bumped", *versioned("1.2.3", "1.3.0")),
+    ]
+    for rule, old, new in (
+        ("response-media-type-name-changed", "application/json", "application/json; charset=utf-8"),
+        ("response-media-type-name-specialized", "application/json", "application/hal+json"),
+        ("response-media-type-name-generalized", "application/hal+json", "application/json"),
+    ):
+        pairs.append(RulePair(rule, _body_doc("response", S, old), _body_doc("response", S, new)))
+    obj_types = ({"type": ["string", "integer"]}, {"type": ["string", "integer", "boolean"]})
+    for verb, (b_types, r_types) in (
+        ("widened", obj_types),
+        ("narrowed", obj_types[::-1]),
+    ):
+        pairs.append(
+            RulePair(
+                f"request-parameter-property-list-of-types-{verb}",
+                _param_doc({"type": "object", "properties": {"p": b_types}}, style="deepObject"),
+                _param_doc({"type": "object", "properties": {"p": r_types}}, style="deepObject"),
+            )
+        )
     for ctx in ("request", "response"):
         for kind, base_req, rev_req in (("required", [], ["p"]), ("optional", ["p"], [])):
             pairs.append(
