@@ -16,7 +16,7 @@ Figures, per rule family and in total:
 * ``missed breaking`` -- cases where oasdiff says breaking and dde-ci not,
   listed by name (with the documented reason when dde-ci differs on purpose).
 
-    .venv/bin/python benchmarks/oasdiff_agreement.py [-v] [--oasdiff-compatible]
+    .venv/bin/python benchmarks/oasdiff_agreement.py [-v] [--compose merge|oasdiff] [--catalogue]
 """
 
 from __future__ import annotations
@@ -227,9 +227,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true")
     parser.add_argument(
-        "--oasdiff-compatible",
-        action="store_true",
-        help="diff with compose='oasdiff' (allOf not merged first)",
+        "--compose",
+        choices=("merge", "oasdiff"),
+        default="merge",
+        help="how allOf is compared (as `contract diff --compose`; default: merge)",
     )
     parser.add_argument(
         "--catalogue", action="store_true", help="print the rule catalogue (markdown) and exit"
@@ -240,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     corpus = load_corpus()
     print(f"oasdiff {corpus['release']}: {len(corpus['cases'])} spec pairs from its checker tests")
-    tallies, errors = measure(args.oasdiff_compatible)
+    tallies, errors = measure(args.compose == "oasdiff")
     report(tallies, args.verbose)
     if errors:
         print(f"\n{len(errors)} cases raised an input error:")
@@ -249,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.verbose:
         missing: dict[str, int] = defaultdict(int)
         for case in corpus["cases"]:
-            got = run_case(case, oasdiff_compatible=args.oasdiff_compatible)
+            got = run_case(case, oasdiff_compatible=args.compose == "oasdiff")
             for rule, level in case["expected"]:
                 if (rule, level) not in got:
                     missing[f"{rule} [{level}]"] += 1
