@@ -12,8 +12,9 @@ Public API::
                            #   "path", "operation", "location"}]}
 
 One module per contract type: :mod:`.openapi` (built-in, oasdiff's check ids
-and levels), :mod:`.jsonschema` (own rules), :mod:`.graphql` (graphql-core's
-breaking and dangerous change finders); :mod:`.oasdiff` runs the ``oasdiff``
+and levels), :mod:`.jsonschema` (own rules; oasdiff's ids for the 2020-12
+keywords), :mod:`.graphql` (graphql-core's breaking and dangerous change
+finders); :mod:`.oasdiff` runs the ``oasdiff``
 executable when ``engine="oasdiff"``.  ``kind`` maps to semantic versioning:
 breaking -> major, additive -> minor, documentation (only descriptions,
 summaries, titles, examples or ``info`` changed) -> patch.

@@ -61,9 +61,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dde_ci.contracts.diff.changes import Change
-from dde_ci.contracts.diff.keywords import keyword_changes
-from dde_ci.contracts.diff.openapi import (
+from dde_ci.contracts.diff.base import (
     MAX_SCHEMA_DEPTH,
     PointerKey,
     _canon,
@@ -78,6 +76,8 @@ from dde_ci.contracts.diff.openapi import (
     pointer,
     schema_types,
 )
+from dde_ci.contracts.diff.changes import Change
+from dde_ci.contracts.diff.keywords import keyword_changes
 from dde_ci.contracts.diff.options import DiffOptions
 
 # keywords whose value is one subschema, compared in place

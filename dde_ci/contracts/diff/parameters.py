@@ -20,6 +20,24 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from dde_ci.contracts.diff import lifecycle
+from dde_ci.contracts.diff.base import (
+    _PLACEHOLDER,
+    DifferBase,
+    PointerKey,
+    _d,
+    _is_ref,
+    _l,
+    _Site,
+    _tf,
+    _type_lists,
+    _type_widened,
+    _widened,
+    merge_all_of,
+    nullable,
+    schema_types,
+)
+
 Finding = tuple[str, str, str]
 
 
@@ -110,3 +128,187 @@ def parameter_property_changes(
             yield "request-parameter-property-became-not-nullable", "error", f"{where} not nullable"
         elif rn and not bn:
             yield "request-parameter-property-became-nullable", "info", f"{where} became nullable"
+
+
+class ParameterRules(DifferBase):
+    """Request parameters: added, removed, required, deprecated, and their schemas."""
+
+    @staticmethod
+    def _collect(
+        path: str, item: dict[str, Any], op: dict[str, Any]
+    ) -> dict[tuple[str, str | int], tuple[dict[str, Any], PointerKey]]:
+        names = _PLACEHOLDER.findall(path)
+        out: dict[tuple[str, str | int], tuple[dict[str, Any], PointerKey]] = {}
+        sources = (
+            (_l(item.get("parameters")), ("paths", path, "parameters")),
+            (_l(op.get("parameters")), None),
+        )
+        for params, prefix in sources:
+            for index, param in enumerate(params):
+                if not isinstance(param, dict) or _is_ref(param):
+                    continue
+                where = str(param.get("in", ""))
+                name = str(param.get("name", ""))
+                key: tuple[str, str | int]
+                if where == "path" and name in names:
+                    key = ("path", names.index(name))
+                elif where == "header":
+                    key = (where, name.lower())
+                else:
+                    key = (where, name)
+                out[key] = (param, (*prefix, index) if prefix else ("parameters", index))
+        return out
+
+    def _parameters(
+        self,
+        bpath: str,
+        bitem: dict[str, Any],
+        bop: dict[str, Any],
+        rpath: str,
+        ritem: dict[str, Any],
+        rop: dict[str, Any],
+        site: _Site,
+    ) -> None:
+        base = self._collect(bpath, bitem, bop)
+        rev = self._collect(rpath, ritem, rop)
+
+        def at(ptr: PointerKey, root: PointerKey) -> PointerKey:
+            return ptr if ptr[:1] == ("paths",) else (*root, *ptr)
+
+        for key, (param, ptr) in base.items():
+            if key in rev:
+                continue
+            psite = _Site(site.path, site.method, at(ptr, site.base_ptr), site.rev_ptr)
+            where, name = param.get("in"), param.get("name")
+            found = lifecycle.removal(
+                ("request-parameter-removed", "warning"),
+                "request-parameter-removed-with-deprecation",
+                "request-parameter-removed-before-sunset",
+                "request-parameter-sunset-parse",
+                param,
+                self.options,
+                f"the {where} request parameter '{name}'",
+            )
+            if found:
+                self.add(*found, psite, side="base")
+        for key, (param, ptr) in rev.items():
+            psite = _Site(site.path, site.method, site.base_ptr, at(ptr, site.rev_ptr))
+            where, name = param.get("in"), param.get("name")
+            if key not in base:
+                if where != "path" and ptr[:1] == ("paths",) and ptr[-2:-1] == ("parameters",):
+                    kind = "required" if param.get("required") is True else "optional"
+                    self.add(
+                        f"new-{kind}-request-default-parameter-to-existing-path",
+                        "error" if kind == "required" else "info",
+                        f"added the new {kind} {where} request parameter '{name}'"
+                        " to all operations of the path",
+                        psite,
+                    )
+                elif where == "path":
+                    self.add(
+                        "new-request-path-parameter",
+                        "error",
+                        f"added the new path request parameter '{name}'",
+                        psite,
+                    )
+                elif param.get("required") is True:
+                    self.add(
+                        "new-required-request-parameter",
+                        "error",
+                        f"added the new required {where} request parameter '{name}'",
+                        psite,
+                    )
+                else:
+                    self.add(
+                        "new-optional-request-parameter",
+                        "info",
+                        f"added the new optional {where} request parameter '{name}'",
+                        psite,
+                    )
+                continue
+            bparam, bptr = base[key]
+            if bparam == param:
+                continue
+            psite.base_ptr = at(bptr, site.base_ptr)
+            self._parameter(bparam, param, psite)
+
+    def _parameter(self, bparam: dict[str, Any], rparam: dict[str, Any], site: _Site) -> None:
+        where, name = rparam.get("in"), rparam.get("name")
+        label = f"the {where} request parameter '{name}'"
+        breq = bparam.get("required") is True or where == "path"
+        rreq = rparam.get("required") is True or where == "path"
+        if rreq and not breq:
+            self.add("request-parameter-became-required", "error", f"{label} became required", site)
+        elif breq and not rreq:
+            self.add("request-parameter-became-optional", "info", f"{label} became optional", site)
+        for check in (lifecycle.deprecation, lifecycle.sunset_changed):
+            found = check(
+                lifecycle.PARAMETER, bparam, rparam, self.op_stability, self.options, label
+            )
+            if found:
+                self.add(*found, site)
+        bs, rs = _d(bparam.get("schema")), _d(rparam.get("schema"))
+        if bs == rs:
+            return
+        ssite = site.down("schema")
+        bs, rs = merge_all_of(bs), merge_all_of(rs)
+        for_label = f"for the {where} request parameter '{name}'"
+        bt, rt = schema_types(bs), schema_types(rs)
+        bf, rf = bs.get("format"), rs.get("format")
+        if _type_lists(bs, rs) and bt != rt and bf == rf:
+            verb, level = ("narrowed", "error") if bt - rt else ("widened", "info")
+            text = f"{for_label}, the list of types {verb} from {_tf(bt, bf)} to {_tf(rt, rf)}"
+            self.add(f"request-parameter-list-of-types-{verb}", level, text, ssite)
+        elif (bt and rt and bt != rt) or (bt == rt and bf != rf and bf is not None):
+            what = "type/format"
+            text = f"{for_label}, the {what} was changed from {_tf(bt, bf)} to {_tf(rt, rf)}"
+            if _widened(bt, bf, rt, rf):
+                self.add("request-parameter-type-generalized", "info", text, ssite)
+            else:
+                self.add("request-parameter-type-changed", "error", text, ssite)
+        if nullable(bs) and not nullable(rs):
+            self.add(
+                "request-parameter-became-not-nullable",
+                "error",
+                f"{label} became not nullable",
+                ssite,
+            )
+        elif nullable(rs) and not nullable(bs):
+            self.add("request-parameter-became-nullable", "info", f"{label} became nullable", ssite)
+        self._enum(bs, rs, ssite, "request-parameter", label, parameter=True)
+        rule = "request-parameter-x-extensible-enum-value-removed"
+        for found in extensible_enum_removed(bs, rs, rule, label):
+            self.add(*found, ssite)
+        for found in parameter_property_changes(bs, rs, where == "header", label, _type_widened):
+            self.add(*found, ssite)
+        bi, ri = _d(bs.get("items")), _d(rs.get("items"))
+        if "maxItems" not in bs and "maxItems" not in rs and "maxItems" in bi and "maxItems" in ri:
+            # oasdiff also reads maxItems written on the items of an array parameter
+            bs, rs = {**bs, "maxItems": bi["maxItems"]}, {**rs, "maxItems": ri["maxItems"]}
+        self._bounds(bs, rs, ssite, "request", "request-parameter", for_label)
+        self._pattern(bs, rs, ssite, "request-parameter", label)
+        explicit = bparam.get("required") is True or rparam.get("required") is True
+        if ("default" in bs or "default" in rs) and not explicit:
+            # a default matters to clients that omit an optional parameter
+            bd, rd = bs.get("default"), rs.get("default")
+            if "default" not in bs:
+                self.add(
+                    "request-parameter-default-value-added",
+                    "error",
+                    f"{for_label}, default value {_show(rd)} was added",
+                    ssite,
+                )
+            elif "default" not in rs:
+                self.add(
+                    "request-parameter-default-value-removed",
+                    "error",
+                    f"{for_label}, default value {_show(bd)} was removed",
+                    ssite,
+                )
+            elif bd != rd:
+                self.add(
+                    "request-parameter-default-value-changed",
+                    "error",
+                    f"{for_label}, default value was changed from {_show(bd)} to {_show(rd)}",
+                    ssite,
+                )

@@ -13,6 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from dde_ci.contracts.diff.base import (
+    DifferBase,
+    _l,
+    _Site,
+)
+
 Finding = tuple[str, str, str]
 PREFIX = "api-security-component-oauth"
 
@@ -57,3 +63,59 @@ def oauth_changes(name: str, base: Any, rev: Any) -> Iterator[Finding]:
                     "info",
                     f"the description of the scope '{scope}' of {where} changed",
                 )
+
+
+class SecurityRules(DifferBase):
+    """Security requirements of an operation and of the whole API (all info, as in oasdiff)."""
+
+    def _security(self, base: Any, rev: Any, site: _Site, *, glob: bool = False) -> None:
+        def reqs(value: Any) -> dict[frozenset[str], dict[str, list[Any]]]:
+            out: dict[frozenset[str], dict[str, list[Any]]] = {}
+            for req in _l(value):
+                if isinstance(req, dict):
+                    out[frozenset(req)] = {k: _l(v) for k, v in req.items()}
+            return out
+
+        b, r = reqs(base), reqs(rev)
+        prefix = "api-global-security" if glob else "api-security"
+        where = "the API" if glob else "the endpoint"
+        for key in b.keys() - r.keys():
+            name = " AND ".join(sorted(key)) or "{}"
+            self.add(
+                f"{prefix}-removed",
+                "info",
+                f"the security scheme '{name}' was removed from {where}",
+                site,
+                side="base",
+            )
+        for key in r.keys() - b.keys():
+            name = " AND ".join(sorted(key)) or "{}"
+            self.add(
+                f"{prefix}-added",
+                "info",
+                f"the security scheme '{name}' was added to {where}",
+                site,
+            )
+        for key in b.keys() & r.keys():
+            for scheme in sorted(key):
+                bscopes, rscopes = b[key][scheme], r[key][scheme]
+                for scope in bscopes:
+                    if scope not in rscopes:
+                        self.add(
+                            f"{prefix}-scope-removed",
+                            "info",
+                            f"the security scope '{scope}' was removed from the security scheme"
+                            f" '{scheme}'",
+                            site,
+                        )
+                for scope in rscopes:
+                    if scope not in bscopes:
+                        self.add(
+                            f"{prefix}-scope-added",
+                            "info",
+                            f"the security scope '{scope}' was added to the security scheme"
+                            f" '{scheme}'",
+                            site,
+                        )
+
+    # -- parameters ------------------------------------------------------------
