@@ -113,3 +113,15 @@ def test_unknown_compose_mode_is_an_input_error() -> None:
     doc = {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {}}
     with pytest.raises(InputError, match="compose mode"):
         diff_contracts("openapi", doc, doc, options=DiffOptions(compose="flatten"))
+
+
+SPECS = sorted({case[side] for case in DATA["cases"] for side in ("base", "revision")})
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_a_spec_diffed_with_itself_has_no_change(spec: str) -> None:
+    for compose in ("merge", "oasdiff"):
+        path = CORPUS / spec
+        options = DiffOptions(compose=compose, deprecation_days_stable=30)
+        result = diff_files(path, path, contract_type="openapi", root=CORPUS, options=options)
+        assert result.changes == []
