@@ -10,8 +10,9 @@ For every ``func TestXxx`` in ``checker/*_test.go`` that loads exactly two
 spec files (``open(...)``, ``l(t, N)``, ``d(t, cfg, N, M)``, a ``dataFileFn``
 handle), diffs them without changing them in Go code, and asserts rule ids,
 it records one case: the two files, the ids the test expects (with their
-level from ``checker/rules.go``), the ids it asserts absent, whether all
-checks ran or a single one, and the deprecation-days options it set.  Tests
+level from ``checker/rules.go``; ``any_of`` when the test accepts any one of
+them), the ids it asserts absent, whether all checks ran or a single one, and
+the deprecation-days options it set.  Tests
 that build or edit a spec in Go (``s2.Spec.Paths...``), use table-driven
 subtests or several diffs are listed as skipped with the reason.
 The spec files are copied with oasdiff's Apache-2.0 license notice.
@@ -98,7 +99,7 @@ def _case(
     levels: dict[str, str],
     file_fns: dict[str, str],
 ) -> dict[str, Any] | str:
-    if "t.Run(" in body or "for _, " in body:
+    if "t.Run(" in body or re.search(r"for _, (tc|tt|test|testCase|c) := range", body):
         return "table-driven or sub-tests"
     if re.search(r"\.Spec\b|\.Value\(|openapi3\.New|civil\.|time\.Now", body):
         return "builds or edits a spec in Go code"
@@ -164,6 +165,7 @@ def _case(
         "expected": sorted([i, levels.get(i, "info")] for i in expected),
         "absent": sorted(absent - expected),
         "all_checks": not single,
+        "any_of": bool(re.search(r"slices\.Contains\(\[\]string\{", body)),
         "min_level": _LEVEL_NAMES[until.group(1)] if until else "warning",
         "deprecation_days": (
             {"beta": int(days.group(1)), "stable": int(days.group(2))} if days else None

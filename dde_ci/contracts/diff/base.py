@@ -313,12 +313,44 @@ def _tf(types: Iterable[str], fmt: Any) -> str:
     return f"'{shown}/{fmt}'" if fmt else f"'{shown}'"
 
 
-def _type_lists(base: dict[str, Any], rev: dict[str, Any]) -> bool:
-    """True when both ``type`` s are lists and one has two types besides ``null`` (3.1)."""
-    bt, rt = base.get("type"), rev.get("type")
-    if not isinstance(bt, list) or not isinstance(rt, list):
-        return False
-    return any(len([t for t in types if t != "null"]) > 1 for types in (bt, rt))
+def _type_pattern(schema: dict[str, Any]) -> tuple[str, frozenset[str]] | None:
+    """oasdiff's "list of types": ``("single", {type})``, ``("list", types)`` or None.
+
+    A list is a ``oneOf`` (else an ``anyOf``) whose members are each one plain
+    type; a schema with ``not``, ``allOf`` or properties has no pattern.
+    """
+    if "not" in schema or schema.get("allOf") or schema.get("properties"):
+        return None
+    types = schema.get("type")
+    if isinstance(types, str) or (isinstance(types, list) and types):
+        return "single", frozenset([types if isinstance(types, str) else str(types[0])])
+    for keyword in ("oneOf", "anyOf"):
+        members = _l(schema.get(keyword))
+        found: list[str] = []
+        for member in members:
+            mtype = member.get("type") if isinstance(member, dict) else None
+            if isinstance(mtype, list) and len(mtype) == 1:
+                mtype = mtype[0]
+            plain = isinstance(member, dict) and not any(
+                member.get(k) for k in ("properties", "oneOf", "anyOf", "allOf")
+            )
+            if not isinstance(mtype, str) or not plain:
+                found = []
+                break
+            found.append(mtype)
+        if found:
+            return "list", frozenset(found)
+    return None
+
+
+def list_of_types_diff(
+    base: dict[str, Any], rev: dict[str, Any]
+) -> tuple[frozenset[str], frozenset[str]] | None:
+    """``(added, deleted)`` types when a list of types changed (oasdiff's ListOfTypesDiff)."""
+    bp, rp = _type_pattern(base), _type_pattern(rev)
+    if bp is None or rp is None or "list" not in (bp[0], rp[0]) or bp[1] == rp[1]:
+        return None
+    return rp[1] - bp[1], bp[1] - rp[1]
 
 
 def _type_widened(base: dict[str, Any], rev: dict[str, Any]) -> bool | None:

@@ -30,9 +30,9 @@ from dde_ci.contracts.diff.base import (
     _l,
     _Site,
     _tf,
-    _type_lists,
     _type_widened,
     _widened,
+    list_of_types_diff,
     merge_all_of,
     nullable,
     schema_types,
@@ -108,10 +108,9 @@ def parameter_property_changes(
                         f"added the enum value {_show(value)} to {where}",
                     )
         wide = widened(bs, rs)
-        btypes, rtypes = bs.get("type"), rs.get("type")
-        if isinstance(btypes, list) and isinstance(rtypes, list) and btypes != rtypes:
-            narrowed = set(map(str, btypes)) - set(map(str, rtypes))
-            verb, level = ("narrowed", "error") if narrowed else ("widened", "info")
+        listed = list_of_types_diff(bs, rs)
+        if listed is not None:
+            verb, level = ("narrowed", "error") if listed[1] else ("widened", "info")
             text = f"the list of types of {where} {verb}"
             yield f"request-parameter-property-list-of-types-{verb}", level, text
         elif wide is not None:
@@ -255,9 +254,10 @@ class ParameterRules(DifferBase):
         for_label = f"for the {where} request parameter '{name}'"
         bt, rt = schema_types(bs), schema_types(rs)
         bf, rf = bs.get("format"), rs.get("format")
-        if _type_lists(bs, rs) and bt != rt and bf == rf:
-            verb, level = ("narrowed", "error") if bt - rt else ("widened", "info")
-            text = f"{for_label}, the list of types {verb} from {_tf(bt, bf)} to {_tf(rt, rf)}"
+        listed = list_of_types_diff(bs, rs)
+        if listed is not None:
+            verb, level = ("narrowed", "error") if listed[1] else ("widened", "info")
+            text = f"{for_label}, the list of types {verb}"
             self.add(f"request-parameter-list-of-types-{verb}", level, text, ssite)
         elif (bt and rt and bt != rt) or (bt == rt and bf != rf and bf is not None):
             what = "type/format"

@@ -29,6 +29,10 @@ class PathRules(DifferBase):
         for name in sorted(rev.keys() - base.keys()):
             site = _Site(None, None, (), ("webhooks", name))
             self.add("webhook-added", "info", f"added the webhook '{name}'", site)
+        for name in sorted(base.keys() & rev.keys()):
+            bitem, ritem = _d(base[name]), _d(rev[name])
+            if bitem != ritem:  # a webhook's operations get the operation rules
+                self._path_item(name, bitem, name, ritem, root="webhooks")
 
     def _components(self, base: dict[str, Any], rev: dict[str, Any]) -> None:
         site = _Site(None, None, ("components",), ("components",))
@@ -114,11 +118,17 @@ class PathRules(DifferBase):
                 self.add(*found, site, side="base")
 
     def _path_item(
-        self, bpath: str, bitem: dict[str, Any], rpath: str, ritem: dict[str, Any]
+        self,
+        bpath: str,
+        bitem: dict[str, Any],
+        rpath: str,
+        ritem: dict[str, Any],
+        *,
+        root: str = "paths",
     ) -> None:
         for method in METHODS:
             bop, rop = bitem.get(method), ritem.get(method)
-            site = _Site(rpath, method, ("paths", bpath, method), ("paths", rpath, method))
+            site = _Site(rpath, method, (root, bpath, method), (root, rpath, method))
             if isinstance(bop, dict) and not isinstance(rop, dict):
                 site.path = bpath
                 level, error = lifecycle.stability(bop)

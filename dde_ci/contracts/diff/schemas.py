@@ -25,8 +25,8 @@ from dde_ci.contracts.diff.base import (
     _show,
     _Site,
     _tf,
-    _type_lists,
     _widened,
+    list_of_types_diff,
     merge_all_of,
     nullable,
     schema_types,
@@ -66,13 +66,16 @@ class SchemaRules(DifferBase):
 
         bt, rt = schema_types(base), schema_types(rev)
         bf, rf = base.get("format"), rev.get("format")
-        if _type_lists(base, rev) and bt != rt and bf == rf:
-            # OpenAPI 3.1 lists of types: oasdiff reports the list widening or narrowing
+        listed = list_of_types_diff(base, rev)
+        if listed is not None:
+            # a oneOf/anyOf of plain types: oasdiff reports the list, not its members
+            added, deleted = listed
             if ctx == "request":
-                verb, level = ("narrowed", "error") if bt - rt else ("widened", "info")
+                verb, level = ("narrowed", "error") if deleted else ("widened", "info")
             else:
-                verb, level = ("widened", "error") if rt - bt else ("narrowed", "info")
-            text = f"{label}: the list of types {verb} from {_tf(bt, bf)} to {_tf(rt, rf)}{status}"
+                verb, level = ("widened", "error") if added else ("narrowed", "info")
+            shown = ", ".join(sorted(added if verb == "widened" else deleted))
+            text = f"{label}: the list of types {verb} ({shown}){status}"
             self.add(f"{ctx}-{scope}-list-of-types-{verb}", level, text, site)
         elif (bt and rt and bt != rt) or (bt == rt and bf != rf and bf is not None):
             text = f"{label} type/format changed from {_tf(bt, bf)} to {_tf(rt, rf)}{status}"
@@ -181,7 +184,7 @@ class SchemaRules(DifferBase):
             if isinstance(bi, dict) and isinstance(ri, dict):
                 sub = site.down("prefixItems", index)
                 self._schema(bi, ri, ctx, sub, (*prop, "prefixItems", str(index)), depth + 1)
-        for keyword in ("anyOf", "oneOf", "allOf"):
+        for keyword in ("allOf",) if listed else ("anyOf", "oneOf", "allOf"):
             self._alternatives(base, rev, keyword, ctx, site, (scope, label), prop, depth)
 
     def _properties(

@@ -57,7 +57,8 @@ def _header_doc(header: dict[str, Any] | None) -> dict[str, Any]:
     return _doc({"/t": {"get": {"responses": {"200": response}}}})
 
 
-_A, _B = {"type": "string", "title": "A"}, {"type": "integer", "title": "B"}
+_A = {"type": "object", "title": "A", "properties": {"a": {"type": "string"}}}
+_B = {"type": "object", "title": "B", "properties": {"b": {"type": "integer"}}}
 _DISC = {"propertyName": "kind", "mapping": {"a": "#/A"}}
 _BOUND_KEYWORDS: dict[str, tuple[str, Schema]] = {
     "max": ("maximum", I),
@@ -120,14 +121,8 @@ _FRAGMENTS: dict[str, tuple[Schema, Schema]] = {
         {"type": "string", "default": "a"},
         {"type": "string", "default": "b"},
     ),
-    "list-of-types-widened": (
-        {"type": ["string", "integer"]},
-        {"type": ["string", "integer", "boolean"]},
-    ),
-    "list-of-types-narrowed": (
-        {"type": ["string", "integer", "boolean"]},
-        {"type": ["string", "integer"]},
-    ),
+    "list-of-types-widened": ({"oneOf": [S, I]}, {"oneOf": [S, I, {"type": "boolean"}]}),
+    "list-of-types-narrowed": ({"oneOf": [S, I, {"type": "boolean"}]}, {"oneOf": [S, I]}),
     "became-nullable": ({"type": "string"}, {"type": ["string", "null"]}),
     "became-not-nullable": ({"type": ["string", "null"]}, {"type": "string"}),
     "enum-value-added": ({"type": "string", "enum": ["a"]}, {"type": "string", "enum": ["a", "b"]}),
@@ -646,7 +641,7 @@ def _other_pairs() -> list[RulePair]:
         ("response-media-type-name-generalized", "application/hal+json", "application/json"),
     ):
         pairs.append(RulePair(rule, _body_doc("response", S, old), _body_doc("response", S, new)))
-    obj_types = ({"type": ["string", "integer"]}, {"type": ["string", "integer", "boolean"]})
+    obj_types = ({"anyOf": [S, I]}, {"anyOf": [S, I, {"type": "boolean"}]})
     for verb, (b_types, r_types) in (
         ("widened", obj_types),
         ("narrowed", obj_types[::-1]),

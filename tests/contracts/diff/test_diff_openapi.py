@@ -122,10 +122,18 @@ def test_all_of_is_merged_before_comparing() -> None:
 
 
 def test_one_of_alternative_removed_in_request_is_breaking() -> None:
-    a, b = {"type": "string"}, {"type": "integer"}
+    a = {"type": "object", "properties": {"a": {"type": "string"}}}
+    b = {"type": "object", "properties": {"b": {"type": "integer"}}}
     base = api(**{"/a": {"post": op(requestBody=body({"oneOf": [a, b]}))}})
     revision = api(**{"/a": {"post": op(requestBody=body({"oneOf": [a]}))}})
     assert ids(base, revision) == [("request-body-one-of-removed", "error")]
+
+
+def test_a_one_of_of_plain_types_is_a_list_of_types() -> None:
+    a, b = {"type": "string"}, {"type": "integer"}
+    base = api(**{"/a": {"post": op(requestBody=body({"oneOf": [a, b]}))}})
+    revision = api(**{"/a": {"post": op(requestBody=body({"oneOf": [a]}))}})
+    assert ids(base, revision) == [("request-body-list-of-types-narrowed", "error")]
 
 
 def test_security_changes_follow_oasdiff_levels() -> None:

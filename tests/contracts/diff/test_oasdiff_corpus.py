@@ -29,6 +29,9 @@ KNOWN_GAPS = {
     # a scalar query parameter that became an exploded form array accepts the
     # same query strings; dde-ci compares the schemas and calls it a type change
     "TestRequestQueryParamMultiTypeToFormExplodeArraySafe",
+    # an anyOf member replaced by another component with the same content: dde-ci
+    # compares resolved schemas, so no payload changes and nothing is reported
+    "TestRequestBodyAnyOfMultiMediaTypeDetails",
 }
 MERGE_DIFFERS = {
     # dde-ci's default merges allOf first, so a new allOf member is compared by
@@ -37,11 +40,13 @@ MERGE_DIFFERS = {
     "TestBreaking_RequestPropertyAllOfRemoved",
     "TestRequestPropertyAllOfAdded",
     "TestRequestPropertyAllOfAdded_WithSources_Inline",
+    "TestRequestPropertyAllOfAdded_WithSources_Ref",
     "TestRequestPropertyAllOfRemoved",
     "TestRequestPropertyAllOfAdded_AnnotationOnly_EmitsInfo",
     "TestRequestPropertyAllOfAdded_AnnotationOnly_AtProperty_EmitsInfo",
     "TestResponsePropertyAllOfAdded",
     "TestResponsePropertyAllOfAdded_WithSources_Inline",
+    "TestResponsePropertyAllOfAdded_WithSources_Ref",
     "TestResponsePropertyAllOfRemoved",
     "TestResponsePropertyAllOfAdded_AnnotationOnly_EmitsInfoWithDistinctId",
 }
@@ -76,6 +81,9 @@ def test_oasdiff_case(name: str) -> None:
     case = CASES[name]
     got = run(name, "oasdiff")
     expected = {(rule, level) for rule, level in case["expected"]}
+    if case.get("any_of"):  # the oasdiff test accepts any one of the ids
+        assert expected & got, f"none of {sorted(expected)}"
+        return
     assert expected <= got, f"missing {sorted(expected - got)}"
     assert not {rule for rule, _ in got} & set(case["absent"])
 
@@ -91,6 +99,7 @@ def test_merge_mode_differs_only_on_the_documented_all_of_cases() -> None:
         name
         for name, case in CASES.items()
         if name not in KNOWN_GAPS
+        and not case.get("any_of")
         and not {(rule, level) for rule, level in case["expected"]} <= run(name, "merge")
     }
     assert differing <= MERGE_DIFFERS
