@@ -471,6 +471,26 @@ class SchemaRules(DifferBase):
         label: str,
         status: str = "",
     ) -> None:
+        for flag, short in (
+            ("exclusiveMinimum", "exclusive-min"),
+            ("exclusiveMaximum", "exclusive-max"),
+        ):
+            # OpenAPI 3.0's boolean form: true makes the bound next to it exclusive (tighter)
+            bflag, rflag = base.get(flag), rev.get(flag)
+            if not (isinstance(bflag, bool) or isinstance(rflag, bool)) or bflag == rflag:
+                continue
+            tighter = rflag is True
+            if ctx == "request" and tighter:
+                text = f"{label}: the {flag} was set to true"
+                self.add(f"{prefix}-{short}-set", "warning", text, site)
+            elif ctx == "request" and bflag is True and rflag is False:
+                verb = "decreased" if short == "exclusive-min" else "increased"
+                text = f"{label}: the {flag} was changed from true to false"
+                self.add(f"{prefix}-{short}-{verb}", "info", text, site)
+            elif ctx == "response" and bflag is True and not tighter:
+                verb = "decreased" if short == "exclusive-min" else "increased"
+                text = f"{label}: the {flag} was changed from true to {rflag}{status}"
+                self.add(f"{prefix}-{short}-{verb}", "error", text, site)
         for keyword, short, request_breaks, response_breaks in _BOUNDS:
             bv, rv = _num(base.get(keyword)), _num(rev.get(keyword))
             if bv == rv:

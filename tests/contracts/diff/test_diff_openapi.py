@@ -207,3 +207,22 @@ def test_deep_schema_nesting_is_bounded() -> None:
     # past the bound: a clear error, never a RecursionError
     with pytest.raises(InputError, match="nests more than 200 levels"):
         diff_contracts("openapi", nested(150, "string"), nested(150, "integer"))
+
+
+def test_exclusive_bounds_in_the_openapi_3_0_boolean_form() -> None:
+    def doc(schema: dict[str, Any], where: str) -> dict[str, Any]:
+        if where == "request":
+            return api(**{"/a": {"post": op(requestBody=body(schema))}})
+        return api(**{"/a": {"get": op(responses=ok(schema))}})
+
+    inclusive = {"type": "integer", "minimum": 1, "maximum": 9}
+    exclusive = {**inclusive, "exclusiveMinimum": True, "exclusiveMaximum": True}
+    assert sorted(ids(doc(inclusive, "request"), doc(exclusive, "request"))) == [
+        ("request-body-exclusive-max-set", "warning"),
+        ("request-body-exclusive-min-set", "warning"),
+    ]
+    assert sorted(ids(doc(exclusive, "response"), doc(inclusive, "response"))) == [
+        ("response-body-exclusive-max-increased", "error"),
+        ("response-body-exclusive-min-decreased", "error"),
+    ]
+    assert ids(doc(inclusive, "response"), doc(exclusive, "response")) == []
