@@ -42,6 +42,10 @@ _LOAD = re.compile(
 )
 _D = re.compile(r"\bd\(t,\s*[^,]*(?:\([^)]*\))?,\s*(\d+),\s*(\d+)\)")
 _DIFF = re.compile(r"diff\.Get\w*\([^,]+(?:\([^)]*\))?,\s*(\w+),\s*(\w+)\)")
+_STABILITY = re.compile(
+    r"stabilityChanges\(t, \"([^\"]+)\", \"([^\"]+)\", checker\.StabilityLevel(\w+)\)"
+)
+_NULLABLE = re.compile(r"nullableWrapChanges\(t, \"\.\./([^\"]+)\", \"\.\./([^\"]+)\"\)")
 _LEVEL_NAMES = {"ERR": "error", "WARN": "warning", "INFO": "info"}
 
 
@@ -105,14 +109,23 @@ def _case(
         return "builds or edits a spec in Go code"
     if re.search(r"\b(?!open\b|require\w*\b)\w+\(t, (s1|s2)\b", body):
         return "a helper edits a spec in Go code"
-    if "stabilityChanges(" in body or "nullableWrapChanges(" in body:
-        return "helper-built pair"
+    helpers = _STABILITY.findall(body) + _NULLABLE.findall(body)
+    if len(helpers) > 1:
+        return "several diffs"
     files: dict[str, str] = {}
     base = revision = None
+    stability = "beta"
     dm = _D.findall(body)
     if len(dm) > 1:
         return "several diffs"
-    if dm:
+    if helpers:
+        helper = helpers[0]
+        if len(helper) == 3:  # stabilityChanges(t, base, revision, level)
+            base, revision = f"data/stability/{helper[0]}", f"data/stability/{helper[1]}"
+            stability = helper[2].lower()
+        else:
+            base, revision = helper
+    elif dm:
         base, revision = f"data/openapi-test{dm[0][0]}.yaml", f"data/openapi-test{dm[0][1]}.yaml"
     else:
         for m in _LOAD.finditer(body):
@@ -139,7 +152,7 @@ def _case(
     if "CompareChanges" in body or "WithSeverityLevels" in body or "Ignore" in body:
         return "level overrides or ignores"
     single = "singleCheckConfig" in body
-    if not single and "allChecksConfig" not in body and not dm:
+    if not single and "allChecksConfig" not in body and not dm and not helpers:
         return "no recognised check config"
     absent: set[str] = set()
     expected: set[str] = set()
@@ -158,6 +171,9 @@ def _case(
         return "asserts both changes and no changes"
     days = re.search(r"WithDeprecation\((\d+),\s*(\d+)\)", body)
     until = re.search(r"UntilLevel\([^;]*checker\.(INFO|WARN|ERR)\)", body)
+    min_level = _LEVEL_NAMES[until.group(1)] if until else "warning"
+    if helpers:
+        min_level = "info"  # both helpers report down to INFO
     return {
         "name": name,
         "base": base,
@@ -165,8 +181,9 @@ def _case(
         "expected": sorted([i, levels.get(i, "info")] for i in expected),
         "absent": sorted(absent - expected),
         "all_checks": not single,
+        "stability_level": stability,
         "any_of": bool(re.search(r"slices\.Contains\(\[\]string\{", body)),
-        "min_level": _LEVEL_NAMES[until.group(1)] if until else "warning",
+        "min_level": min_level,
         "deprecation_days": (
             {"beta": int(days.group(1)), "stable": int(days.group(2))} if days else None
         ),

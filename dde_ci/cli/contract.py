@@ -105,6 +105,13 @@ info = safe.  Exit codes: 0 done (or not breaking with --fail-on breaking),
     show_default=True,
     help="Least days from deprecating a stable operation, parameter or property to its sunset.",
 )
+@click.option(
+    "--stability-level",
+    type=click.Choice(["draft", "alpha", "beta", "stable"]),
+    default="beta",
+    show_default=True,
+    help="Report changes to operations and properties of this x-stability-level or above.",
+)
 def diff(
     base: Path,
     revision: Path,
@@ -116,6 +123,7 @@ def diff(
     compose: str,
     deprecation_days_beta: int,
     deprecation_days_stable: int,
+    stability_level: str,
 ) -> int:
     """Classify every change from BASE to REVISION as breaking or not.
 
@@ -130,6 +138,7 @@ def diff(
         compose=compose,
         deprecation_days_beta=deprecation_days_beta,
         deprecation_days_stable=deprecation_days_stable,
+        stability_level=stability_level,
     )
     result = diff_files(
         base, revision, contract_type=contract_type, engine=engine, root=root, options=options

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from dde_ci.contracts.diff.changes import KINDS, LEVELS, Change, DiffResult, sort_changes
-from dde_ci.contracts.diff.options import COMPOSE_MODES, DiffOptions
+from dde_ci.contracts.diff.options import COMPOSE_MODES, STABILITY_LEVELS, DiffOptions
 from dde_ci.errors import InputError, Location, did_you_mean
 
 __all__ = [
@@ -185,6 +185,11 @@ def diff_contracts(
     if options.compose not in COMPOSE_MODES:
         raise InputError(
             f"unknown compose mode {options.compose!r}; expected {' or '.join(COMPOSE_MODES)}"
+        )
+    if options.stability_level not in STABILITY_LEVELS:
+        raise InputError(
+            f"unknown stability level {options.stability_level!r}; "
+            f"expected one of {', '.join(STABILITY_LEVELS)}"
         )
     if engine != "builtin":
         raise InputError(f"engine {engine!r} needs files; use diff_files() or --engine builtin")

@@ -149,3 +149,16 @@ def wrapped_in_one_of(base: dict[str, Any], rev: dict[str, Any]) -> bool:
         if isinstance(member, dict) and isinstance(member.get("properties"), dict):
             moved.update(member["properties"])
     return set(props) <= moved
+
+
+def nullable_wrapped(schema: dict[str, Any]) -> dict[str, Any] | None:
+    """The schema inside ``oneOf``/``anyOf: [{type: "null"}, schema]`` (and nothing else)."""
+    for keyword in ("oneOf", "anyOf"):
+        members = schema.get(keyword)
+        if not isinstance(members, list) or len(members) != 2 or len(schema) != 1:
+            continue
+        nulls = [m for m in members if isinstance(m, dict) and m.get("type") == "null"]
+        rest = [m for m in members if not (isinstance(m, dict) and m.get("type") == "null")]
+        if len(nulls) == 1 and len(rest) == 1 and isinstance(rest[0], dict):
+            return rest[0]
+    return None

@@ -38,6 +38,11 @@ STABILITY_LEVELS = ("draft", "alpha", "beta", "stable")
 UNSTABLE = frozenset({"draft", "alpha"})
 
 
+def included(level: str, threshold: str) -> bool:
+    """True when an item of stability ``level`` (``""``: stable) is reported at ``threshold``."""
+    return STABILITY_LEVELS.index(level or "stable") >= STABILITY_LEVELS.index(threshold)
+
+
 @dataclass(frozen=True, slots=True)
 class LifecycleIds:
     """The rule ids of one family (endpoint, parameter, request/response property)."""
@@ -214,12 +219,20 @@ def removal(
 
 
 def stability_change(
-    base: dict[str, Any], rev: dict[str, Any], decreased: str, increased: str, label: str
+    base: dict[str, Any],
+    rev: dict[str, Any],
+    names: tuple[str, str],
+    label: str,
+    threshold: str = "draft",
 ) -> Finding | None:
-    """``*-stability-decreased`` (error) or ``*-stability-increased`` (info), or None."""
+    """``*-stability-decreased`` (error) or ``*-stability-increased`` (info), or None.
+
+    ``names`` are the two ids; a base below ``threshold`` is not reported.
+    """
+    decreased, increased = names
     bl, berr = stability(base)
     rl, rerr = stability(rev)
-    if berr or rerr:
+    if berr or rerr or not included(bl, threshold):
         return None
     bi, ri = STABILITY_LEVELS.index(bl or "stable"), STABILITY_LEVELS.index(rl or "stable")
     if bi == ri:

@@ -9,6 +9,9 @@ days between deprecating an operation, parameter or property and its sunset;
 comparing, so moving a property into or out of an ``allOf`` is no change;
 ``oasdiff`` compares ``allOf``/``anyOf``/``oneOf`` subschemas one by one and
 reports ``request-property-all-of-added`` and its siblings as oasdiff does.
+``stability_level`` is oasdiff's ``--stability-level``: changes to operations
+(and properties) whose ``x-stability-level`` is below it are not reported
+(``beta`` by default: ``draft`` and ``alpha`` ones are not).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 
 COMPOSE_MODES = ("merge", "oasdiff")
+STABILITY_LEVELS = ("draft", "alpha", "beta", "stable")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,4 +30,5 @@ class DiffOptions:
     compose: str = "merge"
     deprecation_days_beta: int = 0
     deprecation_days_stable: int = 0
+    stability_level: str = "beta"
     today: _dt.date = field(default_factory=lambda: _dt.datetime.now(_dt.UTC).date())

@@ -103,7 +103,7 @@ class PathRules(DifferBase):
             if error:
                 self.add("api-invalid-stability-level", "error", error, site, side="base")
                 continue
-            if level in lifecycle.UNSTABLE:
+            if not lifecycle.included(level, self.options.stability_level):
                 continue
             found = lifecycle.removal(
                 ("api-path-removed-without-deprecation", "error"),
@@ -135,7 +135,7 @@ class PathRules(DifferBase):
                 if error:
                     self.add("api-invalid-stability-level", "error", error, site, side="base")
                     continue
-                if level in lifecycle.UNSTABLE:
+                if not lifecycle.included(level, self.options.stability_level):
                     continue
                 found = lifecycle.removal(
                     ("api-removed-without-deprecation", "error"),
@@ -196,14 +196,14 @@ class PathRules(DifferBase):
             _level, error = lifecycle.stability(op)
             if error:
                 self.add("api-invalid-stability-level", "error", error, site, side=side)
-        changed = lifecycle.stability_change(
-            bop, rop, "api-stability-decreased", "api-stability-increased", "the endpoint's"
-        )
+        names = ("api-stability-decreased", "api-stability-increased")
+        threshold = self.options.stability_level
+        changed = lifecycle.stability_change(bop, rop, names, "the endpoint's", threshold)
         if changed:
             self.add(*changed, site)
         level, error = lifecycle.stability(rop)
         self.op_stability = level
-        if error or level in lifecycle.UNSTABLE:
+        if error or not lifecycle.included(level, threshold):
             return False
         for check in (lifecycle.deprecation, lifecycle.sunset_changed):
             found = check(lifecycle.ENDPOINT, bop, rop, level, self.options, "endpoint")

@@ -63,6 +63,14 @@ class SchemaRules(DifferBase):
             text = f"{label} was wrapped in a oneOf with other alternatives{status}"
             self.add(f"{ctx}-body-wrapped-in-one-of", "error", text, site)
             return
+        if self._nullable_wrap(base, rev, ctx, site, prop, depth, (scope, label + status)):
+            return
+        if prop:
+            for side, schema in (("base", base), ("revision", rev)):
+                _level, error = lifecycle.stability(schema)
+                if error:
+                    text = f"{label}: {error}"
+                    self.add("api-invalid-stability-level", "error", text, site, side=side)
 
         bt, rt = schema_types(base), schema_types(rev)
         bf, rf = base.get("format"), rev.get("format")
@@ -157,13 +165,9 @@ class SchemaRules(DifferBase):
             found = lifecycle.deprecation(ids, base, rev, self.op_stability, self.options, label)
             if found:
                 self.add(*found, site)
-            changed = lifecycle.stability_change(
-                base,
-                rev,
-                f"{ctx}-property-stability-decreased",
-                f"{ctx}-property-stability-increased",
-                label,
-            )
+            names = (f"{ctx}-property-stability-decreased", f"{ctx}-property-stability-increased")
+            threshold = self.options.stability_level
+            changed = lifecycle.stability_change(base, rev, names, label, threshold)
             if changed:
                 self.add(*changed, site)
 
@@ -337,6 +341,37 @@ class SchemaRules(DifferBase):
                 self._schema(bs, rs, ctx, psite, (*prop, name), depth + 1)
                 if bs.get(hidden) is True and rs.get(hidden) is True:
                     self._hidden(start)
+
+    def _nullable_wrap(
+        self,
+        base: dict[str, Any],
+        rev: dict[str, Any],
+        ctx: str,
+        site: _Site,
+        prop: tuple[str, ...],
+        depth: int,
+        named: tuple[str, str],
+    ) -> bool:
+        """A schema wrapped in (or unwrapped from) ``oneOf: [{type: "null"}, schema]``.
+
+        The same schema inside is a nullability change only; a changed one is
+        compared with the schema it wraps (oasdiff's nullable wrapping, #1088).
+        """
+        scope, label = named
+        for wrapped, plain, became in ((rev, base, "nullable"), (base, rev, "not-nullable")):
+            inner = composition.nullable_wrapped(wrapped)
+            if inner is None or composition.nullable_wrapped(plain) is not None:
+                continue
+            if _canon(inner) == _canon(plain):
+                breaks = (ctx == "request") == (became == "not-nullable")
+                level = "error" if breaks else "info"
+                self.add(f"{ctx}-{scope}-became-{became}", level, f"{label} became {became}", site)
+            elif became == "nullable":
+                self._schema(plain, inner, ctx, site, prop, depth + 1)
+            else:
+                self._schema(inner, plain, ctx, site, prop, depth + 1)
+            return True
+        return False
 
     def _hidden(self, start: int) -> None:
         """Rename the findings from ``start`` on that oasdiff names apart for hidden properties."""

@@ -43,6 +43,15 @@ def test_deprecation_days_stable_requires_a_sunset(capsys: pytest.CaptureFixture
     assert code == 1
 
 
+def test_stability_level_reports_changes_to_draft_operations(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder = CORPUS / "specs" / "data" / "stability"
+    pair = [str(folder / "revision-endpoint-draft.yaml"), str(folder / "base-endpoint-stable.yaml")]
+    assert ("api-stability-increased", "info") not in ids(pair, capsys)
+    assert ("api-stability-increased", "info") in ids([*pair, "--stability-level", "draft"], capsys)
+
+
 def test_negative_deprecation_days_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     folder = CORPUS / "specs" / "data" / "deprecation"
     pair = [str(folder / "base.yaml"), str(folder / "base.yaml")]
