@@ -1,6 +1,7 @@
 """Paths, operations, webhooks and components: endpoints added and removed (with
 their deprecation and sunset), operation ids, tags, stability and lifecycle of
-an operation, webhooks, schemas removed from ``components``."""
+an operation, webhooks, schemas removed from ``components``.
+"""
 
 from __future__ import annotations
 

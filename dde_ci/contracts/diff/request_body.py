@@ -1,6 +1,7 @@
 """Request bodies and media types: a body added, removed or made required, media
 types added, removed and renamed, and a media type's schema appearing or
-disappearing; each schema is then compared by :mod:`.schemas`."""
+disappearing; each schema is then compared by :mod:`.schemas`.
+"""
 
 from __future__ import annotations
 

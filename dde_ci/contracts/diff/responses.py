@@ -1,5 +1,6 @@
 """Responses and response headers: status codes added and removed, headers added,
-removed, made optional, retyped or made nullable."""
+removed, made optional, retyped or made nullable.
+"""
 
 from __future__ import annotations
 

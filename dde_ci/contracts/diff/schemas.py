@@ -1,7 +1,8 @@
 """Schemas in request or response context: types, nullability, enums, bounds,
 patterns, defaults, properties (added, removed, required, ``readOnly``/
 ``writeOnly``), composition, discriminators and the JSON Schema 2020-12
-keywords, walking into every subschema."""
+keywords, walking into every subschema.
+"""
 
 from __future__ import annotations
 
