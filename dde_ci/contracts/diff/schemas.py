@@ -448,7 +448,20 @@ class SchemaRules(DifferBase):
         if be == re_:
             return
         if not isinstance(re_, list):
-            return  # enum dropped: widens requests; in responses oasdiff reports nothing
+            # enum dropped: widens a request (no change; oasdiff reports each value removed,
+            # an error); in a response each value is reported removed at info, as oasdiff does
+            if response and isinstance(be, list):
+                body = prefix == "response-body"
+                rule = (
+                    "response-mediatype-enum-value-removed"
+                    if body
+                    else ("response-property-enum-value-removed")
+                )
+                for value in be:
+                    self.add(
+                        rule, "info", f"removed the {_show(value)} enum value from {label}", site
+                    )
+            return
         if not isinstance(be, list):
             if not response:
                 self.add(

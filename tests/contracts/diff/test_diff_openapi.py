@@ -226,3 +226,18 @@ def test_exclusive_bounds_in_the_openapi_3_0_boolean_form() -> None:
         ("response-body-exclusive-min-decreased", "error"),
     ]
     assert ids(doc(inclusive, "response"), doc(exclusive, "response")) == []
+
+
+def test_an_enum_dropped_widens_a_request_and_is_reported_value_by_value_in_a_response() -> None:
+    enum = {"type": "object", "properties": {"s": {"type": "string", "enum": ["a", "b"]}}}
+    free = {"type": "object", "properties": {"s": {"type": "string"}}}
+    request = (
+        api(**{"/a": {"post": op(requestBody=body(enum))}}),
+        api(**{"/a": {"post": op(requestBody=body(free))}}),
+    )
+    assert ids(*request) == []
+    response = (
+        api(**{"/a": {"get": op(responses=ok(enum))}}),
+        api(**{"/a": {"get": op(responses=ok(free))}}),
+    )
+    assert ids(*response) == [("response-property-enum-value-removed", "info")] * 2
