@@ -4,8 +4,10 @@ The corpus is ``tests/data/contracts/oasdiff/cases.json``: spec pairs taken
 from oasdiff's own checker tests at one release (``release`` in the file),
 each with the (rule id, level) pairs that test asserts, the ids it asserts
 absent, and whether the test ran all checks or one.  It was built by
-``benchmarks/oasdiff_corpus_extract.py`` from the oasdiff repository; this
-script needs no network and no oasdiff binary.
+``benchmarks/oasdiff_corpus_extract.py`` from the oasdiff repository, plus
+``ported.json``: tests that edit their spec in Go, with the edit written in
+Python by ``benchmarks/oasdiff_corpus_port.py``.  This script needs no network
+and no oasdiff binary.
 
 Figures, per rule family and in total:
 
@@ -121,7 +123,9 @@ class Tally:
 
 
 def load_corpus() -> dict[str, Any]:
+    """The extracted cases and the ported ones (``benchmarks/oasdiff_corpus_port.py``)."""
     data: dict[str, Any] = json.loads((CORPUS / "cases.json").read_text(encoding="utf-8"))
+    data["cases"] += json.loads((CORPUS / "ported.json").read_text(encoding="utf-8"))
     return data
 
 
@@ -254,7 +258,11 @@ def main(argv: list[str] | None = None) -> int:
         catalogue()
         return 0
     corpus = load_corpus()
-    print(f"oasdiff {corpus['release']}: {len(corpus['cases'])} spec pairs from its checker tests")
+    ported = sum(1 for case in corpus["cases"] if "edit written in Python" in case["source"])
+    print(
+        f"oasdiff {corpus['release']}: {len(corpus['cases'])} spec pairs from its checker tests"
+        f" ({ported} of them ported: the Go edit written in Python)"
+    )
     tallies, errors = measure(args.compose == "oasdiff")
     report(tallies, args.verbose)
     if errors:
