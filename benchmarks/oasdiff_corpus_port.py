@@ -52,6 +52,11 @@ def _header(spec: Spec) -> dict[str, Any]:
     return header
 
 
+def _header_schema(spec: Spec) -> dict[str, Any]:
+    schema: dict[str, Any] = _header(spec)["schema"]
+    return schema
+
+
 def _body(required: bool) -> Edit:
     def edit(spec: Spec) -> None:
         _op(spec)["requestBody"] = {"required": required, "content": {}}
@@ -79,6 +84,98 @@ def _nothing(spec: Spec) -> None:
 
 
 NETWORK = ("header", "network-policies")
+
+
+def _domain(spec: Spec) -> dict[str, Any]:
+    schema: dict[str, Any] = _param(spec, "path", "domain")["schema"]
+    return schema
+
+
+def _xml_201(spec: Spec) -> dict[str, Any]:
+    schema: dict[str, Any] = _op(spec, SCORE)["responses"]["201"]["content"]["application/xml"][
+        "schema"
+    ]
+    return schema
+
+
+def _limit(getter: Callable[[Spec], dict[str, Any]], key: str, value: int | None) -> Edit:
+    """The Go test's ``...Schema.Value.MaxLength = value`` (None: ``= nil``)."""
+
+    def edit(spec: Spec) -> None:
+        if value is None:
+            getter(spec).pop(key, None)
+        else:
+            getter(spec)[key] = value
+
+    return edit
+
+
+def _min_max_ports() -> dict[str, tuple[str, Edit, Edit, list[tuple[str, str]]]]:
+    """check_breaking_min_max_test.go, the tests that assert ids or that nothing is reported."""
+    go = "check_breaking_min_max_test.go"
+    table: list[tuple[str, Callable[[Spec], dict[str, Any]], str, int | None, int | None, str]] = [
+        (
+            "RequestMaxLengthSmaller",
+            _domain,
+            "maxLength",
+            13,
+            11,
+            "request-parameter-max-length-decreased:error",
+        ),
+        ("ResponseMaxLengthSmaller", _xml_201, "maxLength", 13, 11, ""),
+        ("RequestMinLengthSmaller", _domain, "minLength", 13, 11, ""),
+        (
+            "MinLengthSmaller",
+            _xml_201,
+            "minLength",
+            13,
+            11,
+            "response-body-min-length-decreased:error",
+        ),
+        ("RequestMaxLengthGreater", _domain, "maxLength", 13, 14, ""),
+        (
+            "MaxLengthFromNil",
+            _domain,
+            "maxLength",
+            None,
+            14,
+            "request-parameter-max-length-set:warning",
+        ),
+        ("ResponseMaxLengthFromNil", _xml_201, "maxLength", None, 14, ""),
+        ("RequestMaxLengthToNil", _domain, "maxLength", 13, None, ""),
+        (
+            "ResponseMaxLengthToNil",
+            _xml_201,
+            "maxLength",
+            13,
+            None,
+            "response-body-max-length-unset:error",
+        ),
+        ("MaxLengthBothNil", _domain, "maxLength", None, None, ""),
+        ("ResponseMaxLengthBothNil", _xml_201, "maxLength", None, None, ""),
+        ("RequestMinItemsSmaller", _domain, "minItems", 13, 11, ""),
+        (
+            "ResponseMinItemsSmaller",
+            _xml_201,
+            "minItems",
+            13,
+            11,
+            "response-body-min-items-decreased:error",
+        ),
+        ("ResponseMinItemsGreater", _xml_201, "minItems", 13, 14, ""),
+        ("MaxSmallerInResponse", _header_schema, "maximum", 13, 11, ""),
+    ]
+    ports = {}
+    for name, getter, key, before, after, expected in table:
+        pairs = [tuple(expected.split(":"))] if expected else []
+        ports[f"TestBreaking_{name}"] = (
+            go,
+            _limit(getter, key, before),
+            _limit(getter, key, after),
+            [(rule, level) for rule, level in pairs],
+        )
+    return ports
+
 
 # name: (Go test file, edit of the base, edit of the revision, the (id, level) pairs the Go
 # test asserts; [] where it asserts that nothing is reported at WARN or above)
@@ -205,7 +302,10 @@ def main() -> int:
     folder = CORPUS / "ported"
     folder.mkdir(exist_ok=True)
     cases = []
-    for name, (go_file, edit_base, edit_revision, expected) in PORTS.items():
+    for name, (go_file, edit_base, edit_revision, expected) in {
+        **PORTS,
+        **_min_max_ports(),
+    }.items():
         sides = {}
         for side, edit in (("base", edit_base), ("revision", edit_revision)):
             spec = copy.deepcopy(source)
