@@ -52,6 +52,12 @@ def _header(spec: Spec) -> dict[str, Any]:
     return header
 
 
+def _network_schema(spec: Spec) -> dict[str, Any]:
+    """The schema the Go tests edit through the ``network-policies`` parameter's ``$ref``."""
+    schema: dict[str, Any] = spec["components"]["schemas"]["network-policies"]
+    return schema
+
+
 def _header_schema(spec: Spec) -> dict[str, Any]:
     schema: dict[str, Any] = _header(spec)["schema"]
     return schema
@@ -227,6 +233,72 @@ PORTS: dict[str, tuple[str, Edit, Edit, list[tuple[str, str]]]] = {
         _set(_header, "required", False),
         lambda s: _op(s)["responses"]["default"].pop("headers"),
         [("optional-response-header-removed", "warning")],
+    ),
+    "TestBreaking_ResponseSuccessStatusUpdated": (
+        "check_breaking_test.go",
+        _nothing,
+        lambda s: _op(s, SCORE)["responses"].pop("200"),
+        [("response-success-status-removed", "error")],
+    ),
+    "TestBreaking_ResponseNonSuccessStatusUpdated": (
+        "check_breaking_test.go",
+        _nothing,
+        lambda s: _op(s, SCORE)["responses"].pop("400"),
+        [("response-non-success-status-removed", "info")],
+    ),
+    "TestBreaking_OperationIdRemoved": (
+        "check_breaking_test.go",
+        _nothing,
+        _set(lambda s: _op(s, SCORE), "operationId", "newOperationId"),
+        [("api-operation-id-removed", "info")],
+    ),
+    "TestBreaking_TagRemoved": (
+        "check_breaking_test.go",
+        _nothing,
+        lambda s: _op(s, SCORE)["tags"].__setitem__(0, "newTag"),
+        [("api-tag-removed", "info")],
+    ),
+    "TestBreaking_ResponseUnparseableStatusRemoved": (
+        "check_breaking_test.go",
+        _nothing,
+        lambda s: _op(s)["responses"].pop("default"),
+        [],
+    ),
+    "TestBreaking_ResponseErrorStatusRemoved": (
+        "check_breaking_test.go",
+        _nothing,
+        lambda s: _op(s, SCORE)["responses"].pop("400"),
+        [],
+    ),
+    "TestBreaking_ModifyRequiredOptionalParamDefaultValue": (
+        "check_breaking_test.go",
+        _set(_network_schema, "default", "X"),
+        _set(_network_schema, "default", "Y"),
+        [("request-parameter-default-value-changed", "error")],
+    ),
+    "TestBreaking_SettingOptionalParamDefaultValue": (
+        "check_breaking_test.go",
+        _nothing,
+        _set(_network_schema, "default", "Y"),
+        [("request-parameter-default-value-added", "error")],
+    ),
+    "TestBreaking_RemovingOptionalParamDefaultValue": (
+        "check_breaking_test.go",
+        _set(_network_schema, "default", "Y"),
+        _nothing,
+        [("request-parameter-default-value-removed", "error")],
+    ),
+    "TestBreaking_ModifyRequiredRequiredParamDefaultValue": (
+        "check_breaking_test.go",
+        _chain(
+            _set(lambda s: _param(s, *NETWORK), "required", True),
+            _set(_network_schema, "default", "X"),
+        ),
+        _chain(
+            _set(lambda s: _param(s, *NETWORK), "required", True),
+            _set(_network_schema, "default", "Y"),
+        ),
+        [],
     ),
     "TestBreaking_AddingOptionalRequestBody": (
         "check_not_breaking_test.go",
