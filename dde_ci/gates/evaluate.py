@@ -184,7 +184,10 @@ def evaluate_node_gates(step: NodeStep, phase: str) -> GateOutcome:
     )
     outcome = evaluate_phase(context)
     write_results(
-        step.layout.gates_file(step.iteration_id, step.node.id), step.iteration_id, outcome
+        step.layout.gates_file(step.iteration_id, step.node.id),
+        step.iteration_id,
+        outcome,
+        step.log.secrets,
     )
     for result in outcome.results:
         step.log.emit(
