@@ -499,7 +499,7 @@ def schema_problem(event: Mapping[str, Any]) -> str | None:
 
 # --- querying -----------------------------------------------------------------------------
 
-_DURATION = re.compile(r"^(\d+)\s*(s|m|h|d)$")
+_DURATION = re.compile(r"^(\d+)\s*(s|m|h|d)\Z")
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
