@@ -45,7 +45,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
-from dde_ci.errors import Diagnostic, Location
+from dde_ci.errors import Diagnostic, InputError, Location
 from dde_ci.files import NotARegularFile, open_regular
 from dde_ci.perf import collector_paused
 from dde_ci.secrets import REDACTED as REDACTED  # one definition of secrets: dde_ci.secrets
@@ -275,7 +275,7 @@ def iter_events(path: Path, problems: list[Diagnostic]) -> Iterator[dict[str, An
     rest = b""
     skipping = False  # inside a line that was too long
     with os.fdopen(fd, "rb") as handle:
-        while block := handle.read(READ_BLOCK):
+        for block in _blocks(handle, shown):
             if skipping:
                 newline = block.find(b"\n")
                 if newline < 0:
@@ -322,6 +322,18 @@ def iter_events(path: Path, problems: list[Diagnostic]) -> Iterator[dict[str, An
                 rest, skipping = b"", True
     if rest:  # torn: the writer stopped mid-line
         _read_line(rest, number + 1, shown, problems)
+
+
+def _blocks(handle: Any, shown: str) -> Iterator[bytes]:
+    """The log's blocks; a file that cannot be read (``/proc/self/mem``: EIO) is bad input."""
+    while True:
+        try:
+            block = handle.read(READ_BLOCK)
+        except OSError as exc:
+            raise InputError(f"the log cannot be read: {exc.strerror}", Location(shown)) from None
+        if not block:
+            return
+        yield block
 
 
 # 1 MiB: with 8 MiB blocks each block's buffers were fresh memory, 10,000 more page faults
@@ -512,7 +524,12 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
     match = _DURATION.match(value)
     if match:
         seconds = int(match.group(1)) * _DURATION_UNITS[match.group(2)]
-        return (now or datetime.now(UTC)) - timedelta(seconds=seconds)
+        try:
+            return (now or datetime.now(UTC)) - timedelta(seconds=seconds)
+        except OverflowError:  # before the year 1 (or past what timedelta holds)
+            raise ValueError(
+                f"{text!r} is further back than a time can go; give a date instead"
+            ) from None
     try:
         moment = parse_timestamp(value)
     except ValueError:

@@ -26,6 +26,7 @@ from pydantic import (
 
 NODE_ID_PATTERN = r"^[A-Za-z][A-Za-z0-9._-]{0,99}$"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+RUNNER_LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"  # GitHub's own: self-hosted, x64
 CAPABILITY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._+#/-]*(:[A-Za-z0-9][A-Za-z0-9 ._+#/-]*)*$"
 BRANCH_FILTER_PATTERN = r"^[^\s~^:\\$\x00-\x1f\x7f]{1,255}$"
 
@@ -140,7 +141,8 @@ class Runner(Worker):
     """A GitHub Actions runner label set and what its machines can do."""
 
     name: str = Field(pattern=NAME_PATTERN)
-    labels: list[str] = Field(min_length=1)
+    # written into the workflow's runs-on: no colon, space, quote or newline to break it
+    labels: list[Annotated[str, Field(pattern=RUNNER_LABEL_PATTERN)]] = Field(min_length=1)
 
     @property
     def worker_id(self) -> str:

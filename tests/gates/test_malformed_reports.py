@@ -309,3 +309,43 @@ def _is_rate(text: str) -> bool:
         return 0.0 <= float(text) <= 1.0
     except ValueError:
         return False
+
+
+SELF_REFERENCING = """\
+openapi: 3.0.3
+info: {title: t, version: "1", description: %s}
+paths:
+  /a:
+    get:
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#"}
+components:
+  schemas:
+    A: {$ref: "#/components/schemas/A"}
+"""
+
+
+@pytest.mark.parametrize("cut", [-3, None])  # the '#' reference alone; with the A -> A cycle
+def test_a_self_referencing_openapi_document_fails_with_a_short_message(
+    tmp_path: Path, cut: int | None
+) -> None:
+    from dde_ci.gates.evaluators import EVALUATORS
+
+    write_project(
+        tmp_path,
+        "gates:\n  - {name: g, evaluator: {type: openapi-valid, path: api.yaml}}\n",
+        "- {id: A, type: implementation}\n",
+    )
+    text = "\n".join((SELF_REFERENCING % ("x" * 5000)).splitlines()[:cut]) + "\n"
+    (tmp_path / "api.yaml").write_text(text)
+    context = _context(tmp_path)
+    evaluator = EVALUATORS["openapi-valid"]
+    params = evaluator.params.model_validate({"type": "openapi-valid", "path": "api.yaml"})
+    measured = evaluator.evaluate(params, context)
+    assert measured.findings
+    assert all(len(f.message) < 400 for f in measured.findings), measured.findings
+    assert "x" * 200 not in str(measured.details)
