@@ -45,6 +45,16 @@ def safe_lines(text: str) -> str:
     )
 
 
+MAX_SHOWN = 2000  # characters of one message shown: a value's repr can be a whole document
+
+
+def shortened(text: str, limit: int = MAX_SHOWN) -> str:
+    """``text``, or its first ``limit`` characters and how many more were cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit:,} more characters)"
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     """A place in a file, 1-based line and column (0 means unknown)."""
@@ -73,7 +83,7 @@ class Diagnostic:
     def __str__(self) -> str:
         prefix = f"{self.location}: " if self.location is not None else ""
         tag = "warning: " if self.severity == "warning" else ""
-        return f"{prefix}{tag}{safe_text(self.message)}"
+        return f"{prefix}{tag}{shortened(safe_text(self.message))}"
 
 
 class DdeError(Exception):

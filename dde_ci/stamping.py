@@ -467,8 +467,8 @@ def logged_stamps(log_path: Path) -> dict[str, dict[str, str]]:
     """``{node id: {artifact: sha256}}`` of the ``artifact.stamped`` events in the execution
     log at ``log_path`` (the last event of each artifact); ``{}`` without a readable log.
 
-    Only the lines that mention the event are decoded (a byte search), so this costs
-    little more than reading the file.
+    Only the lines that hold the event's name are decoded (found with a byte search), so
+    this costs little more than reading the file.
     """
     from dde_ci.files import open_regular
 
@@ -477,27 +477,32 @@ def logged_stamps(log_path: Path) -> dict[str, dict[str, str]]:
         fd, _ = open_regular(log_path)
     except OSError:
         return found
-    marker = b'"artifact.stamped"'
     with os.fdopen(fd, "rb") as handle:
-        for line in handle:
-            if marker not in line:
-                continue
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue  # the audit and ``log check`` report broken lines
-            if not isinstance(event, dict) or event.get("event_type") != "artifact.stamped":
-                continue
-            details = event.get("details")
-            details = details if isinstance(details, dict) else {}
-            node, name, sha256 = (
-                event.get("node_id"),
-                details.get("artifact"),
-                details.get("sha256"),
-            )
-            if isinstance(node, str) and isinstance(name, str) and isinstance(sha256, str):
-                found.setdefault(node, {})[name] = sha256
+        data = handle.read()
+    marker = b'"artifact.stamped"'
+    at = data.find(marker)
+    while at >= 0:
+        start = data.rfind(b"\n", 0, at) + 1
+        end = data.find(b"\n", at)
+        end = len(data) if end < 0 else end
+        _add_logged(data[start:end], found)
+        at = data.find(marker, end)
     return found
+
+
+def _add_logged(line: bytes, found: dict[str, dict[str, str]]) -> None:
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return  # the audit and ``log check`` report broken lines
+    if not isinstance(event, dict) or event.get("event_type") != "artifact.stamped":
+        return
+    details = event.get("details")
+    details = details if isinstance(details, dict) else {}
+    node, name = event.get("node_id"), details.get("artifact")
+    sha256 = details.get("sha256")
+    if isinstance(node, str) and isinstance(name, str) and isinstance(sha256, str):
+        found.setdefault(node, {})[name] = sha256
 
 
 @dataclass(frozen=True)
@@ -519,35 +524,43 @@ def check_store(
     folder: str | Path,
     subjects: Mapping[str, str],
     logged: Mapping[str, str] | None,
+    linked: set[str] | None = None,
 ) -> list[StoreProblem]:
     """Compare a node's store ``folder`` with its stamps' ``subjects`` (artifact -> sha256)
     and, when there is a log, with what it ``logged``: every stamp logged and every logged
     stamp there with the same digest, and no file or link that no stamp names.
 
-    Subjects that are links are not reported here: reading them is where that is found.
+    Subjects that are (or lie under) a symbolic link are not reported here but added to
+    ``linked``: the caller must not read them.  One ``scandir`` per folder, no link followed.
     """
     problems: list[StoreProblem] = []
-    base = os.fspath(folder)
-    for top, dirs, files in os.walk(base):
-        here = os.path.relpath(top, base)
-        for entry in sorted([*dirs, *files]):
-            rel = entry if here == "." else f"{here}/{entry}"
-            if (Path(top) / entry).is_symlink():
+    links: list[str] = []
+    pending = [(os.fspath(folder), "")]
+    while pending:
+        top, here = pending.pop()
+        try:
+            entries = list(os.scandir(top))
+        except OSError:
+            continue  # gone, or not a folder: what the log expected is reported below
+        for entry in entries:
+            rel = f"{here}{entry.name}"
+            if entry.is_symlink():
+                links.append(rel)
                 if rel not in subjects:
                     problems.append(
                         StoreProblem("link", rel, f"{rel!r} is a symbolic link, not a file")
                     )
-                if entry in dirs:
-                    dirs.remove(entry)  # not followed
-                continue
-            if (
-                entry in files
-                and rel not in subjects
-                and not (here == "." and entry.endswith(STAMP_SUFFIX))
-            ):
+            elif entry.is_dir():
+                pending.append((entry.path, f"{rel}/"))
+            elif rel not in subjects and not (not here and entry.name.endswith(STAMP_SUFFIX)):
                 problems.append(
                     StoreProblem("unexpected_file", rel, f"{rel!r} is not named by any stamp")
                 )
+    problems.sort(key=lambda p: p.name)
+    if linked is not None and links:
+        linked.update(
+            name for name in subjects if any(name == k or name.startswith(f"{k}/") for k in links)
+        )
     if logged is None:
         return problems
     for name, sha256 in sorted(logged.items()):
@@ -576,13 +589,6 @@ def check_store(
             )
         )
     return problems
-
-
-def is_linked(stored: str | Path, folder: str | Path) -> bool:
-    """Whether ``stored`` (under ``folder``) is, or lies under, a symbolic link: reading it
-    would read outside the store."""
-    real = os.path.realpath(folder)
-    return Path(stored).is_symlink() or not os.path.realpath(stored).startswith(real + os.sep)
 
 
 @dataclass
@@ -645,6 +651,7 @@ def _verify_node(
         return
     subjects: dict[str, str] = {}
     broken: set[str] = set()
+    stamps: list[tuple[Stamp, str]] = []
     paths = sorted(p for p in folder.glob(f"*{STAMP_SUFFIX}") if not p.is_dir())
     for path in paths:
         report.checked += 1
@@ -677,7 +684,7 @@ def _verify_node(
             )
             continue
         subjects[stamp.artifact] = stamp.sha256
-        _verify_copy(layout, folder, stamp, shown, report)
+        stamps.append((stamp, shown))
         if originals:
             original = layout.root / stamp.artifact
             if original.is_file():
@@ -692,29 +699,31 @@ def _verify_node(
                         )
                     )
     record = None if logged is None else logged.get(folder.name, {})
-    for problem in check_store(folder, subjects, record):
+    linked: set[str] = set()
+    problems = check_store(folder, subjects, record, linked)
+    for name in sorted(linked):
+        report.findings.append(
+            Diagnostic(
+                f"stored artifact {name!r} is a symbolic link: the store was tampered with "
+                "(the link is not followed)",
+                Location(_shown_path(layout, folder / name)),
+            )
+        )
+    for stamp, shown in stamps:
+        if stamp.artifact not in linked:
+            _verify_copy(layout, stamp, shown, report)
+    for problem in problems:
         if problem.name in broken:
             continue  # reported as a broken stamp already
         where = folder / problem.name if problem.kind in ("unexpected_file", "link") else folder
         report.findings.append(Diagnostic(problem.message, Location(_shown_path(layout, where))))
 
 
-def _verify_copy(
-    layout: Layout, folder: Path, stamp: Stamp, shown: str, report: VerifyReport
-) -> None:
-    """The stored copy of ``stamp``: a regular file in the store with the stamped digest."""
+def _verify_copy(layout: Layout, stamp: Stamp, shown: str, report: VerifyReport) -> None:
+    """The stored copy of ``stamp`` (not a link): a regular file with the stamped digest."""
     from dde_ci.files import open_regular
 
     stored = stamp.stored_path
-    if is_linked(stored, folder):
-        report.findings.append(
-            Diagnostic(
-                f"stored artifact {stamp.artifact!r} is a symbolic link: the store was "
-                "tampered with (the link is not followed)",
-                Location(_shown_path(layout, stored)),
-            )
-        )
-        return
     try:
         fd, _ = open_regular(stored)
     except OSError:

@@ -22,8 +22,8 @@ from urllib.parse import unquote
 
 from dde_ci.audit.model import BLOCKING, WARNING, Counts, Violation
 from dde_ci.audit.records import matches, read_record, sha256_and_stat, sha256_file
-from dde_ci.layout import Layout, is_relative_inside
-from dde_ci.stamping import StoreProblem, check_store, is_linked, logged_stamps
+from dde_ci.layout import is_relative_inside
+from dde_ci.stamping import StoreProblem, check_store, logged_stamps
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 STAMP_PREDICATE = "https://dde-ci.dev/stamp/v1"
@@ -109,25 +109,20 @@ def read_artifacts(store: str, root: str, iteration_id: str, node_id: str) -> St
     a link is not followed), and compare the store with the log's ``artifact.stamped``."""
     found = StoredArtifacts()
     found.subjects = read_stamps(store, iteration_id, node_id, found.invalid)
-    logged = _logged(os.fspath(Layout(Path(root)).execution_log(iteration_id)))
+    logged = _logged(f"{root}/reports/{iteration_id}/execution.log")  # Layout.execution_log
     broken = {
         unquote(Path(str(v.details.get("path", ""))).name.removesuffix(STAMP_SUFFIX))
         for v in found.invalid
     }
-    found.problems = [
-        p
-        for p in check_store(
-            store, found.subjects, None if logged is None else logged.get(node_id, {})
-        )
-        if p.name not in broken
-    ]
+    linked: set[str] = set()
+    record = None if logged is None else logged.get(node_id, {})
+    problems = check_store(store, found.subjects, record, linked)
+    found.problems = [p for p in problems if p.name not in broken]
+    found.linked = sorted(linked)
     for name in found.subjects:
-        if not is_relative_inside(name):
+        if not is_relative_inside(name) or name in linked:
             continue
         stored = f"{store}/{name}"
-        if is_linked(stored, store):
-            found.linked.append(name)
-            continue
         hashed = sha256_and_stat(stored)
         if hashed is None:
             found.stored[name] = None

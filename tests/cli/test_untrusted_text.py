@@ -83,3 +83,4 @@ def test_safe_text() -> None:
     assert safe_lines("a\tb\nc\x1b") == "a\tb\nc\\x1b"
     shown = str(Diagnostic("node 'x\ny'", Location("::error::f.yaml", 3, 4)))
     assert shown == "./::error::f.yaml:3:4: node 'x\\ny'"
+    assert str(Diagnostic("x" * 5000)).endswith("x... (3,000 more characters)")
