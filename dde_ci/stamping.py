@@ -618,10 +618,14 @@ def verify_stamps(
     report = VerifyReport()
     if iteration_id is not None:
         iterations = [iteration_id]
-        if not (layout.artifacts_dir / iteration_id).is_dir() and not logged_stamps(
-            layout.execution_log(iteration_id)
-        ):
-            raise NotFound(f"no stamped artifacts for iteration {iteration_id!r}")
+        if not (layout.artifacts_dir / iteration_id).is_dir():
+            from dde_ci.artifacts import archive_dir
+
+            archived = archive_dir(layout) / f"{iteration_id}.tar.gz"
+            if archived.is_file():  # pruned: the archive was compared before the folder went
+                raise NotFound(f"iteration {iteration_id!r} was pruned into {archived}")
+            if not logged_stamps(layout.execution_log(iteration_id)):
+                raise NotFound(f"no stamped artifacts for iteration {iteration_id!r}")
     elif layout.artifacts_dir.is_dir():
         iterations = sorted(p.name for p in layout.artifacts_dir.iterdir() if p.is_dir())
     else:
