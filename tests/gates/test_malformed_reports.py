@@ -312,40 +312,25 @@ def _is_rate(text: str) -> bool:
 
 
 SELF_REFERENCING = """\
-openapi: 3.0.3
+openapi: %s
 info: {title: t, version: "1", description: %s}
-paths:
-  /a:
-    get:
-      responses:
-        "200":
-          description: ok
-          content:
-            application/json:
-              schema: {$ref: "#"}
+paths: {}
 components:
   schemas:
     A: {$ref: "#/components/schemas/A"}
 """
 
 
-@pytest.mark.parametrize("cut", [-3, None])  # the '#' reference alone; with the A -> A cycle
-def test_a_self_referencing_openapi_document_fails_with_a_short_message(
-    tmp_path: Path, cut: int | None
-) -> None:
+@pytest.mark.parametrize("version", ["3.0.3", "3.1.0"])
+def test_a_self_referencing_openapi_schema_is_a_short_finding(tmp_path: Path, version: str) -> None:
     from dde_ci.gates.evaluators import EVALUATORS
 
-    write_project(
-        tmp_path,
-        "gates:\n  - {name: g, evaluator: {type: openapi-valid, path: api.yaml}}\n",
-        "- {id: A, type: implementation}\n",
-    )
-    text = "\n".join((SELF_REFERENCING % ("x" * 5000)).splitlines()[:cut]) + "\n"
-    (tmp_path / "api.yaml").write_text(text)
     context = _context(tmp_path)
+    (tmp_path / "api.yaml").write_text(SELF_REFERENCING % (version, "x" * 5000))
     evaluator = EVALUATORS["openapi-valid"]
     params = evaluator.params.model_validate({"type": "openapi-valid", "path": "api.yaml"})
-    measured = evaluator.evaluate(params, context)
-    assert measured.findings
-    assert all(len(f.message) < 400 for f in measured.findings), measured.findings
-    assert "x" * 200 not in str(measured.details)
+    measured = evaluator.evaluate(params, context)  # was: RecursionError (exit 3)
+    assert [f.message for f in measured.findings] == [
+        "cyclic $ref: a schema includes itself and cannot be validated; "
+        "give the cycle a property or array item in between"
+    ]
