@@ -27,6 +27,7 @@ from dde_ci.gates.conditions import evaluate as evaluate_conditions
 from dde_ci.gates.evaluators import EVALUATORS, GateContext, Measurement
 from dde_ci.gates.results import GateOutcome, GateResult, write_results
 from dde_ci.log import now_rfc3339
+from dde_ci.secrets import secret_env_values, secret_values
 
 if TYPE_CHECKING:
     from dde_ci.gates.definitions import Gate
@@ -201,7 +202,8 @@ def evaluate_node_gates(step: NodeStep, phase: str) -> GateOutcome:
         step.layout.gates_file(step.iteration_id, step.node.id),
         step.iteration_id,
         outcome,
-        step.log.secrets,
+        # the log's (this process's secret variables, tokens) and the node's own
+        secret_values([*step.log.secrets, *secret_env_values(step.node.env)]),
     )
     for result in outcome.results:
         step.log.emit(
