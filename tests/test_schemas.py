@@ -131,3 +131,34 @@ def test_iteration_refuses_dde_iteration_with_a_newline(
     monkeypatch.setenv("DDE_ITERATION", "It-2\n")
     assert run_cli("iteration") == 2
     assert "iteration id 'It-2\\n' is not valid" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("version", "valid"), [("2.0.0", True), ("2.0.0\n", False)])
+def test_the_patterns_hold_in_ecma_regex_too(tmp_path: Path, version: str, valid: bool) -> None:
+    """check-jsonschema reads patterns as ECMA-262 (as editors do), where ``\\Z`` means 'Z'."""
+    import shutil
+    import sys
+
+    lock = {
+        "lockfile_version": 1,
+        "contracts": {
+            "orders": {
+                "domain": "shop",
+                "type": "openapi",
+                "version": version,
+                "digest": "sha256:" + "0" * 64,
+                "locked_at": "2026-12-07T00:00:00Z",
+            }
+        },
+    }
+    (tmp_path / "lock.json").write_text(json.dumps(lock))
+    (tmp_path / "schema.json").write_text(json.dumps(schema("contracts-lock")))
+    tool = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
+    assert tool is not None
+    done = subprocess.run(
+        [tool, "--schemafile", str(tmp_path / "schema.json"), str(tmp_path / "lock.json")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode == 0) is valid, done.stdout + done.stderr
