@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -291,7 +292,7 @@ def test_no_malformed_report_passes_its_gate(
         assert statuses["coverage-json"] == "failed"
     if "lines-valid" in attrs:
         parsed = [
-            int(attrs[k]) if attrs.get(k, "").isdigit() else None
+            int(attrs[k]) if re.fullmatch("[0-9]{1,18}", attrs.get(k, "")) else None
             for k in ("lines-valid", "lines-covered")
         ]
         if not _counts_ok(*parsed):

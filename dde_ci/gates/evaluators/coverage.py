@@ -84,7 +84,7 @@ def _counted(shown: str, what: str, valid: int, covered: int) -> None:
 
 def _count(shown: str, name: str, value: object) -> int:
     """A count from a report: a whole number (in XML, its digits), else an input error."""
-    if isinstance(value, str) and re.fullmatch(r"\s*[0-9]+\s*", value):
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,18}", value):
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return value
