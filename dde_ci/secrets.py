@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -113,18 +113,28 @@ def redact_file(path: Path, secrets: Sequence[str] = ()) -> bool:
     if not path.is_file():  # not there, or a FIFO or a device: nothing written to hide
         return False
     with path.open("rb") as handle:
-        if not any(_hidden(raw, secrets) != raw for raw in handle):
+        if not any(_hidden(raw, secrets) != raw for raw in _lines(handle)):
             return False
         handle.seek(0)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as out:
-                out.writelines(_hidden(raw, secrets) for raw in handle)
+                out.writelines(_hidden(raw, secrets) for raw in _lines(handle))
             os.chmod(tmp, os.fstat(handle.fileno()).st_mode & 0o777)  # noqa: PTH101
             os.replace(tmp, path)  # noqa: PTH105
         finally:
             Path(tmp).unlink(missing_ok=True)
     return True
+
+
+LINE_PIECE = 1024 * 1024  # a longer line is read in pieces: memory stays bounded
+
+
+def _lines(handle: Any) -> Iterator[bytes]:
+    """The file's lines, a line longer than :data:`LINE_PIECE` in pieces of that size (a
+    secret across two pieces of a line over 1 MiB long is the one thing not hidden)."""
+    while piece := handle.readline(LINE_PIECE):
+        yield piece
 
 
 def _hidden(raw: bytes, secrets: Sequence[str]) -> bytes:
