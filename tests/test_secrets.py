@@ -8,6 +8,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dde_ci.log import env_secrets
 from dde_ci.node import node_secrets
@@ -186,3 +188,24 @@ def test_command_gates_do_not_get_dde_cis_credentials(
     )
     measured = evaluator.evaluate(params, context)
     assert measured.details["stdout"] == f"none none {os.environ['HOME']}\n"
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    secret=st.text(min_size=MIN_SECRET_LENGTH, max_size=30).filter(
+        lambda s: s.strip() and "*" not in s and "\x00" not in s
+    ),
+    before=st.binary(max_size=40),
+    after=st.binary(max_size=40),
+)
+def test_redact_file_never_leaks_a_secret(
+    tmp_path: Path, secret: str, before: bytes, after: bytes
+) -> None:
+    path = tmp_path / "output.log"
+    path.write_bytes(before + secret.encode() + after)
+    redact_file(path, secret_values([secret]))
+    text = path.read_bytes().decode("utf-8", "surrogateescape")
+    for line in secret_values([secret]):
+        assert line not in text
