@@ -136,14 +136,14 @@ def build(root: Path, n: int, seed: int = 7) -> int:
         ev("node.started", start, attempt=1)
         for g in range(3):
             ev("gate.passed", start + 0.1 + g * 0.01, details={"gate_name": f"g{g}"})
-        ev("artifact.stamped", end - 0.02, details={"name": f"out/{node}/a.txt"})
+        data = f"artifact of {node}\n".encode()
+        digest = hashlib.sha256(data).hexdigest()
+        name = f"out/{node}/a.txt"
+        ev("artifact.stamped", end - 0.02, details={"artifact": name, "sha256": digest})
         ev("node.completed", end, attempt=1)
         # filler events a real run writes (context, metrics, hooks): 3 more per node
         for k in range(3):
             ev("node.ready", start - 0.004 + k * 0.001, details={"note": "queued"})
-        data = f"artifact of {node}\n".encode()
-        digest = hashlib.sha256(data).hexdigest()
-        name = f"out/{node}/a.txt"
         for base in (root, store / node):
             (base / name).parent.mkdir(parents=True, exist_ok=True)
             (base / name).write_bytes(data)

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 PERMISSION = "'contents: write'"
 DIGEST_MARKER = "<!-- dde-ci:digest {digest} -->"
 _DIGEST_RE = re.compile(r"<!-- dde-ci:digest (sha256:[0-9a-f]{64}) -->")
-_TAG_RE = re.compile(r"^contract/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/v\d+\.\d+\.\d+$")
+_TAG_RE = re.compile(r"^contract/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/v\d+\.\d+\.\d+\Z")
 
 
 def contract_tag(domain: str, name: str, version: str) -> str:

@@ -60,7 +60,7 @@ _CONCLUSIONS = {
     "cancelled": CANCELLED,
     "skipped": SKIPPED,
 }
-_MATRIX_LEG = re.compile(r"^.*\(([^()]*)\)$")
+_MATRIX_LEG = re.compile(r"^.*\(([^()]*)\)\Z")
 
 
 @dataclass(frozen=True)
