@@ -14,7 +14,7 @@ locked contracts), then times, in the same run:
   imports, manifest, audit, both reports), with the package's bytecode compiled
   as an installed package has it, next to the same command with the collector
   left running and with the interpreter's ordinary exit instead of
-  ``cli.entry.exit_now``.  The variants alternate, 5 rounds, each round next to
+  ``cli.entry.exit_now``.  The variants alternate, each first in turn, 5 rounds, each round next to
   a run of the baseline; wall time and the child's CPU time are both shown
   (CPU time is steadier on a loaded machine).
 
@@ -290,20 +290,26 @@ def main() -> int:
             ("baseline: read + json.loads the log", base, base_cpu),
             ("floor: read_log + read every record", floor_s, floor_cpu),
         ]
-        for running in (False, True):
-            with collector_running() if running else contextlib.nullcontext():
-                audit_s, audit_cpu, report = median_of(
-                    lambda: audit_iteration(manifest, IT, graph=graph)
-                )
-                assert report.result == "PASS", [v.to_dict() for v in report.violations[:5]]
-                load_s, load_cpu, _ = median_of(lambda: load_manifest(root / "dde.yaml"))
-                log_s, log_cpu, _ = median_of(lambda: read_log(log))
+        measured: dict[str, tuple[list[float], list[float]]] = {}
+        # with and without the collector paused, alternating (the heap this process holds
+        # grows as it goes: neither side gets all the late runs)
+        for i in range(6):
+            running = i % 2 == 1
             note = ", collector running" if running else ""
-            rows += [
-                (f"audit_iteration{note}", audit_s, audit_cpu),
-                (f"load_manifest{note}", load_s, load_cpu),
-                (f"read_log{note}", log_s, log_cpu),
-            ]
+            with collector_running() if running else contextlib.nullcontext():
+                for label, fn in (
+                    ("audit_iteration", lambda: audit_iteration(manifest, IT, graph=graph)),
+                    ("load_manifest", lambda: load_manifest(root / "dde.yaml")),
+                    ("read_log", lambda: read_log(log)),
+                ):
+                    wall, cpu, out = median_of(fn, repeat=1)
+                    if label == "audit_iteration":
+                        assert out.result == "PASS", [v.to_dict() for v in out.violations[:5]]
+                    walls_cpus = measured.setdefault(label + note, ([], []))
+                    walls_cpus[0].append(wall)
+                    walls_cpus[1].append(cpu)
+        for label, (w, c) in measured.items():
+            rows.append((label, statistics.median(w), statistics.median(c)))
 
         def command(start: list[str]) -> tuple[float, float]:
             """What a user runs: a new process, manifest to both reports on disk.
@@ -337,9 +343,10 @@ def main() -> int:
         cpus: dict[str, list[float]] = {label: [] for label in variants}
         ratios: dict[str, list[float]] = {label: [] for label in variants}
         # the variants alternate with the baseline, so each round has its own yardstick
-        for _ in range(args.command_runs):
+        order = list(variants.items())
+        for round_ in range(args.command_runs):
             b, _, _ = median_of(baseline, repeat=1)
-            for label, start in variants.items():
+            for label, start in order[round_ % 3 :] + order[: round_ % 3]:  # each goes first
                 wall, cpu = command(start)
                 walls[label].append(wall)
                 cpus[label].append(cpu)
