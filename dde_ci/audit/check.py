@@ -1,8 +1,10 @@
 """Rebuild the as-built record of an iteration from files and check it against the manifest.
 
-:func:`audit_iteration` reads only files (see DESIGN.md's layout) and never
-raises for a missing or broken record: each one becomes a
-:class:`~dde_ci.audit.model.Violation` with a recommendation.  The checks:
+:func:`audit_iteration` reads only files (see DESIGN.md's layout):
+:mod:`dde_ci.audit.reading` reads them, then :func:`check_as_built` applies the
+rules below to what was read.  It never raises for a missing or broken record:
+each one becomes a :class:`~dde_ci.audit.model.Violation` with a
+recommendation.  The checks:
 
 * completeness: every planned node COMPLETED, no unplanned node ran;
 * gates: every blocking gate passed, or was bypassed under an accepted,
