@@ -96,7 +96,13 @@ def check_as_built(
     override: Override | None = None,
     graph: Graph | None = None,
 ) -> AuditReport:
-    """Every rule of the audit, applied to what was read for ``iteration_id``."""
+    """Every rule of the audit, applied to what was read for ``iteration_id``.
+
+    Two rules still read as they go, because what they read depends on what they
+    find: the contract rules read ``contracts.lock`` and the registry entries it
+    names (:func:`~dde_ci.audit.contracts.read_locks`), the gate rules the ADR a
+    bypass names.
+    """
     from dde_ci.graph import build_graph
 
     moment = now or datetime.now(UTC)
