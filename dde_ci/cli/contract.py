@@ -454,14 +454,10 @@ def publish(
         raise NotFound(f"contract {name!r} has no {which}; lock it: dde-ci contract lock {name}")
     if to_github:
         from dde_ci.contracts.publish import publish_release
+        from dde_ci.github.releases import GitHubReleases
 
-        found = publish_release(
-            found,
-            _need_repo(repo, "--github"),
-            token=github_token(),
-            base_url=api_url,
-            target=target,
-        )
+        host = GitHubReleases(_need_repo(repo, "--github"), token=github_token(), base_url=api_url)
+        found = publish_release(found, host, target=target)
     if output_format == "json":
         echo_json({**found.to_json(), "registry": str(found.folder)})
     else:

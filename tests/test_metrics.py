@@ -8,7 +8,7 @@ import pytest
 from prometheus_client.openmetrics import parser as openmetrics
 
 from dde_ci.log import encode_event, make_event
-from dde_ci.runner.metrics import compute_metrics, to_markdown, to_openmetrics
+from dde_ci.metrics import compute_metrics, to_markdown, to_openmetrics
 from tests.conftest import run_cli
 from tests.runner.project import chain_manifest
 
