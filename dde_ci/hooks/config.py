@@ -120,7 +120,14 @@ def find_repo_root(start: str) -> str | None:
 
 
 def find_manifest(start: str, explicit: str | None = None) -> str | None:
-    """``explicit``, else ``dde.yaml`` in ``start`` or a parent up to the repository root."""
+    """The manifest the hooks check, or None when there is none (only shapes are checked).
+
+    ``explicit``, else ``dde.yaml`` in ``start`` or a parent up to the repository
+    root, else the one ``dde.yaml`` Git tracks anywhere in the repository (a
+    manifest in a sub-folder such as ``services/shop/dde.yaml``, with the hooks
+    run from the root as pre-commit does).  Several tracked manifests are an
+    :class:`~dde_ci.errors.InputError` that asks for ``--manifest``.
+    """
     if explicit:
         return explicit
     root = find_repo_root(start)
@@ -131,8 +138,42 @@ def find_manifest(start: str, explicit: str | None = None) -> str | None:
             return candidate
         parent = os.path.dirname(current)
         if current == root or parent == current:
-            return None
+            break
         current = parent
+    if root is None:
+        return None
+    tracked = tracked_manifests(root)
+    if len(tracked) > 1:
+        from dde_ci.errors import InputError
+
+        more = f", ... ({len(tracked)} in all)" if len(tracked) > 5 else ""
+        shown = ", ".join(tracked[:5]) + more
+        raise InputError(
+            f"no dde.yaml here or in a parent folder, and Git tracks {len(tracked)}: {shown}; "
+            f"name one with --manifest PATH (in .pre-commit-config.yaml: "
+            f"args: [--manifest, {tracked[0]}])"
+        )
+    return os.path.join(root, *tracked[0].split("/")) if tracked else None
+
+
+def tracked_manifests(root: str) -> list[str]:
+    """Every ``dde.yaml`` in Git's index under ``root`` (paths with '/'), sorted; [] without git."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "ls-files", "-z", "--", ":(glob)**/dde.yaml"],
+            cwd=root,
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    if done.returncode != 0:
+        return []
+    names = done.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return sorted(name for name in names if name)
 
 
 def git_dir(start: str) -> str | None:

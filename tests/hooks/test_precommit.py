@@ -14,10 +14,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
+from dde_ci.cli.main import main
 from tests.conftest import REPO_ROOT
 
 MANIFEST = """\
@@ -36,18 +38,62 @@ def run(repo: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProc
     return subprocess.run(args, cwd=repo, capture_output=True, text=True, env=env, check=False)
 
 
+HOOKS_FILE = REPO_ROOT / ".pre-commit-hooks.yaml"
+CONVENTIONS = REPO_ROOT / "docs" / "conventions.md"
+HOME = "https://github.com/dde-ci/dde-ci"
+
+
+def hook_definitions() -> dict[str, dict[str, Any]]:
+    return {h["id"]: h for h in yaml.safe_load(HOOKS_FILE.read_text())}
+
+
+def documented_config(path: Path) -> str:
+    """The pre-commit config a user pastes: the first YAML block of ``path`` naming dde-ci."""
+    blocks: list[str] = re.findall(
+        r"^```yaml\n(.*?)^```", path.read_text(), re.MULTILINE | re.DOTALL
+    )
+    return next(b for b in blocks if f"repo: {HOME}" in b)
+
+
 def test_hook_definitions_are_thin_and_complete() -> None:
-    hooks = {h["id"]: h for h in yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())}
+    hooks = hook_definitions()
     assert hooks["dde-commit-msg"]["stages"] == ["commit-msg"]
     assert hooks["dde-commit-msg"]["entry"] == "dde-ci hook commit-msg"
     branch = hooks["dde-branch-name"]
     assert branch["stages"] == ["pre-commit", "pre-push"]
     assert branch["always_run"] is True and branch["pass_filenames"] is False
+    assert hooks["dde-validate"]["stages"] == ["pre-commit"]  # not at commit-msg nor pre-push
+    assert hooks["dde-validate"]["entry"] == "dde-ci hook validate"
+    assert hooks["dde-workflow-sync"]["stages"] == ["pre-commit"]
     files = re.compile(hooks["dde-validate"]["files"])
     for path in ("dde.yaml", "sub/dde.yml", "gates.yaml", "qa/security-gates.yaml"):
         assert files.search(path), path
     for path in ("src/app.py", "dde.yaml.bak", "docs/gates.md"):
         assert not files.search(path), path
+
+
+def test_the_docs_table_matches_the_hook_definitions() -> None:
+    text = CONVENTIONS.read_text()
+    rows = re.findall(r"^\| `(dde-[a-z-]+)` +\| ([^|]+)\|", text, re.MULTILINE)
+    documented = {hook: re.findall(r"`([a-z-]+)`", stages) for hook, stages in rows}
+    actual = {hook_id: hook["stages"] for hook_id, hook in hook_definitions().items()}
+    assert documented == actual
+    words = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+    assert f"`.pre-commit-hooks.yaml` with {words[len(actual)]} hooks" in text
+
+
+def test_one_config_in_the_readme_the_docs_and_the_help(capsys: pytest.CaptureFixture[str]) -> None:
+    config = documented_config(CONVENTIONS)
+    assert documented_config(REPO_ROOT / "README.md") == config
+    data = yaml.safe_load(config)
+    assert data["default_install_hook_types"] == ["pre-commit", "commit-msg", "pre-push"]
+    (repo,) = data["repos"]
+    assert repo["repo"] == HOME and re.fullmatch(r"v\d+\.\d+\.\d+", repo["rev"])
+    assert {h["id"] for h in repo["hooks"]} <= set(hook_definitions())
+    assert main(["hook", "--help"]) == 0
+    shown = capsys.readouterr().out
+    for line in config.splitlines():
+        assert f"    {line}\n" in shown, line
 
 
 @pytest.mark.slow
