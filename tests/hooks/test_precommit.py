@@ -96,64 +96,100 @@ def test_one_config_in_the_readme_the_docs_and_the_help(capsys: pytest.CaptureFi
         assert f"    {line}\n" in shown, line
 
 
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """This checkout as a hook repository: its files committed and tagged with the documented rev.
+
+    Returns the repository and the rev.  The files are those of the work tree
+    (tracked and new, not ignored), so the test checks what is about to be committed.
+    """
+    rev = yaml.safe_load(documented_config(CONVENTIONS))["repos"][0]["rev"]
+    root = tmp_path_factory.mktemp("hook-repo") / "dde-ci"
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "-co", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = REPO_ROOT / name
+        if source.is_file():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, root / name)
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1"}
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["add", "-A"],
+        ["-c", "user.name=dde", "-c", "user.email=dde@example.invalid", "commit", "-q", "-m", "x"],
+        ["tag", rev],
+    ):
+        subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, check=True)
+    return root, rev
+
+
 @pytest.mark.slow
-def test_pre_commit_accepts_a_good_commit_and_refuses_a_bad_one(tmp_path: Path) -> None:
+def test_the_documented_config_works_in_a_users_repository(
+    tmp_path: Path, hook_repo: tuple[Path, str]
+) -> None:
+    """README's steps in a new repository with the manifest in a sub-folder, real pre-commit.
+
+    The config is the one docs/conventions.md gives, with only ``repo:`` pointing
+    at this checkout (``hook_repo``) instead of GitHub; pre-commit installs the
+    hooks from it as it would from GitHub (a virtualenv, ``pip install`` of the repo).
+    """
     if shutil.which("git") is None:  # pragma: no cover
         pytest.skip("git is not installed")
-    bin_dir = Path(sys.executable).parent
-    dde_ci = bin_dir / "dde-ci"
-    pre_commit = bin_dir / "pre-commit"
-    repo = tmp_path / "repo"
-    repo.mkdir()
+    hooks, rev = hook_repo
+    repo = tmp_path / "shop"
+    (repo / "services" / "shop").mkdir(parents=True)
     env = {
         **os.environ,
         "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
-    env.pop("GIT_DIR", None)
-    assert run(repo, "git", "init", "-q", "-b", "feature/It-7/BE.Orders", env=env).returncode == 0
-    (repo / "dde.yaml").write_text(MANIFEST)
+    for key in ("GIT_DIR", "GIT_INDEX_FILE", "VIRTUAL_ENV", "DDE_MANIFEST"):
+        env.pop(key, None)
+    assert run(repo, "git", "init", "-q", "-b", "main", env=env).returncode == 0
+    (repo / "services" / "shop" / "dde.yaml").write_text(MANIFEST)
+    config = documented_config(CONVENTIONS)
+    (repo / ".pre-commit-config.yaml").write_text(config.replace(HOME, hooks.as_uri()))
+    assert f"rev: {rev}" in config
 
-    local = []
-    for hook in yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text()):
-        if hook["id"] == "dde-workflow-sync":
-            continue  # needs a generated workflow; tested in tests/github/test_workflow.py
-        hook = dict(hook)
-        hook["language"] = "system"
-        hook["entry"] = hook["entry"].replace("dde-ci", str(dde_ci), 1)
-        hook.pop("minimum_pre_commit_version", None)
-        local.append(hook)
-    config = {
-        "default_install_hook_types": ["pre-commit", "commit-msg", "pre-push"],
-        "repos": [{"repo": "local", "hooks": local}],
-    }
-    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    installed = run(repo, str(pre_commit), "install", env=env)
-    assert installed.returncode == 0, installed.stderr
-    assert run(repo, "git", "add", "dde.yaml", ".pre-commit-config.yaml", env=env).returncode == 0
+    installed = run(repo, "pre-commit", "install", env=env)  # exactly as the README says
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    for hook_type in ("pre-commit", "commit-msg", "pre-push"):
+        assert f".git/hooks/{hook_type}" in installed.stdout
+    assert (
+        run(repo, "git", "checkout", "-q", "-b", "feature/It-7/BE.Orders", env=env).returncode == 0
+    )
+    run(repo, "git", "add", "-A", env=env)
 
     bad = run(repo, "git", "commit", "-m", "add the manifest", env=env)
-    assert bad.returncode != 0
     output = bad.stdout + bad.stderr
+    assert bad.returncode != 0, output
     assert "commit subject 'add the manifest' does not name its node" in output
     assert "example:  [BE.Orders] describe the change" in output
     assert run(repo, "git", "rev-parse", "--verify", "-q", "HEAD", env=env).returncode != 0
 
     good = run(repo, "git", "commit", "-m", "[BE.Orders] add the manifest", env=env)
-    assert good.returncode == 0, good.stdout + good.stderr
-    assert re.search(r"dde-ci validate the manifest and gate files\.+Passed", good.stderr)
-    assert run(repo, "git", "log", "--format=%s", env=env).stdout.strip() == (
-        "[BE.Orders] add the manifest"
-    )
+    output = good.stdout + good.stderr
+    assert good.returncode == 0, output
+    assert re.search(r"dde-ci validate the manifest and gate files\.+Passed", output)
+    assert re.search(r"dde-ci branch is feature/\{IterationID\}/\{NodeID\}\.+Passed", output)
+    assert re.search(r"dde-ci commit subject names its node.*\.+Passed", output)
+    log = run(repo, "git", "log", "--format=%s", env=env).stdout.strip()
+    assert log == "[BE.Orders] add the manifest"
 
-    (repo / "dde.yaml").write_text(MANIFEST + "  - id: BE.Orders\n    type: test\n")
-    run(repo, "git", "add", "dde.yaml", env=env)
+    # A broken manifest in its sub-folder is refused at the pre-commit stage.
+    (repo / "services" / "shop" / "dde.yaml").write_text(
+        MANIFEST + "  - id: BE.Orders\n    type: test\n"
+    )
+    run(repo, "git", "add", "-A", env=env)
     broken = run(repo, "git", "commit", "-m", "[BE.Orders] duplicate", env=env)
     assert broken.returncode != 0
-    assert "dde.yaml:" in broken.stdout + broken.stderr
+    assert "services/shop/dde.yaml:" in broken.stdout + broken.stderr
+    run(repo, "git", "reset", "-q", "--hard", env=env)
 
-    run(repo, "git", "checkout", "-q", "dde.yaml", env=env)
-    run(repo, "git", "reset", "-q", env=env)
     run(repo, "git", "checkout", "-q", "-b", "wip", env=env)
     (repo / "notes.txt").write_text("x")
     run(repo, "git", "add", "notes.txt", env=env)
