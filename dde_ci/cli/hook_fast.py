@@ -70,7 +70,8 @@ def run(hook: str, value: str | None, options: dict[str, str]) -> int:
             return _commit_msg(str(value), config)
         if hook == "branch-name":
             branch = options.get("branch") or conv.current_branch(os.getcwd())
-            return _report(conv.check_branch_name(branch, config), None)
+            workspace = conv.Workspace(os.getcwd(), manifest)
+            return _report(conv.check_branch_name(branch, config, workspace), None)
         return _report(conv.check_pr_title(str(value), config), None)
     except KeyboardInterrupt:
         _write("interrupted")

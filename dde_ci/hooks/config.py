@@ -90,11 +90,11 @@ class HookConfig:
         shown = relative if not relative.startswith("..") else shown
         return f"unknown node {node!r} in {shown}{did_you_mean(node, self.node_ids)}"
 
-    def nodes_line(self) -> list[str]:
+    def nodes_line(self, limit: int = 12) -> list[str]:
         if not self.node_ids:
             return []
-        shown = ", ".join(self.node_ids[:12])
-        more = f", ... ({len(self.node_ids)} in all)" if len(self.node_ids) > 12 else ""
+        shown = ", ".join(self.node_ids[:limit])
+        more = f", ... ({len(self.node_ids)} in all)" if len(self.node_ids) > limit else ""
         return [f"nodes:    {shown}{more}"]
 
 
@@ -158,22 +158,83 @@ def find_manifest(start: str, explicit: str | None = None) -> str | None:
 
 def tracked_manifests(root: str) -> list[str]:
     """Every ``dde.yaml`` in Git's index under ``root`` (paths with '/'), sorted; [] without git."""
+    return sorted(_git_names(root, "ls-files", "-z", "--", ":(glob)**/dde.yaml"))
+
+
+def _git_names(root: str, *args: str) -> list[str]:
+    """The NUL-separated names ``git ARGS`` prints in ``root``; [] when git fails or is missing."""
     import subprocess
 
     try:
         done = subprocess.run(
-            ["git", "ls-files", "-z", "--", ":(glob)**/dde.yaml"],
-            cwd=root,
-            capture_output=True,
-            timeout=30,
-            check=False,
+            ["git", *args], cwd=root, capture_output=True, timeout=30, check=False
         )
     except (OSError, subprocess.TimeoutExpired):
         return []
     if done.returncode != 0:
         return []
-    names = done.stdout.decode("utf-8", "surrogateescape").split("\0")
-    return sorted(name for name in names if name)
+    return [name for name in done.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
+
+
+class Workspace:
+    """What a refused branch name is compared with, read only when a name is refused.
+
+    The staged files, the nodes' artifact patterns, the local branches and the
+    iterations that ran here (``reports/{iteration}/`` next to the manifest).
+    """
+
+    def __init__(self, start: str, manifest: str | None) -> None:
+        self.root = find_repo_root(start)
+        self.manifest = manifest
+        self.project = os.path.dirname(os.path.abspath(manifest)) if manifest else None
+
+    def staged_files(self) -> list[str]:
+        """Staged paths relative to the manifest's folder (those outside it are left out)."""
+        if self.root is None or self.project is None:
+            return []
+        names = _git_names(self.root, "diff", "--cached", "--name-only", "-z", "--no-renames")
+        out = []
+        for name in names:
+            relative = os.path.relpath(os.path.join(self.root, name), self.project)
+            if not relative.startswith(".." + os.sep) and relative != "..":
+                out.append(relative.replace(os.sep, "/"))
+        return out
+
+    def node_artifacts(self) -> dict[str, list[str]]:
+        """Each node's ``artifacts`` patterns, from the manifest (safe YAML loader)."""
+        if self.manifest is None:
+            return {}
+        from pathlib import Path
+
+        from dde_ci.yamlio import load_yaml_file
+
+        data = load_yaml_file(Path(self.manifest), what="manifest").data
+        nodes = data.get("nodes") if isinstance(data, dict) else None
+        found: dict[str, list[str]] = {}
+        for node in nodes if isinstance(nodes, list) else []:
+            if isinstance(node, dict) and isinstance(node.get("id"), str):
+                patterns = node.get("artifacts")
+                if isinstance(patterns, list):
+                    found[node["id"]] = [p for p in patterns if isinstance(p, str)]
+        return found
+
+    def branches(self) -> list[str]:
+        """The local branch names."""
+        if self.root is None:
+            return []
+        listed = _git_names(self.root, "for-each-ref", "--format=%(refname:short)%00", "refs/heads")
+        return [name.strip() for name in listed if name.strip()]
+
+    def ran_iterations(self) -> list[str]:
+        """The iterations with a ``reports/{iteration}/`` folder next to the manifest."""
+        if self.project is None:
+            return []
+        try:
+            entries = os.scandir(os.path.join(self.project, "reports"))
+        except OSError:
+            return []
+        with entries:
+            return sorted(e.name for e in entries if e.is_dir())
 
 
 def git_dir(start: str) -> str | None:
