@@ -163,17 +163,51 @@ def tracked_manifests(root: str) -> list[str]:
 
 def _git_names(root: str, *args: str) -> list[str]:
     """The NUL-separated names ``git ARGS`` prints in ``root``; [] when git fails or is missing."""
-    import subprocess
+    out = _git_output(["git", "-C", root, *args])
+    if out is None:
+        return []
+    return [name for name in out.decode("utf-8", "surrogateescape").split("\0") if name]
 
+
+def _git_output(argv: list[str]) -> bytes | None:
+    """What ``argv`` prints, or None when it fails.
+
+    Where the OS has ``posix_spawn`` the process is started with it: importing
+    :mod:`subprocess` costs the commit-msg hook more than Git answering does
+    (``benchmarks/hook_speed.py``, manifest in a folder).
+    """
+    spawn = getattr(os, "posix_spawnp", None)
+    if spawn is None:  # pragma: no cover - Windows
+        import subprocess
+
+        try:
+            done = subprocess.run(argv, capture_output=True, timeout=30, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return done.stdout if done.returncode == 0 else None
+    read_end, write_end = os.pipe()
     try:
-        done = subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, timeout=30, check=False
+        pid = spawn(
+            argv[0],
+            argv,
+            os.environ,
+            file_actions=[
+                (os.POSIX_SPAWN_DUP2, write_end, 1),
+                (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+                (os.POSIX_SPAWN_CLOSE, read_end),
+            ],
         )
-    except (OSError, subprocess.TimeoutExpired):
-        return []
-    if done.returncode != 0:
-        return []
-    return [name for name in done.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
+    except OSError:
+        os.close(read_end)
+        return None
+    finally:
+        os.close(write_end)
+    chunks = []
+    with os.fdopen(read_end, "rb") as pipe:
+        while chunk := pipe.read(65536):
+            chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    return b"".join(chunks) if os.waitstatus_to_exitcode(status) == 0 else None
 
 
 class Workspace:
