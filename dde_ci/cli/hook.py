@@ -38,7 +38,11 @@ with several, name one: args: [--manifest, services/shop/dde.yaml].
 
 manifest_option = click.option(
     "--manifest",
+    "-m",
+    "manifest",
     metavar="PATH",
+    envvar="DDE_MANIFEST",
+    show_envvar=True,
     help="The manifest with the node ids and conventions (default: dde.yaml here or in "
     "a parent folder up to the repository root, else the one dde.yaml Git tracks).",
 )

@@ -122,12 +122,14 @@ def find_repo_root(start: str) -> str | None:
 def find_manifest(start: str, explicit: str | None = None) -> str | None:
     """The manifest the hooks check, or None when there is none (only shapes are checked).
 
-    ``explicit``, else ``dde.yaml`` in ``start`` or a parent up to the repository
-    root, else the one ``dde.yaml`` Git tracks anywhere in the repository (a
-    manifest in a sub-folder such as ``services/shop/dde.yaml``, with the hooks
-    run from the root as pre-commit does).  Several tracked manifests are an
+    ``explicit``, else ``DDE_MANIFEST``, else ``dde.yaml`` in ``start`` or a
+    parent up to the repository root, else the one ``dde.yaml`` Git tracks
+    anywhere in the repository (a manifest in a sub-folder such as
+    ``services/shop/dde.yaml``, with the hooks run from the root as pre-commit
+    does).  Several tracked manifests are an
     :class:`~dde_ci.errors.InputError` that asks for ``--manifest``.
     """
+    explicit = explicit or os.environ.get("DDE_MANIFEST")
     if explicit:
         return explicit
     root = find_repo_root(start)

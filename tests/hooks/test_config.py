@@ -75,6 +75,17 @@ def test_several_tracked_manifests_ask_for_one(repo: Path) -> None:
     assert run_hook(["branch-name", "--manifest", "services/shop/dde.yaml"]) == 0
 
 
+def test_dde_manifest_and_the_short_option_name_the_manifest(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DDE_MANIFEST", "elsewhere/dde.yaml")
+    assert find_manifest(str(repo)) == "elsewhere/dde.yaml"
+    assert run_hook(["branch-name"]) == 2
+    assert "elsewhere/dde.yaml: manifest not found" in capsys.readouterr().err
+    assert run_hook(["branch-name", "-m", "services/shop/dde.yaml"]) == 0
+    assert main(["hook", "validate", "-m", "services/shop/dde.yaml"]) == 0
+
+
 def test_outside_git_there_is_no_manifest(tmp_path: Path) -> None:
     assert find_manifest(str(tmp_path)) is None
     assert tracked_manifests(str(tmp_path)) == []

@@ -80,6 +80,14 @@ def test_the_docs_table_matches_the_hook_definitions() -> None:
     assert documented == actual
     words = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
     assert f"`.pre-commit-hooks.yaml` with {words[len(actual)]} hooks" in text
+    # The local configuration for an installed dde-ci runs the same commands at the same stages.
+    blocks = re.findall(r"^```yaml\n(.*?)^```", text, re.MULTILINE | re.DOTALL)
+    local = yaml.safe_load(next(b for b in blocks if "repo: local" in b))
+    assert local["default_install_hook_types"] == ["pre-commit", "commit-msg", "pre-push"]
+    for hook in local["repos"][0]["hooks"]:
+        shipped = hook_definitions()[hook["id"]]
+        for key in ("entry", "stages", "always_run", "pass_filenames", "files"):
+            assert hook.get(key) == shipped.get(key), (hook["id"], key)
 
 
 def test_one_config_in_the_readme_the_docs_and_the_help(capsys: pytest.CaptureFixture[str]) -> None:
