@@ -54,6 +54,7 @@ def hook() -> None:
 
     Exit code 0 when the convention is followed, 1 when not (with the expected
     form and an example built from the manifest's node ids), 2 for bad input.
+    `validate` runs dde-ci validate on the manifest the hooks find.
     """
 
 
