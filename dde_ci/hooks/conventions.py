@@ -323,8 +323,8 @@ def artifact_match(pattern: str, path: str) -> bool:
     names = path.split("/")
 
     def walk(i: int, j: int) -> bool:
-        if i == len(parts):
-            return j > 0 or not names
+        if i == len(parts):  # a folder (files under it count) or the file; ** takes folders only
+            return j < len(names) or parts[-1] != "**"
         if parts[i] == "**":
             return any(walk(i + 1, k) for k in range(j, len(names) + 1))
         return j < len(names) and fnmatchcase(names[j], parts[i]) and walk(i + 1, j + 1)

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dde_ci.cli.hook_fast import run_hook
@@ -425,3 +425,24 @@ def test_under_github_actions_a_refusal_is_also_an_annotation(
     out = capsys.readouterr().out
     assert out.startswith("::error title=dde-ci convention::pull request title 'publish it'")
     assert "%0A  example:  [It-7/API.Orders] describe the change" in out
+
+
+SEGMENTS = st.sampled_from(["a", "b", "a.py", "b.json", ".h"])
+GLOBS = st.sampled_from(["a", "b", "*", "**", "*.py", "b*", "?", ".*", "a.py"])
+
+
+@settings(max_examples=60, deadline=None)  # file-system work, on a loaded CI machine too
+@given(
+    path=st.lists(SEGMENTS, min_size=1, max_size=4).map("/".join),
+    pattern=st.lists(GLOBS, min_size=1, max_size=4).map("/".join),
+)
+def test_artifact_match_agrees_with_the_stamping_glob(path: str, pattern: str) -> None:
+    import tempfile
+
+    from dde_ci.stamping import expand_artifact_globs
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text("x")
+        assert artifact_match(pattern, path) is (path in expand_artifact_globs(root, [pattern])[0])
