@@ -259,8 +259,12 @@ def suggest_branch(
             return suggestion, ""
     else:
         iterations = _known_iterations(config, workspace)
+        # The closest nodes first (with one iteration), then those nodes with every iteration.
+        named = {render_example(pattern, node, iterations[0]): node for node in config.node_ids}
+        named.pop("", None)
+        close = [named[c] for c in difflib.get_close_matches(branch, named, n=5, cutoff=0.5)]
         candidates = {
-            render_example(pattern, node, known) for node in config.node_ids for known in iterations
+            render_example(pattern, node, known) for node in close for known in iterations
         }
         candidates.discard("")
         near = difflib.get_close_matches(branch, sorted(candidates), n=1, cutoff=0.8)
