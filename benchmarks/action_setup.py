@@ -9,7 +9,8 @@ cache is restored:
   with a warm pip cache;
 * ``uv``: the action's own "Create the dde-ci environment" and "Install dde-ci"
   steps, read from ``actions/setup/action.yml`` and run with bash as GitHub runs
-  them, with a warm uv cache (``UV_CACHE_DIR``, what ``actions/cache`` restores).
+  them, with a warm uv cache (``UV_CACHE_DIR``, what ``actions/cache`` restores,
+  so the action installs with ``--offline``).
 
 Both caches are warmed by one untimed run first (that run downloads from the
 package index); then the two ways alternate, so both see the same machine load.
@@ -87,7 +88,11 @@ def uv_way(base_env: dict[str, str], temp: Path, uv: str, python: str, cwd: Path
     steps = {s.get("id"): s for s in yaml.safe_load(ACTION.read_text())["runs"]["steps"]}
     output = temp / "github_output"
     output.unlink(missing_ok=True)
-    values = {"steps.python.outputs.python-path": python, "steps.uv.outputs.uv-path": uv}
+    values = {
+        "steps.python.outputs.python-path": python,
+        "steps.uv.outputs.uv-path": uv,
+        "steps.cache.outputs.cache-hit": "true",  # the warm cache stands for a restored one
+    }
     elapsed = 0.0
     for step_id in ("venv", "install"):
         step = steps[step_id]

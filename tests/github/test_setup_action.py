@@ -81,6 +81,9 @@ def test_install_step_checks_hashes_with_uv_and_builds_dde_ci_offline() -> None:
     assert "requirements/action.txt" in locked
     assert "--no-index" in own and "--no-build-isolation" in own and "--no-deps" in own
     assert install["env"]["UV_CACHE_DIR"] == "${{ steps.venv.outputs.uv-cache }}"
+    # On an exact cache hit the locked install asks no index (--offline), else it fetches.
+    assert install["env"]["DDE_CACHE_HIT"] == "${{ steps.cache.outputs.cache-hit }}"
+    assert '[ "$DDE_CACHE_HIT" != "true" ] || ! "${locked[@]}" --offline' in install["run"]
     cache = next(
         s
         for s in yaml.safe_load(SETUP_ACTION.read_text())["runs"]["steps"]
