@@ -13,7 +13,8 @@ cache is restored:
   so the action installs with ``--offline``).
 
 Both caches are warmed by one untimed run first (that run downloads from the
-package index); then the two ways alternate, so both see the same machine load.
+package index); then the two ways alternate, so both see the same machine load,
+each run in a new empty ``$RUNNER_TEMP`` as a job has.
 Prints the median seconds per job of each and the ratio (target: uv at most 3 s),
 and the CPU seconds the set-up used, which a loaded machine changes less.
 Needs ``uv`` next to this Python (``.venv/bin/pip install uv``).
@@ -45,7 +46,6 @@ EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 PIP_WAY = """\
 set -euo pipefail
 venv="$RUNNER_TEMP/dde-ci/venv"
-rm -rf "$venv"
 "$DDE_PYTHON" -m venv "$venv"
 "$venv/bin/python" -m pip install --disable-pip-version-check --no-deps --only-binary=:all: \\
   --require-hashes -r "$DDE_SOURCE/requirements/action.txt"
@@ -83,22 +83,31 @@ def outputs(path: Path) -> dict[str, str]:
     return found
 
 
-def uv_way(base_env: dict[str, str], temp: Path, uv: str, python: str, cwd: Path) -> float:
-    """Run the action's venv and install steps; return their wall time."""
+def uv_way(
+    base_env: dict[str, str], runner: Path, uv: str, python: str, cwd: Path, cache: Path | None
+) -> float:
+    """Run the action's venv and install steps in a fresh ``runner``; return their wall time.
+
+    ``cache`` is a warm uv cache, put where the action keeps it before the clock
+    starts (as ``actions/cache`` restores it); None: a cold cache, filled here.
+    """
     steps = {s.get("id"): s for s in yaml.safe_load(ACTION.read_text())["runs"]["steps"]}
-    output = temp / "github_output"
-    output.unlink(missing_ok=True)
+    runner.mkdir(parents=True)
+    if cache is not None:
+        shutil.copytree(cache, runner / "dde-ci" / "uv-cache", copy_function=os.link)
+    output = runner / "github_output"
     values = {
         "steps.python.outputs.python-path": python,
         "steps.uv.outputs.uv-path": uv,
-        "steps.cache.outputs.cache-hit": "true",  # the warm cache stands for a restored one
+        "steps.cache.outputs.cache-hit": "true" if cache is not None else "false",
     }
     elapsed = 0.0
     for step_id in ("venv", "install"):
         step = steps[step_id]
-        env = {**base_env, "GITHUB_OUTPUT": str(output)}
+        env = {**base_env, "RUNNER_TEMP": str(runner), "GITHUB_OUTPUT": str(output)}
         for key, raw in step.get("env", {}).items():
             env[key] = EXPRESSION.sub(lambda m: values[m.group(1)], str(raw))
+        output.unlink(missing_ok=True)
         start = time.perf_counter()
         done = bash(step["run"], env, cwd)
         elapsed += time.perf_counter() - start
@@ -108,8 +117,10 @@ def uv_way(base_env: dict[str, str], temp: Path, uv: str, python: str, cwd: Path
     return elapsed
 
 
-def pip_way(base_env: dict[str, str], python: str, cwd: Path) -> float:
-    env = {**base_env, "DDE_PYTHON": python, "DDE_SOURCE": str(ROOT)}
+def pip_way(base_env: dict[str, str], runner: Path, python: str, cwd: Path) -> float:
+    """The set-up before uv in a fresh ``runner`` (the pip cache is shared and warm)."""
+    runner.mkdir(parents=True)
+    env = {**base_env, "RUNNER_TEMP": str(runner), "DDE_PYTHON": python, "DDE_SOURCE": str(ROOT)}
     start = time.perf_counter()
     done = bash(PIP_WAY, env, cwd)
     elapsed = time.perf_counter() - start
@@ -131,23 +142,22 @@ def main() -> int:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "UV_"))}
         env.update(
             {
-                "RUNNER_TEMP": str(temp / "runner"),
                 "RUNNER_OS": "Linux",
                 "RUNNER_ARCH": "X64",
                 "GITHUB_ACTION_PATH": str(ACTION.parent),
                 "PIP_CACHE_DIR": str(temp / "pip-cache"),
             }
         )
-        (temp / "runner").mkdir()
         print("warming the pip and uv caches (one untimed run each) ...", flush=True)
-        pip_way(env, python, workspace)
-        uv_way(env, temp, uv, python, workspace)
+        pip_way(env, temp / "warm-pip", python, workspace)
+        uv_way(env, temp / "warm-uv", uv, python, workspace, None)
+        warm_uv = temp / "warm-uv" / "dde-ci" / "uv-cache"
         pip_times, uv_times = [], []
-        for _ in range(RUNS):
+        for n in range(RUNS):  # every job starts with an empty $RUNNER_TEMP
             before = cpu_seconds()
-            pip_times.append(pip_way(env, python, workspace))
+            pip_times.append(pip_way(env, temp / f"pip-{n}", python, workspace))
             middle = cpu_seconds()
-            uv_times.append(uv_way(env, temp, uv, python, workspace))
+            uv_times.append(uv_way(env, temp / f"uv-{n}", uv, python, workspace, warm_uv))
             CPU["pip"].append(middle - before)
             CPU["uv"].append(cpu_seconds() - middle)
     pip_s, uv_s = statistics.median(pip_times), statistics.median(uv_times)
