@@ -2,11 +2,14 @@
 
 The console script runs the first three through :mod:`dde_ci.cli.hook_fast`
 without importing click; this group gives them ``--help`` and runs the same
-code.  ``validate`` finds the manifest as the other hooks do and runs
-``dde-ci validate`` on it.
+code.  ``validate`` and ``workflow-sync`` find the manifest as the other
+hooks do and run ``dde-ci validate`` and ``dde-ci generate --check`` on it.
 """
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import click
 
@@ -54,7 +57,8 @@ def hook() -> None:
 
     Exit code 0 when the convention is followed, 1 when not (with the expected
     form and an example built from the manifest's node ids), 2 for bad input.
-    `validate` runs dde-ci validate on the manifest the hooks find.
+    `validate` and `workflow-sync` run dde-ci validate and dde-ci generate
+    --check on the manifest the hooks find.
     """
 
 
@@ -144,10 +148,45 @@ def validate_hook(ctx: click.Context, manifest: str | None) -> int:
     hook works from the repository root with the manifest in a sub-folder.
     Exit code 0 when valid, 2 when not or when no manifest is found.
     """
-    import os
-    from pathlib import Path
-
     from dde_ci.cli.validate import validate
+
+    found = _found(manifest)
+    result = ctx.invoke(validate, manifest=_shown(found))
+    return int(result or 0)
+
+
+@hook.command(
+    "workflow-sync",
+    epilog="""\b
+Examples:
+  dde-ci hook workflow-sync
+  dde-ci hook workflow-sync -m services/shop/dde.yaml -o .github/workflows/shop.yml
+""",
+)
+@manifest_option
+@click.option(
+    "--output",
+    "-o",
+    metavar="FILE",
+    default=None,
+    help="The committed workflow (default: .github/workflows/dde.yml at the repository root).",
+)
+@click.pass_context
+def workflow_sync(ctx: click.Context, manifest: str | None, output: str | None) -> int:
+    """Check the committed workflow is what `dde-ci generate` writes (dde-workflow-sync).
+
+    `dde-ci generate --check` on the manifest the hooks find, so the hook works
+    from the repository root with the manifest in a sub-folder. Exit code 0
+    when current, 1 (with a diff) when stale or missing, 2 for bad input.
+    """
+    from dde_ci.cli.generate import generate
+
+    result = ctx.invoke(generate, manifest=_shown(_found(manifest)), output=output, check=True)
+    return int(result or 0)
+
+
+def _found(manifest: str | None) -> str:
+    """The manifest the hooks find, or an input error when there is none."""
     from dde_ci.errors import InputError
     from dde_ci.hooks.config import find_manifest
 
@@ -157,6 +196,8 @@ def validate_hook(ctx: click.Context, manifest: str | None) -> int:
             "no manifest: no dde.yaml here, in a parent folder or tracked by Git; "
             "name it with --manifest PATH"
         )
-    shown = os.path.relpath(found) if Path(found).is_absolute() else found
-    result = ctx.invoke(validate, manifest=shown)
-    return int(result or 0)
+    return found
+
+
+def _shown(path: str) -> str:
+    return os.path.relpath(path) if Path(path).is_absolute() else path

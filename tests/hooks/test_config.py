@@ -119,3 +119,29 @@ def test_validate_hook_validates_the_manifest_the_hooks_find(
     )
     (repo / "services" / "shop" / "dde.yaml").write_text(MANIFEST)
     assert main(["hook", "validate", "--manifest", "services/shop/dde.yaml"]) == 0
+
+
+def test_workflow_sync_hook_checks_the_workflow_of_the_manifest_the_hooks_find(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "services" / "shop" / "dde.yaml").write_text(
+        MANIFEST
+        + "settings: {default_runs_on: [ubuntu-latest]}\n"
+        + "github:\n  action: acme/dde-ci@0123456789abcdef0123456789abcdef01234567\n"
+        + "  action_version: v0.1.0\n"
+    )
+    assert main(["hook", "workflow-sync"]) == 1  # not generated yet
+    assert ".github/workflows/dde.yml does not exist" in capsys.readouterr().err
+    workflow = repo / ".github" / "workflows" / "dde.yml"
+    assert main(["generate", "services/shop/dde.yaml", "-o", str(workflow)]) == 0
+    capsys.readouterr()
+    assert main(["hook", "workflow-sync"]) == 0
+    assert capsys.readouterr().out == ".github/workflows/dde.yml: current\n"
+    workflow.write_text(workflow.read_text() + "# edited\n")
+    assert main(["hook", "workflow-sync"]) == 1
+    assert "is stale" in capsys.readouterr().err
+    moved = repo / ".github" / "workflows" / "shop.yml"
+    workflow.rename(moved)
+    assert main(["hook", "workflow-sync", "-o", ".github/workflows/shop.yml"]) == 1
+    assert main(["generate", "services/shop/dde.yaml", "-o", str(moved)]) == 0
+    assert main(["hook", "workflow-sync", "-o", ".github/workflows/shop.yml"]) == 0

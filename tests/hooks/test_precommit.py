@@ -65,6 +65,7 @@ def test_hook_definitions_are_thin_and_complete() -> None:
     assert hooks["dde-validate"]["stages"] == ["pre-commit"]  # not at commit-msg nor pre-push
     assert hooks["dde-validate"]["entry"] == "dde-ci hook validate"
     assert hooks["dde-workflow-sync"]["stages"] == ["pre-commit"]
+    assert hooks["dde-workflow-sync"]["entry"] == "dde-ci hook workflow-sync"
     files = re.compile(hooks["dde-validate"]["files"])
     for path in ("dde.yaml", "sub/dde.yml", "gates.yaml", "qa/security-gates.yaml"):
         assert files.search(path), path
