@@ -37,7 +37,6 @@ The step needs nothing but the manifest and the files earlier nodes left
 from __future__ import annotations
 
 import os
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -56,6 +55,8 @@ from dde_ci.results import (
     read_outputs,
     write_result,
 )
+from dde_ci.secrets import WITHHELD_ENV as WITHHELD_ENV
+from dde_ci.secrets import redact_file, secret_env_values, withheld_environment
 
 if TYPE_CHECKING:
     from dde_ci.contracts.registry import LockedContract
@@ -241,6 +242,9 @@ def run_command(
         if step.cancel is None:
             time.sleep(delay)
         deadline = _deadline(node.timeout)  # each retry has its own clock
+    # what the command wrote is uploaded and passed on: no secret stays in it
+    for written in (output_file, node_dir / "output.log"):
+        redact_file(written, step.log.secrets)
     done = replace(
         outcome,
         attempts=step.attempt,
@@ -289,42 +293,15 @@ def run_attempt(step: NodeStep, output_file: Path, deadline: float | None) -> Pr
         os.close(log_fd)
 
 
-_SECRET_ENV_NAME = re.compile(
-    r"TOKEN|SECRET|PASSW(?:OR)?D|CREDENTIAL|PRIVATE|KEY(?:S)?(?:_|$)", re.IGNORECASE
-)
-MIN_NODE_SECRET = 4  # a shorter value ("1", "yes") would redact ordinary words in the log
-
-
 def node_secrets(env: Mapping[str, str]) -> list[str]:
-    """The values of a node's ``env`` entries whose names say they are secret.
-
-    Names containing TOKEN, SECRET, PASSWORD (PASSWD), CREDENTIAL or PRIVATE,
-    or ending in a KEY part (``API_KEY``, ``SSH_KEY``, ``KEY_ID``...), with a
-    value of at least 4 characters: the node step hides them from the log.
-    """
-    return [
-        value
-        for name, value in env.items()
-        if _SECRET_ENV_NAME.search(name) and len(value.strip()) >= MIN_NODE_SECRET
-    ]
-
-
-# Credentials dde-ci itself holds (to publish releases, sign webhooks); a node's
-# command never sees them.
-WITHHELD_ENV = frozenset(
-    {
-        "GITHUB_TOKEN",
-        "GH_TOKEN",
-        "DDE_WEBHOOK_SECRET",
-        "ACTIONS_RUNTIME_TOKEN",
-        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-    }
-)
+    """The values of a node's secret ``env`` entries (:func:`dde_ci.secrets.secret_env_values`):
+    the node step hides them from the log and from every file it writes."""
+    return secret_env_values(env)
 
 
 def base_env() -> dict[str, str]:
     """This process's environment less :data:`WITHHELD_ENV`: what every command starts from."""
-    return {k: v for k, v in os.environ.items() if k not in WITHHELD_ENV}
+    return withheld_environment()
 
 
 def command_env(step: NodeStep, output_file: Path) -> dict[str, str]:
@@ -357,7 +334,7 @@ def record_outcome(step: NodeStep, outcome: NodeOutcome) -> NodeOutcome:
         finished_at=now_rfc3339(),
         artifacts=outcome.artifacts or find_artifacts(step.layout.root, step.node.artifacts),
     )
-    write_result(step.layout, done)
+    write_result(step.layout, done, secrets=step.log.secrets)
     event = {COMPLETED: "node.completed", CANCELLED: "node.cancelled"}.get(
         done.status, "node.failed"
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -112,10 +112,12 @@ class NodeOutcome:
         }
 
 
-def write_result(layout: Layout, outcome: NodeOutcome) -> Path:
-    """Write ``result.json`` (atomically) and return its path."""
+def write_result(layout: Layout, outcome: NodeOutcome, *, secrets: Sequence[str] = ()) -> Path:
+    """Write ``result.json`` (atomically, ``secrets`` redacted) and return its path."""
+    from dde_ci.secrets import redact_value
+
     path = layout.result_file(outcome.iteration_id, outcome.node_id)
-    write_json_atomic(path, outcome.to_json())
+    write_json_atomic(path, redact_value(outcome.to_json(), secrets))
     return path
 
 
