@@ -83,6 +83,7 @@ Examples:
   dde-ci contract diff base.yaml revision.yaml --err-ignore api/breaking-ignore.txt
   dde-ci contract diff v1.json v2.json --type jsonschema
   dde-ci contract diff base.yaml revision.yaml --engine oasdiff   (oasdiff on PATH)
+  dde-ci contract diff base.yaml revision.yaml --compose oasdiff --deprecation-days-stable 180
 
 \b
 Levels follow oasdiff: error = breaking (oasdiff ERR), warning = may break,
@@ -123,6 +124,35 @@ reason, with an ADR that is not accepted, or past its expiry date).
     help="Folder that bounds file $refs and ADR paths (default: the nearest folder with "
     "dde.yaml or .git).",
 )
+@click.option(
+    "--compose",
+    type=click.Choice(["merge", "oasdiff"]),
+    default="merge",
+    show_default=True,
+    help="merge: merge allOf members before comparing; oasdiff: report allOf/anyOf/oneOf "
+    "members added and removed, as oasdiff does.",
+)
+@click.option(
+    "--deprecation-days-beta",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Least days from deprecating a beta operation, parameter or property to its sunset.",
+)
+@click.option(
+    "--deprecation-days-stable",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Least days from deprecating a stable operation, parameter or property to its sunset.",
+)
+@click.option(
+    "--stability-level",
+    type=click.Choice(["draft", "alpha", "beta", "stable"]),
+    default="beta",
+    show_default=True,
+    help="Report changes to operations and properties of this x-stability-level or above.",
+)
 @ignore_options
 def diff(
     base: Path,
@@ -132,6 +162,10 @@ def diff(
     fail_on: str | None,
     engine: str,
     root: Path | None,
+    compose: str,
+    deprecation_days_beta: int,
+    deprecation_days_stable: int,
+    stability_level: str,
     err_ignore: Path | None,
     warn_ignore: Path | None,
 ) -> int:
@@ -141,15 +175,24 @@ def diff(
     a renamed path parameter is the same path; request and response changes
     are judged by their direction.
     """
-    from dde_ci.contracts.diff import diff_files, project_root
+    from dde_ci.contracts.diff import DiffOptions, diff_files, project_root
     from dde_ci.contracts.diff.report import render_markdown, render_text
     from dde_ci.contracts.ignore import apply_ignores, load_ignore_files
 
+    options = DiffOptions(
+        compose=compose,
+        deprecation_days_beta=deprecation_days_beta,
+        deprecation_days_stable=deprecation_days_stable,
+        stability_level=stability_level,
+    )
     ignores = load_ignore_files(
         {"error": err_ignore, "warning": warn_ignore}, root or project_root(revision)
     )
     found = apply_ignores(
-        diff_files(base, revision, contract_type=contract_type, engine=engine, root=root), ignores
+        diff_files(
+            base, revision, contract_type=contract_type, engine=engine, root=root, options=options
+        ),
+        ignores,
     )
     result = found.result
     if output_format == "json":
@@ -479,14 +522,10 @@ def publish(
         raise NotFound(f"contract {name!r} has no {which}; lock it: dde-ci contract lock {name}")
     if to_github:
         from dde_ci.contracts.publish import publish_release
+        from dde_ci.github.releases import GitHubReleases
 
-        found = publish_release(
-            found,
-            _need_repo(repo, "--github"),
-            token=github_token(),
-            base_url=api_url,
-            target=target,
-        )
+        host = GitHubReleases(_need_repo(repo, "--github"), token=github_token(), base_url=api_url)
+        found = publish_release(found, host, target=target)
     if output_format == "json":
         echo_json({**found.to_json(), "registry": str(found.folder)})
     else:

@@ -152,7 +152,7 @@ def run(
     from dde_ci.log import ExecutionLog
     from dde_ci.manifest.iteration import current_iteration
     from dde_ci.manifest.loader import load_manifest
-    from dde_ci.node import NodeStep
+    from dde_ci.results import NodeRun
 
     loaded = load_manifest(manifest)
     node = _node(loaded, node_id)
@@ -160,16 +160,16 @@ def run(
     iteration_id = current_iteration(loaded.iteration, layout.reports_dir, option=iteration)
     log = ExecutionLog(layout.execution_log(iteration_id), iteration_id, run_id)
     context_file = layout.context_file(iteration_id, node.id)
-    step = NodeStep(
+    run = NodeRun(
         manifest=loaded,
         node=node,
+        layout=layout,
         iteration_id=iteration_id,
         run_id=run_id or "",
-        layout=layout,
         log=log,
         context_path=context_file if context_file.exists() else None,
     )
-    outcome = evaluate_node_gates(step, phase)
+    outcome = evaluate_node_gates(run, phase)
     markdown = render_markdown(node.id, phase, outcome.results)
     if output_format == "json":
         text = dumps(outcome.to_json(iteration_id))

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from dde_ci import __version__
-from dde_ci.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_UNEXPECTED, DdeError
+from dde_ci.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_UNEXPECTED, DdeError, safe_text
 
 # name -> "module:attribute"; one line per command or command group.
 COMMANDS: dict[str, str] = {
@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "status": "dde_ci.cli.run:status",
     "pause": "dde_ci.cli.run:pause",
     "resume": "dde_ci.cli.run:resume",
+    "retry": "dde_ci.cli.run:retry",
     "cancel": "dde_ci.cli.run:cancel",
     "node": "dde_ci.cli.node:node",
     "context": "dde_ci.cli.context:context",
@@ -136,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             traceback.print_exc()
         click.echo(
-            f"error: unexpected {type(exc).__name__}: {exc}\n"
+            f"error: unexpected {type(exc).__name__}: {safe_text(str(exc))}\n"
             "This is a bug in dde-ci. Re-run with --debug for the traceback and report it.",
             err=True,
         )

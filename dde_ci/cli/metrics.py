@@ -12,7 +12,7 @@ from dde_ci.cli.output import echo, echo_json
 from dde_ci.cli.run import manifest_option
 
 if TYPE_CHECKING:
-    from dde_ci.runner.metrics import RunMetrics
+    from dde_ci.metrics import RunMetrics
 
 
 @click.command(
@@ -43,7 +43,7 @@ def metrics(run_id: str | None, log_file: str | None, manifest: str, output_form
     """
     from dde_ci.cli.output import report_diagnostics
     from dde_ci.log import read_log
-    from dde_ci.runner.metrics import compute_metrics
+    from dde_ci.metrics import compute_metrics
 
     if log_file is not None:
         path = Path(log_file)
@@ -64,7 +64,7 @@ def metrics(run_id: str | None, log_file: str | None, manifest: str, output_form
 
 def print_metrics(result: RunMetrics, output_format: str) -> None:
     """Print metrics as json, prometheus (OpenMetrics text) or markdown (local or GitHub run)."""
-    from dde_ci.runner.metrics import to_markdown, to_openmetrics
+    from dde_ci.metrics import to_markdown, to_openmetrics
 
     if output_format == "json":
         echo_json(result.to_json())

@@ -42,12 +42,14 @@ from dde_ci.errors import DdeError, NotFound, StateError, did_you_mean
 from dde_ci.files import write_json_atomic
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from dde_ci.contracts.ignore import Ignore
     from dde_ci.contracts.types import CheckedContract
     from dde_ci.layout import Layout
     from dde_ci.log import ExecutionLog
     from dde_ci.manifest.models import Manifest
-    from dde_ci.node import NodeStep
+    from dde_ci.results import NodeRun
 
 BUMP = {"breaking": 0, "additive": 1, "documentation": 2, "none": 2}
 
@@ -374,12 +376,13 @@ class ContractStepResult:
     outcomes: list[LockOutcome] = field(default_factory=list)
 
 
-def lock_node_contracts(step: NodeStep) -> ContractStepResult:
+def lock_node_contracts(
+    step: NodeRun, *, publisher: Callable[[LockedContract], LockedContract] | None = None
+) -> ContractStepResult:
     """Lock every contract an interface node produces (called after its gates passed).
 
-    When ``step.extra["contract_publisher"]`` holds a publisher (see
-    :func:`dde_ci.contracts.publish.release_publisher`), each new version is
-    also published there.
+    With a ``publisher`` (see :func:`dde_ci.contracts.publish.release_publisher`),
+    each new version is also published there.
     """
     from dde_ci.manifest.models import NodeType
 
@@ -402,8 +405,7 @@ def lock_node_contracts(step: NodeStep) -> ContractStepResult:
             return ContractStepResult(
                 True, f"cannot lock contract {name!r}: {exc}", result.warnings, result.outcomes
             )
-        publisher = step.extra.get("contract_publisher")
-        if outcome.contract.published is None and callable(publisher):
+        if outcome.contract.published is None and publisher is not None:
             try:
                 outcome.contract = publisher(outcome.contract)
             except DdeError as exc:

@@ -236,3 +236,14 @@ def test_gate_files_must_stay_inside_the_project(tmp_path: Path) -> None:
     )
     with pytest.raises(ValidationError, match=r"gate file 'gone\.yaml' listed in gate_files"):
         load_manifest(root / "dde.yaml")
+
+
+def test_a_huge_gate_timeout_is_refused(tmp_path: Path) -> None:
+    gates = (
+        'version: "1"\ngates:\n  - name: slow\n'
+        "    evaluator: {type: command, run: 'true', timeout: 3000000h}\n"
+    )
+    with pytest.raises(ValidationError) as info:
+        write_project(tmp_path, gates, "- {id: A, type: implementation, gates: [slow]}\n")
+    assert info.value.exit_code == 2
+    assert "timeout: input should be less than or equal to 604800" in str(info.value)

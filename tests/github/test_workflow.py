@@ -232,7 +232,7 @@ def test_job_minutes_cover_every_attempt_and_backoff() -> None:
         "  - {id: A, type: action, timeout: 10m, retry: {max_attempts: 3, initial_delay: 60,"
         " factor: 2, max_delay: 600}}\n"
         "  - {id: B, type: action, timeout: 30s}\n"
-        "  - {id: C, type: action, timeout: 30d}\n".replace("30d", "3000000")
+        "  - {id: C, type: action, timeout: 30d}\n".replace("30d", "604800")
     )
     # 3 attempts of 10 min, waits of 1 and 2 min, plus 10 min for the job's own steps.
     assert job_minutes(manifest.node("A")) == 30 + 3 + 10
@@ -691,7 +691,7 @@ def test_workflow_sync_hook_refuses_a_commit_with_a_stale_workflow(tmp_path: Pat
 
     hooks = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
     hook = dict(next(h for h in hooks if h["id"] == "dde-workflow-sync"))
-    assert hook["entry"] == "dde-ci generate --check" and hook["pass_filenames"] is False
+    assert hook["entry"] == "dde-ci hook workflow-sync" and hook["pass_filenames"] is False
     hook.update(language="system", entry=hook["entry"].replace("dde-ci", str(bin_dir / "dde-ci")))
     hook.pop("minimum_pre_commit_version")
     config = {"repos": [{"repo": "local", "hooks": [hook]}]}

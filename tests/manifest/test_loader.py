@@ -190,3 +190,24 @@ nodes:
     assert len(warnings) == 1
     assert "falls back to the default runner labels ['self-hosted']" in warnings[0].message
     assert warnings[0].location is not None and warnings[0].location.line == 6
+
+
+def test_huge_timeouts_and_delays_are_refused_with_their_place(tmp_path: Path) -> None:
+    """A timeout of 3,000,000 h or a retry delay of a year cannot be waited for: bad input."""
+    text = """\
+workflow: w
+nodes:
+  - id: A
+    type: test
+    timeout: 3000000h
+    retry: {max_attempts: 2, initial_delay: 31536000, max_delay: 8000h}
+"""
+    with pytest.raises(ValidationError) as info:
+        load_manifest_text(text, tmp_path / "dde.yaml")
+    assert info.value.exit_code == 2
+    shown = [str(d) for d in info.value.diagnostics]
+    assert any(
+        ":5:14: nodes[0] (A).timeout: input should be less than or equal to" in s for s in shown
+    )
+    assert any("retry.initial_delay" in s for s in shown)
+    assert any("retry.max_delay" in s for s in shown)
