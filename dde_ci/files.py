@@ -8,7 +8,7 @@ import errno
 import json
 import os
 import stat
-import tempfile
+import secrets
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -119,8 +119,7 @@ def write_text_atomic(
     staged = stage.take(path) if stage is not None else None
     fd = _open_staged(staged) if staged is not None else None
     if fd is None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = _create_temporary(path)
     else:
         tmp = str(staged)
     try:
@@ -138,6 +137,28 @@ def write_text_atomic(
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _create_temporary(path: Path) -> tuple[int, str]:
+    """A new empty file beside ``path`` (its folder made if missing), open to write.
+
+    Created with mode ``0o666`` less the umask, as ``open(path, "w")`` would create
+    ``path`` itself (``tempfile.mkstemp`` would give ``0o600``, and the rename would
+    keep it: a report that a web server or a shared CI workspace cannot read).
+    """
+    folder = os.fspath(path.parent)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    for attempt in range(100):
+        tmp = os.path.join(folder, f".{path.name}.{secrets.token_hex(4)}.tmp")  # noqa: PTH118
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+        except FileNotFoundError:
+            if attempt:
+                raise
+            path.parent.mkdir(parents=True, exist_ok=True)
+    raise FileExistsError(errno.EEXIST, "no unused temporary name", folder)
 
 
 def _open_staged(staged: Path) -> int | None:
@@ -205,8 +226,8 @@ class FileStage:
         self._folder(path.parent)
         staged = staged_path(path)
         try:
-            # the mode mkstemp gives the temporary file it would have made instead
-            fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+            # the mode the temporary file it stands for would have (0o666 less the umask)
+            fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
         except OSError:
             return  # nothing staged: the write creates its own file
         os.close(fd)

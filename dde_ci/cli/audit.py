@@ -101,7 +101,7 @@ def _iteration(manifest_value: str, reports: Path, option: str | None) -> str:
     epilog="""\b
 Examples:
   dde-ci audit --iteration Iter-20261127-001
-  dde-ci audit examples/shop/dde.yaml --iteration Iter-20261127-001 --format markdown
+  dde-ci audit -m examples/shop/dde.yaml --iteration Iter-20261127-001 --format markdown
   dde-ci audit --iteration "$DDE_ITERATION" --github-status      (in the audit job)
   dde-ci audit --iteration Iter-20261127-001 --override-adr docs/adr/0007-ship-anyway.md
 
@@ -142,7 +142,7 @@ def audit(
     github_status: bool,
     override_adr: str | None,
 ) -> int:
-    """Audit an iteration of MANIFEST: compare what was planned with what was built.
+    """Audit an iteration of the manifest: compare what was planned with what was built.
 
     Checks every node completed, every blocking gate passed (or was bypassed under
     an accepted ADR), every artifact stamped and unchanged, every contract locked

@@ -11,7 +11,7 @@ from dde_ci.cli.output import echo
 @click.command(
     epilog="""\b
 Examples:
-  dde-ci context BE.Orders examples/shop/dde.yaml --iteration Iter-42
+  dde-ci context BE.Orders -m examples/shop/dde.yaml --iteration Iter-42
   dde-ci context API.Orders | jq .locked_contracts
 """
 )

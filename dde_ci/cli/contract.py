@@ -161,7 +161,7 @@ def _need_repo(repo: str | None, flag: str) -> str:
     epilog="""\b
 Examples:
   dde-ci contract lock orders-api
-  dde-ci contract lock orders-api examples/shop/dde.yaml --iteration Iter-7
+  dde-ci contract lock orders-api -m examples/shop/dde.yaml --iteration Iter-7
   dde-ci contract lock orders-api --format json
   dde-ci contract lock orders-api --pr 42      (comment on PR 42 when it breaks consumers)
 
@@ -265,7 +265,7 @@ def lock(
     epilog="""\b
 Examples:
   dde-ci contract verify BE.Orders
-  dde-ci contract verify BE.Orders examples/shop/dde.yaml --iteration Iter-7 --format json
+  dde-ci contract verify BE.Orders -m examples/shop/dde.yaml --iteration Iter-7 --format json
 
 \b
 For each contract NODE consumes: the source still has the locked digest, the node
@@ -313,7 +313,7 @@ def verify(node_id: str, manifest: str, iteration: str | None, output_format: st
     epilog="""\b
 Examples:
   dde-ci contract history orders-api
-  dde-ci contract history orders-api examples/shop/dde.yaml --format json
+  dde-ci contract history orders-api -m examples/shop/dde.yaml --format json
 """,
 )
 @click.argument("name")
@@ -341,7 +341,7 @@ def history(name: str, manifest: str, output_format: str) -> int:
     epilog="""\b
 Examples:
   dde-ci contract sync-lock
-  dde-ci contract sync-lock examples/shop/dde.yaml
+  dde-ci contract sync-lock -m examples/shop/dde.yaml
 
 The GitHub audit job runs it after downloading every node's artifacts: each
 interface job uploads its own contracts.lock, the registry folders merge.

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     epilog="""\b
 Examples:
   dde-ci gate check gates.yaml
-  dde-ci gate list examples/shop/dde.yaml --node TEST.Backend
-  dde-ci gate run TEST.Backend examples/shop/dde.yaml --phase post --iteration Iter-1
+  dde-ci gate list -m examples/shop/dde.yaml --node TEST.Backend
+  dde-ci gate run TEST.Backend -m examples/shop/dde.yaml --phase post --iteration Iter-1
   dde-ci gate run BE.Orders --phase post --format sarif > gates.sarif
 """
 )
@@ -76,14 +76,14 @@ def check(files: tuple[str, ...], output_format: str) -> int:
     epilog="""\b
 Examples:
   dde-ci gate list
-  dde-ci gate list examples/shop/dde.yaml --node BE.Orders --format json
+  dde-ci gate list -m examples/shop/dde.yaml --node BE.Orders --format json
 """,
 )
 @manifest_argument
 @click.option("--node", "node_id", metavar="NODE", help="Only this node.")
 @format_option("text", "json")
 def list_gates(manifest: str, node_id: str | None, output_format: str) -> int:
-    """Show the gates attached to each node of MANIFEST, in evaluation order."""
+    """Show the gates attached to each node of the manifest, in evaluation order."""
     from dde_ci.gates import context_entries
     from dde_ci.manifest.loader import load_manifest
 
@@ -105,7 +105,7 @@ def list_gates(manifest: str, node_id: str | None, output_format: str) -> int:
     epilog="""\b
 Examples:
   dde-ci gate run TEST.Backend --phase post --iteration Iter-20261127-001
-  dde-ci gate run DEPLOY.Staging examples/shop/dde.yaml --phase pre --format markdown
+  dde-ci gate run DEPLOY.Staging -m examples/shop/dde.yaml --phase pre --format markdown
   dde-ci gate run BE.Orders --phase post --format sarif > gates.sarif
 
 Writes reports/{iteration}/{node}/gates.json and gate.* events to the execution log.

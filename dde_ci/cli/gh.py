@@ -53,7 +53,7 @@ Examples:
   export GITHUB_TOKEN=...  GITHUB_REPOSITORY=octo/shop
   dde-ci gh status 9182736455 -m dde.yaml
   dde-ci gh pause 9182736455 && dde-ci gh resume 9182736455
-  dde-ci gh runners check dde.yaml
+  dde-ci gh runners check -m dde.yaml
 """,
 )
 def gh() -> None:
@@ -278,7 +278,7 @@ def paused_check(run_id: int, sha: str | None, repo: str, api_url: str | None) -
 @gh.group(
     epilog="""\b
 Examples:
-  dde-ci gh runners check dde.yaml --repo octo/shop --org octo
+  dde-ci gh runners check -m dde.yaml --repo octo/shop --org octo
 """,
 )
 def runners() -> None:
@@ -289,7 +289,7 @@ def runners() -> None:
     epilog="""\b
 Examples:
   dde-ci gh runners check
-  dde-ci gh runners check examples/shop/dde.yaml --org octo --format json
+  dde-ci gh runners check -m examples/shop/dde.yaml --org octo --format json
 """
 )
 @manifest_argument

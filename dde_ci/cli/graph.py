@@ -12,7 +12,7 @@ from dde_ci.cli.output import echo, echo_json
     epilog="""\b
 Examples:
   dde-ci graph                                  Mermaid flowchart of dde.yaml
-  dde-ci graph examples/shop/dde.yaml --format dot | dot -Tsvg > graph.svg
+  dde-ci graph -m examples/shop/dde.yaml --format dot | dot -Tsvg > graph.svg
   dde-ci graph --format json | jq .critical_path
 """
 )
@@ -20,7 +20,7 @@ Examples:
 @format_option("mermaid", "dot", "json")
 @click.option("--full", is_flag=True, help="Draw every edge, not only the transitive reduction.")
 def graph(manifest: str, output_format: str, full: bool) -> int:
-    """Print the dependency graph of MANIFEST as Mermaid, DOT or JSON.
+    """Print the dependency graph of the manifest as Mermaid, DOT or JSON.
 
     JSON has nodes (id, type, capabilities, runs_on), edges, a topological
     order, levels and the critical path by estimated_effort.

@@ -23,8 +23,11 @@ Install them with pre-commit (.pre-commit-config.yaml):
 """
 
 manifest_option = click.option(
+    "-m",
     "--manifest",
     metavar="PATH",
+    envvar="DDE_MANIFEST",
+    show_envvar=True,
     help="The manifest with the node ids and conventions "
     "(default: dde.yaml here or in a parent folder up to the repository root).",
 )

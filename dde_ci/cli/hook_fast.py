@@ -64,7 +64,9 @@ def run(hook: str, value: str | None, options: dict[str, str]) -> int:
     from dde_ci.hooks import conventions as conv
 
     try:
-        manifest = conv.find_manifest(os.getcwd(), options.get("manifest"))
+        manifest = conv.find_manifest(
+            os.getcwd(), options.get("manifest") or os.environ.get("DDE_MANIFEST")
+        )
         config = conv.load_config(manifest)
         if hook == "commit-msg":
             return _commit_msg(str(value), config)

@@ -49,7 +49,7 @@ EPILOG = """\b
 Examples:
   dde-ci init                         write a starter dde.yaml, gates.yaml and contract here
   dde-ci validate                     check dde.yaml in this folder
-  dde-ci graph examples/shop/dde.yaml --format mermaid
+  dde-ci graph -m examples/shop/dde.yaml --format mermaid
   dde-ci schema manifest > dde.schema.json
 
 Exit codes: 0 ok, 1 a check failed, 2 bad input, 3 unexpected error, 130 interrupted.

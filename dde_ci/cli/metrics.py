@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from dde_ci.cli.options import format_option
+from dde_ci.cli.options import format_option, manifest_option
 from dde_ci.cli.output import echo, echo_json
-from dde_ci.cli.run import manifest_option
 
 if TYPE_CHECKING:
     from dde_ci.runner.metrics import RunMetrics

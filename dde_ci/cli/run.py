@@ -8,25 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from dde_ci.cli.options import format_option, iteration_option, manifest_argument
+from dde_ci.cli.options import format_option, iteration_option, manifest_argument, manifest_option
 from dde_ci.cli.output import echo, echo_json
 
 if TYPE_CHECKING:
     from dde_ci.runner.scheduler import Listener, RunSummary
     from dde_ci.runner.webhook import WebhookSink
-
-manifest_option = click.option(
-    "--manifest",
-    "-m",
-    "manifest",
-    type=click.Path(dir_okay=False),
-    default="dde.yaml",
-    show_default=True,
-    envvar="DDE_MANIFEST",
-    show_envvar=True,
-    help="The manifest whose folder holds .dde/state.db.",
-)
-
 
 def _webhook(url: str | None, source: str) -> WebhookSink | None:
     if not url:
@@ -79,7 +66,7 @@ def _report(summary: RunSummary, manifest_hint: str) -> int:
     epilog="""\b
 Examples:
   dde-ci run                                   run dde.yaml, 4 nodes at a time
-  dde-ci run examples/shop/dde.yaml --jobs 2
+  dde-ci run -m examples/shop/dde.yaml --jobs 2
   dde-ci run --iteration Iter-42 --no-progress
   DDE_WEBHOOK_SECRET=s3cret dde-ci run --events-webhook http://127.0.0.1:8080/events
 Then, from another terminal:
@@ -119,7 +106,7 @@ def run(
     grace: float,
     no_progress: bool,
 ) -> int:
-    """Run every node of MANIFEST on this machine, critical path first.
+    """Run every node of the manifest on this machine, critical path first.
 
     Prints the run id; 'dde-ci status', 'pause', 'resume' and 'cancel' take it.
     Exit code 0 when every node completed, 1 when one failed, 130 when cancelled.

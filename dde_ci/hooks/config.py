@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 
 from dde_ci.hooks.patterns import DEFAULTS, PATTERN_FIELDS, pattern_problem
+from dde_ci.manifest.discovery import find_manifest as find_manifest  # re-exported for the hooks
+from dde_ci.manifest.discovery import find_repo_root
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing costs more than this whole hook
@@ -105,34 +107,6 @@ class _Now:
         import time
 
         return time.strftime(spec or "%Y%m%d", time.gmtime())
-
-
-def find_repo_root(start: str) -> str | None:
-    """The nearest folder at or above ``start`` holding ``.git`` (a folder or a file)."""
-    current = os.path.abspath(start)
-    while True:
-        if os.path.exists(os.path.join(current, ".git")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return None
-        current = parent
-
-
-def find_manifest(start: str, explicit: str | None = None) -> str | None:
-    """``explicit``, else ``dde.yaml`` in ``start`` or a parent up to the repository root."""
-    if explicit:
-        return explicit
-    root = find_repo_root(start)
-    current = os.path.abspath(start)
-    while True:
-        candidate = os.path.join(current, "dde.yaml")
-        if os.path.isfile(candidate):
-            return candidate
-        parent = os.path.dirname(current)
-        if current == root or parent == current:
-            return None
-        current = parent
 
 
 def git_dir(start: str) -> str | None:
