@@ -36,7 +36,7 @@ def fail(project: Project) -> None:
 def test_a_clean_iteration_exits_0_and_writes_both_reports(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = run_cli("audit", str(project.manifest), "--iteration", "Iter-T-001")
+    code = run_cli("audit", "-m", str(project.manifest), "--iteration", "Iter-T-001")
     out, err = capsys.readouterr()
     assert code == 0
     assert out.startswith("audit Iter-T-001: PASS, score 100% (4/4 nodes completed)\n")
@@ -52,7 +52,7 @@ def test_a_failed_audit_exits_1_and_names_the_violation(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fail(project)
-    assert run_cli("audit", str(project.manifest), "--iteration", "Iter-T-001") == 1
+    assert run_cli("audit", "-m", str(project.manifest), "--iteration", "Iter-T-001") == 1
     out = capsys.readouterr().out
     assert "audit Iter-T-001: FAIL" in out
     assert "blocking gate_failed: blocking gate tests-pass failed on node DB.Schema" in out
@@ -66,7 +66,7 @@ def test_a_log_read_in_a_child_while_the_manifest_loads_gives_the_same_report(
 
     fail(project)
     (project.store("BE.Orders") / "build/backend/app.py").write_bytes(b"tampered\n")
-    args = ["audit", str(project.manifest), "--iteration", "Iter-T-001", "--format", "json"]
+    args = ["audit", "-m", str(project.manifest), "--iteration", "Iter-T-001", "--format", "json"]
     reports = []
     log = project.log.read_bytes()
     for large in (False, True):
@@ -95,7 +95,7 @@ def test_json_and_markdown_formats_and_out_folder(
     project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out_dir = tmp_path / "out"
-    args = [str(project.manifest), "--iteration", "Iter-T-001", "--out", str(out_dir)]
+    args = ["-m", str(project.manifest), "--iteration", "Iter-T-001", "--out", str(out_dir)]
     assert run_cli("audit", *args, "--format", "json") == 0
     assert json.loads(capsys.readouterr().out)["score"] == 1.0
     assert (out_dir / "audit.json").exists() and (out_dir / "audit.md").exists()
@@ -108,23 +108,23 @@ def test_iteration_comes_from_the_environment_or_the_latest_run(
     project: Project, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("DDE_ITERATION", "Iter-T-001")
-    assert run_cli("audit", str(project.manifest)) == 0
+    assert run_cli("audit", "-m", str(project.manifest)) == 0
     monkeypatch.delenv("DDE_ITERATION")
     text = project.manifest.read_text().replace("iteration: Iter-T-001", "iteration: It-{seq}")
     project.manifest.write_text(text)
-    assert run_cli("audit", str(project.manifest)) == 0  # the latest iteration with a log
+    assert run_cli("audit", "-m", str(project.manifest)) == 0  # the latest iteration with a log
     assert "audit Iter-T-001: PASS" in capsys.readouterr().out
     shutil.rmtree(project.root / "reports")
-    assert run_cli("audit", str(project.manifest)) == 2
+    assert run_cli("audit", "-m", str(project.manifest)) == 2
     assert "no iteration to audit" in capsys.readouterr().err
 
 
 def test_bad_input_exits_2_without_traceback(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run_cli("audit", str(project.root / "none.yaml"), "--iteration", "I-1") == 2
+    assert run_cli("audit", "-m", str(project.root / "none.yaml"), "--iteration", "I-1") == 2
     assert "manifest not found" in capsys.readouterr().err
-    assert run_cli("audit", str(project.manifest), "--iteration", "../x") == 2
+    assert run_cli("audit", "-m", str(project.manifest), "--iteration", "../x") == 2
     assert "iteration id '../x' is not valid" in capsys.readouterr().err
 
 
@@ -134,7 +134,7 @@ def test_markdown_goes_to_the_step_summary(
     summary = tmp_path / "summary.md"
     summary.write_text("# earlier step\n")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    assert run_cli("audit", str(project.manifest), "--iteration", "Iter-T-001") == 0
+    assert run_cli("audit", "-m", str(project.manifest), "--iteration", "Iter-T-001") == 0
     text = summary.read_text()
     assert text.startswith("# earlier step\n## dde-ci audit: Iter-T-001 — ✅ PASS")
 
@@ -159,7 +159,7 @@ def test_an_override_lets_a_failed_audit_through_and_is_logged(
 ) -> None:
     fail(project)
     adr = project.adr("0007-ship.md", OVERRIDE, title="Ship with the failing suite")
-    args = [str(project.manifest), "--iteration", "Iter-T-001", "--override-adr", str(adr)]
+    args = ["-m", str(project.manifest), "--iteration", "Iter-T-001", "--override-adr", str(adr)]
     assert run_cli("audit", *args) == 0
     assert "FAIL (overridden)" in capsys.readouterr().out
     events = read_log(project.log).events
@@ -179,7 +179,7 @@ def test_an_override_for_another_iteration_is_refused(
 ) -> None:
     fail(project)
     adr = project.adr("0008.md", OVERRIDE.replace("Iter-T-001", "Iter-OTHER"))
-    args = [str(project.manifest), "--iteration", "Iter-T-001", "--override-adr", str(adr)]
+    args = ["-m", str(project.manifest), "--iteration", "Iter-T-001", "--override-adr", str(adr)]
     assert run_cli("audit", *args) == 2
     err = capsys.readouterr().err
     assert f"{adr}:5:14: override ADR names iteration(s) Iter-OTHER, not 'Iter-T-001'" in err
@@ -215,7 +215,7 @@ def test_github_status_reports_the_verdict_with_a_link_to_the_run(
     set_github_env(monkeypatch)
     with mocked_github(monkeypatch) as gh:
         gh.post(f"{REPO_API}/statuses/{SHA}", status=201, json=status(state))
-        args = [str(project.manifest), "--iteration", "Iter-T-001", "--github-status"]
+        args = ["-m", str(project.manifest), "--iteration", "Iter-T-001", "--github-status"]
         assert run_cli("audit", *args) == code
         sent: dict[str, Any] = json.loads(gh.calls[0].request.body)
     assert sent["state"] == state
@@ -233,7 +233,7 @@ def test_github_status_says_overridden(project: Project, monkeypatch: pytest.Mon
     with mocked_github(monkeypatch) as gh:
         gh.post(f"{REPO_API}/statuses/{SHA}", status=201, json=status("success"))
         args = ["--iteration", "Iter-T-001", "--github-status", "--override-adr", str(adr)]
-        assert run_cli("audit", str(project.manifest), *args) == 0
+        assert run_cli("audit", "-m", str(project.manifest), *args) == 0
         sent = json.loads(gh.calls[0].request.body)
     assert sent["state"] == "success"
     assert sent["description"].startswith("Overridden by ADR; audit FAIL")
@@ -244,7 +244,7 @@ def test_github_status_without_token_is_bad_input(
 ) -> None:
     for key in ("GITHUB_REPOSITORY", "GITHUB_SHA"):
         monkeypatch.delenv(key, raising=False)
-    args = [str(project.manifest), "--iteration", "Iter-T-001", "--github-status"]
+    args = ["-m", str(project.manifest), "--iteration", "Iter-T-001", "--github-status"]
     assert run_cli("audit", *args) == 2
     err = capsys.readouterr().err
     assert "--github-status needs GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_SHA" in err
@@ -262,7 +262,7 @@ def test_under_github_actions_blocking_violations_are_annotations(
 ) -> None:
     fail(project)
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
-    args = [str(project.manifest), "--iteration", "Iter-T-001", "--format", "json"]
+    args = ["-m", str(project.manifest), "--iteration", "Iter-T-001", "--format", "json"]
     assert run_cli("audit", *args) == 1
     out, err = capsys.readouterr()
     assert json.loads(out)["result"] == "FAIL"  # stdout stays JSON
@@ -283,6 +283,6 @@ def test_on_a_pull_request_the_status_goes_on_its_head_commit(
     monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
     with mocked_github(monkeypatch) as gh:
         gh.post(f"{REPO_API}/statuses/{head}", status=201, json=status("success"))
-        args = [str(project.manifest), "--iteration", "Iter-T-001", "--github-status"]
+        args = ["-m", str(project.manifest), "--iteration", "Iter-T-001", "--github-status"]
         assert run_cli("audit", *args) == 0
         assert gh.calls[0].request.url.endswith(f"/statuses/{head}")

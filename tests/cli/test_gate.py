@@ -46,7 +46,7 @@ def project(tmp_path: Path, sample_reports: dict[str, Path], bandit_sarif: Path)
 
 
 def _run(project: Path, *args: str) -> int:
-    return main(["gate", "run", *args[:1], str(project / "dde.yaml"), *args[1:]])
+    return main(["gate", "run", *args[:1], "-m", str(project / "dde.yaml"), *args[1:]])
 
 
 def test_check_ok_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -89,7 +89,7 @@ def test_check_annotates_on_github(
 
 
 def test_list(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["gate", "list", str(project / "dde.yaml")]) == 0
+    assert main(["gate", "list", "-m", str(project / "dde.yaml")]) == 0
     assert capsys.readouterr().out == (
         "A: (no gates)\n"
         "T:\n"
@@ -97,7 +97,10 @@ def test_list(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "  post blocking tests-pass: failed == 0 and errors == 0 and total > 0\n"
         "  post warning  findings: error == 0\n"
     )
-    assert main(["gate", "list", str(project / "dde.yaml"), "--node", "X", "--format", "json"]) == 2
+    assert (
+        main(["gate", "list", "-m", str(project / "dde.yaml"), "--node", "X", "--format", "json"])
+        == 2
+    )
     assert "no node 'X' in dde.yaml" in capsys.readouterr().err
 
 
