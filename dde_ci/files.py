@@ -7,8 +7,8 @@ import contextlib
 import errno
 import json
 import os
-import stat
 import secrets
+import stat
 import threading
 from collections.abc import Iterable
 from pathlib import Path

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from dde_ci.cli.options import format_option, iteration_option, manifest_argument
+from dde_ci.cli.options import format_option, iteration_option, manifest_argument, output_option
 from dde_ci.cli.output import annotation, append_step_summary, echo, on_github
 from dde_ci.errors import InputError
 
@@ -108,20 +108,22 @@ Examples:
 \b
 Without --iteration (or DDE_ITERATION): the manifest's fixed iteration id, else
 the latest iteration under reports/. Writes audit.json and audit.md to
-reports/{iteration}/ (or --out DIR), appends
-the Markdown report to $GITHUB_STEP_SUMMARY when set, and logs audit.completed.
+reports/{iteration}/, appends the Markdown report to $GITHUB_STEP_SUMMARY when
+set, and logs audit.completed.
 Exit codes: 0 PASS (or FAIL overridden by an accepted ADR), 1 FAIL, 2 bad input.
 """
 )
 @manifest_argument
 @iteration_option
 @format_option("text", "json", "markdown")
+@output_option
 @click.option(
     "--out",
     "out_dir",
     metavar="DIR",
     type=click.Path(file_okay=False),
-    help="Folder for audit.json and audit.md (default: reports/{iteration}/).",
+    help="Deprecated: write audit.json and audit.md to DIR instead of reports/{iteration}/ "
+    "(use -o FILE with --format json or markdown for a copy elsewhere).",
 )
 @click.option(
     "--github-status",
@@ -181,6 +183,13 @@ def audit(
                 reading=early if loaded.root == root else None,
             )
 
+        if out_dir:
+            echo(
+                "warning: --out DIR is deprecated and will be removed; the report is "
+                "always in reports/{iteration}/, and -o FILE --format json|markdown writes "
+                "a copy",
+                err=True,
+            )
         folder = Path(out_dir) if out_dir else layout.iteration_dir(iteration_id)
         markdown = to_markdown(report, graph)
         write_report(report, folder, graph, markdown=markdown)

@@ -17,6 +17,7 @@ from dde_ci.cli.options import (
     github_token,
     iteration_option,
     manifest_argument,
+    output_option,
 )
 from dde_ci.cli.output import annotation, append_step_summary, echo, echo_json, on_github
 
@@ -64,6 +65,7 @@ info = safe.  Exit codes: 0 done (or not breaking with --fail-on breaking),
     help="Contract type (default: from the extension and content).",
 )
 @format_option("text", "json", "markdown")
+@output_option
 @click.option(
     "--fail-on",
     "fail_on",
@@ -147,9 +149,6 @@ def _load(manifest: str) -> tuple[Manifest, Layout]:
     return loaded, Layout(loaded.root)
 
 
-_github_options = github_options(repo_help="GitHub repository (for --github / --pr).")
-
-
 def _need_repo(repo: str | None, flag: str) -> str:
     if not repo:
         raise click.UsageError(f"{flag} needs --repo OWNER/NAME (or GITHUB_REPOSITORY)")
@@ -183,8 +182,9 @@ and contracts.lock; logs contract.locked (and contract.breaking_change).
     type=click.IntRange(min=1),
     help="On a breaking change, comment on this pull request naming the affected consumers.",
 )
-@_github_options
+@github_options(repo_help="GitHub repository of the pull request (for --pr).")
 @format_option("text", "json")
+@output_option
 def lock(
     name: str,
     manifest: str,
@@ -279,6 +279,7 @@ Exit codes: 0 conforms, 1 a finding, 2 bad input.
 @manifest_argument
 @iteration_option
 @format_option("text", "json")
+@output_option
 def verify(node_id: str, manifest: str, iteration: str | None, output_format: str) -> int:
     """Check that NODE matches every contract it consumes."""
     from dde_ci.contracts.verify import verify_node
@@ -319,6 +320,7 @@ Examples:
 @click.argument("name")
 @manifest_argument
 @format_option("markdown", "json")
+@output_option
 def history(name: str, manifest: str, output_format: str) -> int:
     """Show every locked version of NAME, with the changes between consecutive versions."""
     from dde_ci.contracts.history import contract_history, history_json, history_markdown
@@ -387,8 +389,9 @@ digest is refused (exit 1).
 @click.option("--version", "version", metavar="X.Y.Z", help="Version (default: the current).")
 @click.option("--github", "to_github", is_flag=True, help="Publish as a GitHub release.")
 @click.option("--target", metavar="SHA", help="Commit the release tag points at (new tags).")
-@_github_options
+@github_options(repo_help="GitHub repository to publish the release in (for --github).")
 @format_option("text", "json")
+@output_option
 def publish(
     name: str,
     manifest: str,

@@ -25,8 +25,9 @@ protection (status dde/audit).  See docs/github.md.
 )
 @manifest_argument
 @click.option(
-    "--output",
     "-o",
+    "--output",
+    metavar="FILE",
     type=click.Path(dir_okay=False),
     default=None,
     help="Workflow file to write (default: print it; with --check: .github/workflows/dde.yml).",
@@ -34,7 +35,7 @@ protection (status dde/audit).  See docs/github.md.
 @click.option(
     "--check",
     is_flag=True,
-    help="Write nothing; exit 1 and show a diff when the file differs from what the manifest gives.",
+    help="Write nothing; exit 1 and show a diff when the file differs from the manifest's.",
 )
 @click.option(
     "--root",

@@ -18,6 +18,7 @@ from dde_ci.cli.options import (
     github_token,
     manifest_argument,
     manifest_option,
+    output_option,
 )
 from dde_ci.cli.output import echo, echo_json
 
@@ -74,6 +75,7 @@ Examples:
 @manifest_option
 @_remote
 @format_option("text", "json")
+@output_option
 def status(run_id: int, manifest: str, repo: str, api_url: str | None, output_format: str) -> int:
     """Show RUN and each node's state (PENDING, READY, RUNNING, COMPLETED, FAILED,
     SKIPPED, CANCELLED, PAUSED), read from its GitHub jobs. Needs 'actions: read'."""
@@ -201,7 +203,8 @@ Examples:
 @_run_argument
 @manifest_option
 @_remote
-@format_option("json", "prometheus", "markdown")
+@format_option("text", "json", "prometheus", "markdown")
+@output_option
 def metrics(run_id: int, manifest: str, repo: str, api_url: str | None, output_format: str) -> int:
     """Metrics of RUN from its job timings, in the shape of 'dde-ci metrics':
     total duration, per-node execution time and queue wait (job created to started),
@@ -301,6 +304,7 @@ Examples:
 )
 @_remote
 @format_option("text", "json")
+@output_option
 def check(
     manifest: str, org: str | None, repo: str, api_url: str | None, output_format: str
 ) -> int:

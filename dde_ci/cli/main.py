@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -105,6 +106,26 @@ def _print_error(error: DdeError) -> None:
     report_diagnostics(error.diagnostics)
 
 
+def usage_error_line(exc: click.UsageError) -> str:
+    """A usage error on one line: what is wrong (the value, the closest valid one) and
+    where the help is.  ``dde-ci graph: error: invalid value for '--format': 'mermiad' is
+    not one of 'text', 'mermaid', 'dot', 'json' (did you mean 'mermaid'?); see 'dde-ci
+    graph --help'``."""
+    from dde_ci.errors import did_you_mean
+
+    message = " ".join(exc.format_message().split())
+    message = message[:1].lower() + message[1:]
+    message = re.sub(r"\. Did you mean (.+)\?$", r" (did you mean \1?)", message)
+    param = getattr(exc, "param", None)
+    rejected = re.search(r": '(.*)' is not one of ", message)
+    if isinstance(param, click.Parameter) and isinstance(param.type, click.Choice) and rejected:
+        choices = [str(c) for c in param.type.choices]
+        message = message.rstrip(".") + did_you_mean(rejected.group(1), choices)
+    ctx = exc.ctx
+    command = ctx.command_path if ctx is not None else "dde-ci"
+    return f"{command}: error: {message.rstrip('.')}; see '{command} --help'"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (the console script exits with it)."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -117,6 +138,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("interrupted", err=True)
         return EXIT_INTERRUPTED
+    except click.UsageError as exc:
+        click.echo(usage_error_line(exc), err=True)
+        return EXIT_BAD_INPUT
     except click.ClickException as exc:
         exc.show()
         return EXIT_BAD_INPUT if exc.exit_code == 2 else exc.exit_code

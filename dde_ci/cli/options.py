@@ -53,7 +53,7 @@ def resolve_manifest(option: str | None, positional: str | None = None) -> str:
         return positional
     if option:
         return option
-    found = find_manifest(os.getcwd())
+    found = find_manifest(os.fspath(Path.cwd()))
     if found is None:
         return MANIFEST_NAME
     return os.path.relpath(found)
@@ -124,18 +124,68 @@ def iteration_option(func: F) -> F:
     )(func)
 
 
+FORMAT_HELP = {
+    "text": "text for a person",
+    "json": "JSON for programs",
+    "markdown": "Markdown (a PR comment, a step summary)",
+    "prometheus": "OpenMetrics text",
+    "sarif": "SARIF 2.1.0 (code scanning)",
+    "mermaid": "a Mermaid flowchart",
+    "dot": "Graphviz DOT",
+    "githubactions": "GitHub workflow commands",
+}
+
+
 def format_option(*choices: str, default: str | None = None) -> Callable[[F], F]:
+    """``--format NAME``: one of ``choices`` (the same names in every command), with
+    ``text`` the default wherever a command has it."""
+    chosen = default or ("text" if "text" in choices else choices[0])
+    described = "; ".join(f"{c}: {FORMAT_HELP.get(c, c)}" for c in choices)
+
     def decorate(func: F) -> F:
         return click.option(
             "--format",
             "output_format",
             type=click.Choice(list(choices)),
-            default=default or choices[0],
+            default=chosen,
             show_default=True,
-            help="Output format.",
+            help=f"Output format ({described}).",
         )(func)
 
     return decorate
+
+
+def output_option(func: F) -> F:
+    """``-o/--output FILE``: what the command prints goes to FILE instead (written whole,
+    when the command ends, also when it exits 1 for a failed check)."""
+    import functools
+
+    @functools.wraps(func)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        output = kwargs.pop("output", None)
+        if output is None:
+            return func(*args, **kwargs)
+        import contextlib
+        import io
+
+        from dde_ci.files import write_text_atomic
+
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            result = func(*args, **kwargs)
+        write_text_atomic(Path(output), buffer.getvalue())
+        return result
+
+    decorated = click.option(
+        "-o",
+        "--output",
+        "output",
+        metavar="FILE",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Write the output to FILE instead of standard output.",
+    )(command)
+    return cast("F", decorated)
 
 
 def github_options(

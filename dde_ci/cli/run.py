@@ -8,12 +8,19 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from dde_ci.cli.options import format_option, iteration_option, manifest_argument, manifest_option
+from dde_ci.cli.options import (
+    format_option,
+    iteration_option,
+    manifest_argument,
+    manifest_option,
+    output_option,
+)
 from dde_ci.cli.output import echo, echo_json
 
 if TYPE_CHECKING:
     from dde_ci.runner.scheduler import Listener, RunSummary
     from dde_ci.runner.webhook import WebhookSink
+
 
 def _webhook(url: str | None, source: str) -> WebhookSink | None:
     if not url:
@@ -163,6 +170,7 @@ Examples:
 @click.argument("run_id", required=False)
 @manifest_option
 @format_option("text", "json")
+@output_option
 def status(run_id: str | None, manifest: str, output_format: str) -> int:
     """Show the state of RUN_ID (default: the latest run) and of each of its nodes."""
     from dde_ci.runner.control import runner_alive
@@ -254,7 +262,13 @@ Examples:
 @click.argument("run_id")
 @manifest_option
 @click.option("--events-webhook", metavar="URL", default=None, help="As for 'dde-ci run'.")
-@click.option("--grace", type=click.FloatRange(0, 3600), default=5.0, show_default=True)
+@click.option(
+    "--grace",
+    type=click.FloatRange(0, 3600),
+    default=5.0,
+    show_default=True,
+    help="Seconds between SIGTERM and SIGKILL when a node is cancelled or times out.",
+)
 @click.option("--no-progress", is_flag=True, help="Plain lines instead of the live view.")
 def resume(
     run_id: str, manifest: str, events_webhook: str | None, grace: float, no_progress: bool

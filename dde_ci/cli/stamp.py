@@ -8,6 +8,7 @@ from dde_ci.cli.options import (
     format_option,
     iteration_option,
     manifest_option,
+    output_option,
     project_root,
     run_id_option,
 )
@@ -35,6 +36,7 @@ Exit codes: 0 ok, 1 an artifact no longer matches its stamp, 2 bad input.
 @click.option("--agent", metavar="ID", help="The agent or runner to record as the creator.")
 @click.option("--originals", is_flag=True, help="verify: also check the files in the working tree.")
 @format_option("text", "json")
+@output_option
 def stamp(
     node_id: str,
     paths: tuple[str, ...],

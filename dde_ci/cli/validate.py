@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dde_ci.cli.options import format_option, manifest_argument
+from dde_ci.cli.options import format_option, manifest_argument, output_option
 from dde_ci.cli.output import echo, echo_json, report_diagnostics
 
 
@@ -18,6 +18,7 @@ Examples:
 )
 @manifest_argument
 @format_option("text", "json")
+@output_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 2).")
 def validate(manifest: str, output_format: str, strict: bool) -> int:
     """Check the manifest: shape, references, cycles and routing.

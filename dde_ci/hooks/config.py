@@ -6,7 +6,7 @@ last run; node ids and conventions are cached in ``.dde/cache/hooks``
 (ignored by Git through a ``.gitignore`` written next to it).
 """
 
-# ruff: noqa: PTH100, PTH103, PTH105, PTH110, PTH112, PTH113, PTH116, PTH118, PTH120
+# ruff: noqa: PTH100, PTH103, PTH105, PTH110, PTH112, PTH116, PTH118, PTH120
 # (os.path on purpose: importing pathlib costs more than this whole hook may take)
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import os
 
 from dde_ci.hooks.patterns import DEFAULTS, PATTERN_FIELDS, pattern_problem
 from dde_ci.manifest.discovery import find_manifest as find_manifest  # re-exported for the hooks
-from dde_ci.manifest.discovery import find_repo_root
+from dde_ci.manifest.discovery import find_repo_root as find_repo_root
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing costs more than this whole hook

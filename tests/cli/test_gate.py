@@ -165,7 +165,9 @@ def test_run_on_github_annotates_and_writes_the_summary(
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     out_file = tmp_path / "report.json"
-    code = _run(project, "T", "--phase", "post", "--iteration", "I", "-o", str(out_file))
+    code = _run(
+        project, "T", "--phase", "post", "--iteration", "I", "-o", str(out_file), "--format", "json"
+    )
     assert code == 1
     captured = capsys.readouterr()
     assert captured.out == ""
@@ -195,7 +197,7 @@ def test_run_without_iteration_reads_the_latest_run_of_a_template(
     ExecutionLog(layout.execution_log(ran), ran, "run-1").emit("workflow.started")
     layout.result_file(ran, "A").parent.mkdir(parents=True)
     layout.result_file(ran, "A").write_text(json.dumps({"node_id": "A", "status": "COMPLETED"}))
-    assert _run(project, "T", "--phase", "pre") == 0
+    assert _run(project, "T", "--phase", "pre", "--format", "json") == 0
     assert json.loads(capsys.readouterr().out)["iteration_id"] == ran
     on_disk = json.loads(layout.gates_file(ran, "T").read_text())
     assert [r["status"] for r in on_disk["results"]] == ["passed"]

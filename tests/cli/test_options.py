@@ -1,0 +1,216 @@
+"""One command-line convention everywhere: a walk over every command's ``--help``.
+
+The manifest is ``-m/--manifest`` (else ``DDE_MANIFEST``, else ``dde.yaml`` found
+upwards); output goes to ``-o/--output FILE``; ``--format`` has the same names
+everywhere with ``text`` first; every option has help; help names no option that
+does not exist; every example in a help parses, and the read-only ones run.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+import pytest
+
+from dde_ci.cli.main import COMMANDS, cli, main
+from tests.conftest import EXAMPLE_MANIFEST
+
+FORMAT_NAMES = {"text", "json", "markdown", "prometheus", "sarif", "mermaid", "dot"}
+FORMAT_NAMES |= {"githubactions"}
+
+# options a help text may name although the command itself has no such option
+ELSEWHERE = {
+    "--version",  # dde-ci --version
+    "--debug",  # dde-ci --debug
+    "--help",
+}
+
+
+def _commands() -> Iterator[tuple[list[str], click.Command]]:
+    def every(command: click.Command, path: list[str]) -> Iterator[tuple[list[str], click.Command]]:
+        yield path, command
+        if isinstance(command, click.Group):
+            for name in command.list_commands(click.Context(command)):
+                child = command.get_command(click.Context(command), name)
+                assert child is not None
+                yield from every(child, [*path, name])
+
+    for name in COMMANDS:
+        command = cli.get_command(click.Context(cli), name)
+        assert command is not None
+        yield from every(command, [name])
+
+
+COMMAND_LIST = list(_commands())
+
+
+def _options(command: click.Command) -> list[click.Option]:
+    return [p for p in command.params if isinstance(p, click.Option)]
+
+
+def _flags(command: click.Command) -> set[str]:
+    """The command's flags; a group's are its sub-commands' (its help may name them)."""
+    flags = {"--help", "-h"}
+    for option in _options(command):
+        flags.update(option.opts)
+        flags.update(option.secondary_opts)
+    if isinstance(command, click.Group):
+        for name in command.list_commands(click.Context(command)):
+            child = command.get_command(click.Context(command), name)
+            assert child is not None
+            flags |= _flags(child)
+    return flags
+
+
+def test_every_command_and_group_has_help_with_examples(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for path, _command in COMMAND_LIST:
+        assert main([*path, "--help"]) == 0, path
+        out = capsys.readouterr().out
+        assert "Examples:" in out, f"dde-ci {' '.join(path)} --help has no examples"
+
+
+def test_every_option_has_help() -> None:
+    missing = [
+        f"dde-ci {' '.join(path)} {option.opts}"
+        for path, command in COMMAND_LIST
+        for option in _options(command)
+        if not option.hidden and not (option.help or "").strip()
+    ]
+    assert missing == []
+
+
+def test_the_manifest_is_named_one_way() -> None:
+    named = 0
+    for path, command in COMMAND_LIST:
+        for param in command.params:
+            where = f"dde-ci {' '.join(path)} {param.name}"
+            if param.name == "manifest":
+                named += 1
+                assert isinstance(param, click.Option), where
+                assert param.opts == ["-m", "--manifest"], where
+                assert param.envvar == "DDE_MANIFEST", where
+                assert param.metavar == "PATH", where
+            else:
+                # a positional MANIFEST is only the deprecated one, never in the usage line
+                assert "manifest" not in (param.name or "") or param.name == "legacy_manifest", (
+                    where
+                )
+    assert named >= 30
+
+
+def test_output_options_are_uniform(capsys: pytest.CaptureFixture[str]) -> None:
+    for path, command in COMMAND_LIST:
+        where = f"dde-ci {' '.join(path)}"
+        by_name = {p.name: p for p in _options(command)}
+        fmt = by_name.get("output_format")
+        if any("--format" in o.opts for o in _options(command)):
+            assert fmt is not None, where
+        if fmt is None:
+            continue
+        assert isinstance(fmt.type, click.Choice), where
+        choices = list(fmt.type.choices)
+        assert set(choices) <= FORMAT_NAMES, where
+        if "text" in choices:
+            assert fmt.default == "text", f"{where}: text is the default for a person"
+        output = by_name.get("output")
+        assert output is not None, f"{where} has --format but no -o/--output"
+        assert output.opts == ["-o", "--output"], where
+        assert output.metavar == "FILE", where
+        assert main([*path, "--help"]) == 0
+        out = capsys.readouterr().out
+        if "json" in choices:
+            assert "json: JSON for programs" in " ".join(out.split()), where
+    for path, command in COMMAND_LIST:  # the one spelling: no --out, no --output DIR
+        flags = {f for o in _options(command) for f in o.opts}
+        assert "--out" not in flags or path == ["audit"], path
+
+
+def test_help_names_only_options_that_exist(capsys: pytest.CaptureFixture[str]) -> None:
+    wrong = []
+    for path, command in COMMAND_LIST:
+        assert main([*path, "--help"]) == 0
+        out = capsys.readouterr().out
+        text = out.split("Examples:")[0]  # examples are checked by parsing them
+        for flag in set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", text)):
+            if flag not in _flags(command) and flag not in ELSEWHERE:
+                wrong.append((path, flag))
+    assert wrong == []
+
+
+def _examples(command: click.Command) -> Iterator[list[str]]:
+    """Each ``dde-ci ...`` command line of the help's examples, as arguments."""
+    epilog = command.epilog or ""
+    for raw in epilog.splitlines():
+        for chunk in re.split(r"\s{2,}", raw.strip()):
+            line = re.sub(r"^(\w+=\S+\s+)+", "", chunk)  # VAR=value dde-ci ...
+            if not line.startswith("dde-ci "):
+                continue
+            line = re.split(r"\s[|>&;]|\s\(", line)[0]  # up to a pipe, a redirect, && or a note
+            try:
+                words = shlex.split(line)
+            except ValueError:
+                words = line.split()
+            yield words[1:]
+
+
+def _parse(args: list[str]) -> None:
+    command: click.Command = cli
+    rest = list(args)
+    while isinstance(command, click.Group) and rest and not rest[0].startswith("-"):
+        child = command.get_command(click.Context(command), rest[0])
+        assert child is not None, f"no command {rest[0]!r} in {args}"
+        command, rest = child, rest[1:]
+    try:
+        ctx = command.make_context("dde-ci", rest)
+    except click.BadParameter as exc:  # a placeholder file that is not here
+        assert "does not exist" in exc.format_message(), (args, exc.format_message())
+    else:
+        assert ctx.params.get("legacy_manifest") is None, f"{args}: the deprecated positional"
+
+
+def test_every_example_in_the_help_parses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GITHUB_REPOSITORY", "octo/shop")  # as in a workflow
+    seen = 0
+    for _path, command in COMMAND_LIST:
+        for args in _examples(command):
+            seen += 1
+            try:
+                _parse(args)
+            except click.UsageError as exc:
+                pytest.fail(f"dde-ci {shlex.join(args)}: {exc.format_message()}")
+    assert seen > 60
+
+
+READ_ONLY = {"validate", "graph", "iteration", "schema", ("gate", "list"), ("gate", "check")}
+
+
+def test_the_read_only_examples_run_on_the_example(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Examples of read-only commands run in a copy of examples/shop (as its repository)."""
+    shop = tmp_path / "examples" / "shop"
+    shutil.copytree(EXAMPLE_MANIFEST.parent, shop, ignore=shutil.ignore_patterns(".dde", "reports"))
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    monkeypatch.chdir(shop)
+    ran = 0
+    for path, command in COMMAND_LIST:
+        key = path[0] if len(path) == 1 else tuple(path)
+        if key not in READ_ONLY:
+            continue
+        for args in _examples(command):
+            args = [a.replace("examples/shop/dde.yaml", "dde.yaml") for a in args]
+            if args[:2] == ["gate", "check"]:
+                args = [a for a in args if "security" not in a]
+            assert main(args) == 0, args
+            ran += 1
+    capsys.readouterr()
+    assert ran >= 10
