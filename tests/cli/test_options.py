@@ -214,3 +214,122 @@ def test_the_read_only_examples_run_on_the_example(
             ran += 1
     capsys.readouterr()
     assert ran >= 10
+
+
+SMALL = "workflow: w\nnodes:\n  - {id: A, type: test}\n"
+
+
+def test_the_manifest_is_found_upwards_as_git_finds_dot_git(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "dde.yaml").write_text(SMALL)
+    deep = tmp_path / "src" / "pkg"
+    deep.mkdir(parents=True)
+    monkeypatch.chdir(deep)
+    assert main(["validate"]) == 0
+    out, err = capsys.readouterr()
+    assert out == "../../dde.yaml: ok: 1 nodes, 0 edges, 1 levels, 0 contracts\n"
+    assert err == ""
+
+
+def test_the_search_stops_at_the_repository_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "dde.yaml").write_text(SMALL)  # above the repository: not its manifest
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    monkeypatch.chdir(repo)
+    assert main(["validate"]) == 2
+    assert capsys.readouterr().err == "dde.yaml: manifest not found\n"
+
+
+def test_dde_manifest_and_the_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "plan.yaml").write_text(SMALL)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DDE_MANIFEST", "plan.yaml")
+    assert main(["graph", "--format", "json"]) == 0
+    assert '"order": [\n    "A"\n  ]' in capsys.readouterr().out
+    monkeypatch.delenv("DDE_MANIFEST")
+    assert main(["validate", "--manifest", "plan.yaml"]) == 0
+    assert capsys.readouterr().out.startswith("plan.yaml: ok")
+
+
+def test_the_positional_manifest_still_works_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "plan.yaml").write_text(SMALL)
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", "plan.yaml"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("plan.yaml: ok")
+    assert err == (
+        "warning: the positional MANIFEST is deprecated and will be removed; "
+        "use 'dde-ci validate -m plan.yaml'\n"
+    )
+    assert main(["validate", "plan.yaml", "-m", "other.yaml"]) == 2
+    assert "two manifests given" in capsys.readouterr().err
+    assert main(["validate", "--help"]) == 0
+    assert "Usage: dde-ci validate [OPTIONS]\n" in capsys.readouterr().out
+
+
+def test_output_goes_to_a_file_with_the_umask(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    (tmp_path / "dde.yaml").write_text(SMALL)
+    monkeypatch.chdir(tmp_path)
+    old = os.umask(0o022)
+    try:
+        assert main(["graph", "--format", "json", "-o", "out/graph.json"]) == 0
+    finally:
+        os.umask(old)
+    assert capsys.readouterr().out == ""
+    written = tmp_path / "out" / "graph.json"
+    assert '"critical_path"' in written.read_text()
+    assert written.stat().st_mode & 0o777 == 0o644
+
+
+def test_graph_fenced_is_ready_to_paste(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["graph", "-m", str(EXAMPLE_MANIFEST), "--format", "mermaid", "--fenced"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "```mermaid"
+    assert lines[1] == "flowchart LR"
+    assert lines[-1] == "```"
+
+
+def test_a_choice_error_is_one_line_with_the_closest_value(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["graph", "--format", "mermiad"]) == 2
+    assert capsys.readouterr().err == (
+        "dde-ci graph: error: invalid value for '--format': 'mermiad' is not one of "
+        "'text', 'mermaid', 'dot', 'json' (did you mean 'mermaid'?); see 'dde-ci graph --help'\n"
+    )
+    assert main(["validate", "--formt", "json"]) == 2
+    assert capsys.readouterr().err == (
+        "dde-ci validate: error: no such option '--formt' (did you mean '--format'?); "
+        "see 'dde-ci validate --help'\n"
+    )
+
+
+def test_shell_completion_is_clicks_own() -> None:
+    import os
+    import sys
+
+    env = {**os.environ, "_DDE_CI_COMPLETE": "bash_complete"}
+    env.update(COMP_WORDS="dde-ci graph --format mer", COMP_CWORD="3")
+    done = subprocess.run(
+        [sys.executable, "-m", "dde_ci"], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.stdout.strip() == "plain,mermaid", done.stderr
+    env.update(COMP_WORDS="dde-ci vali", COMP_CWORD="1")
+    done = subprocess.run(
+        [sys.executable, "-m", "dde_ci"], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.stdout.strip() == "plain,validate", done.stderr
