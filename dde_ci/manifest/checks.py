@@ -22,7 +22,7 @@ Locate = Callable[[PathKey], Location]
 class NodeReferences(NamedTuple):
     """What a node names of other nodes and contracts (from a model or raw YAML)."""
 
-    index: int
+    position: int
     id: str
     depends_on: Sequence[str]
     produces: Sequence[str]
@@ -45,7 +45,7 @@ def check_references(
             out.append(
                 Diagnostic(
                     f"duplicate node id {node.id!r} (first used by node {first[node.id] + 1})",
-                    locate(("nodes", node.index, "id")),
+                    locate(("nodes", node.position, "id")),
                 )
             )
         else:
@@ -58,7 +58,7 @@ def check_references(
             )
         seen.add(name)
     for node in nodes:
-        base: PathKey = ("nodes", node.index)
+        base: PathKey = ("nodes", node.position)
         for j, dep in enumerate(node.depends_on):
             if dep == node.id:
                 out.append(

@@ -89,8 +89,8 @@ def _raw_reference_diagnostics(doc: YamlDocument) -> list[Diagnostic]:
         return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
     data = doc.data if isinstance(doc.data, dict) else {}
-    raw_nodes = data.get("nodes") if isinstance(data.get("nodes"), list) else []
-    raw_contracts = data.get("contracts") if isinstance(data.get("contracts"), list) else []
+    raw_nodes = _list(data.get("nodes"))
+    raw_contracts = _list(data.get("contracts"))
     nodes = [
         NodeReferences(
             i,
@@ -213,6 +213,10 @@ def _pydantic_diagnostics(exc: Any, doc: YamlDocument) -> list[Diagnostic]:
             out.append(Diagnostic(message, location))
     out.sort(key=_order)
     return out
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _is_scalar(value: Any) -> bool:
