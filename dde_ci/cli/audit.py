@@ -12,7 +12,7 @@ import click
 
 from dde_ci.cli.options import format_option, iteration_option, manifest_argument, output_option
 from dde_ci.cli.output import annotation, append_step_summary, echo, on_github
-from dde_ci.errors import InputError
+from dde_ci.errors import InputError, NotFound, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,20 @@ def _iteration(manifest_value: str, reports: Path, option: str | None) -> str:
     return latest
 
 
+def _check_ran(reports: Path, iteration_id: str) -> None:
+    """An iteration that never ran is bad input (exit 2), not an audit that fails."""
+    if (reports / iteration_id / "execution.log").is_file():
+        return
+    known = sorted(
+        p.name for p in reports.glob("*") if p.is_dir() and (p / "execution.log").is_file()
+    )
+    shown = ", ".join(known[-20:]) if known else "none yet"
+    raise NotFound(
+        f"iteration {iteration_id!r} never ran here: {reports / iteration_id / 'execution.log'} "
+        f"does not exist{did_you_mean(iteration_id, known)}; iterations that ran: {shown}"
+    )
+
+
 @click.command(
     epilog="""\b
 Examples:
@@ -173,6 +187,7 @@ def audit(
             loaded = load_manifest(manifest)
             layout = Layout(loaded.root)
             iteration_id = _iteration(loaded.iteration, layout.reports_dir, iteration)
+            _check_ran(layout.reports_dir, iteration_id)
             override = load_override(Path(override_adr), iteration_id) if override_adr else None
             graph = build_graph(loaded)
             report = audit_iteration(

@@ -286,3 +286,29 @@ def test_on_a_pull_request_the_status_goes_on_its_head_commit(
         args = ["-m", str(project.manifest), "--iteration", "Iter-T-001", "--github-status"]
         assert run_cli("audit", *args) == 0
         assert gh.calls[0].request.url.endswith(f"/statuses/{head}")
+
+
+def test_an_iteration_that_never_ran_is_bad_input_and_writes_nothing(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = sorted(p.relative_to(project.root) for p in project.root.rglob("*"))
+    assert run_cli("audit", "-m", str(project.manifest), "--iteration", "Nope-1") == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"error: iteration 'Nope-1' never ran here: {project.root}/reports/Nope-1/execution.log "
+        "does not exist; iterations that ran: Iter-T-001\n"
+    )
+    assert sorted(p.relative_to(project.root) for p in project.root.rglob("*")) == before
+
+
+def test_out_dir_is_deprecated_and_output_writes_a_copy(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["-m", str(project.manifest), "--iteration", "Iter-T-001"]
+    assert run_cli("audit", *args, "--format", "json", "-o", str(tmp_path / "a.json")) == 0
+    assert json.loads((tmp_path / "a.json").read_text())["result"] == "PASS"
+    assert capsys.readouterr().out == ""
+    assert run_cli("audit", *args, "--out", str(tmp_path / "old")) == 0
+    assert "warning: --out DIR is deprecated" in capsys.readouterr().err
+    assert (tmp_path / "old" / "audit.json").exists()
