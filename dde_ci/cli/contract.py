@@ -198,20 +198,24 @@ def lock(
 ) -> int:
     """Lock contract NAME: digest its canonical form and record an immutable version."""
     from dde_ci.contracts.lock import lock_contract
-    from dde_ci.git import current_commit
+    from dde_ci.contracts.registry import MANUAL
+    from dde_ci.git import current_commit, current_user
     from dde_ci.log import ExecutionLog
     from dde_ci.manifest.iteration import current_iteration
 
     loaded, layout = _load(manifest)
     iteration_id = current_iteration(loaded.iteration, layout.reports_dir, option=iteration)
     log = ExecutionLog(layout.execution_log(iteration_id), iteration_id)
+    # a person's lock (no --iteration, no DDE_ITERATION) is owned by the person's command,
+    # not by whichever iteration ran last
     outcome = lock_contract(
         loaded,
         name,
         layout,
         node_id=node_id,
-        iteration_id=iteration_id,
+        iteration_id=iteration_id if iteration else MANUAL,
         commit=commit or current_commit(loaded.root),
+        user=None if iteration else current_user(loaded.root),
         log=log,
     )
     comment = None

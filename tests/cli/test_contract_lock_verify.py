@@ -316,3 +316,32 @@ def test_node_run_github_release_needs_the_repository(
     monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
     assert main(["node", "run", "API.Orders", "-m", str(manifest), "--github-release"]) == 2
     assert "--github-release needs GITHUB_REPOSITORY and GITHUB_TOKEN" in capsys.readouterr().err
+
+
+def test_a_manual_lock_is_owned_by_the_persons_command(
+    tmp_path: Path, capsys: Capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not by whichever iteration ran last: the commit, the user and 'manual'."""
+    import subprocess
+
+    manifest = make_project(tmp_path)
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "config", "user.name", "Ada Lovelace"], check=True)
+    subprocess.run(
+        ["git", "-C", str(tmp_path), "config", "user.email", "ada@example.invalid"], check=True
+    )
+    (tmp_path / "reports" / "Cancelled-7").mkdir(parents=True)  # an iteration that ran last
+    (tmp_path / "reports" / "Cancelled-7" / "execution.log").write_text("")
+    text = manifest.read_text().replace("iteration: Iter-1", "iteration: It-{seq}")
+    manifest.write_text(text)
+    assert "It-{seq}" in manifest.read_text()
+    assert main(["contract", "lock", "orders-api", "-m", str(manifest), "--commit", "c0ffee"]) == 0
+    capsys.readouterr()
+    assert main(["contract", "history", "orders-api", "-m", str(manifest), "--format", "json"]) == 0
+    (version,) = json.loads(capsys.readouterr().out)["versions"]
+    assert version["owner"] == {
+        "node_id": "API.Orders",
+        "iteration_id": "manual",
+        "commit": "c0ffee",
+        "user": "Ada Lovelace <ada@example.invalid>",
+    }
