@@ -58,6 +58,23 @@ def test_the_readme_tour_runs_top_to_bottom(tmp_path: Path) -> None:
         assert "deprecated" not in done.stderr, args
         return done.stdout
 
+    # make demo (its part after the install): it says what it deletes, and a clean demo
+    # passes cleanly (demo.sh checks the gate pass rate and the audit's warnings itself)
+    (shop / "reports" / "Old-1").mkdir(parents=True)
+    demo = subprocess.run(
+        ["bash", "examples/shop/demo.sh"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    assert demo.stdout.startswith("== deleting what an earlier run left: examples/shop/reports\n")
+    assert "deprecated" not in demo.stderr
+    assert not (shop / "reports" / "Old-1").exists()
+
     # 1. Check the plan.
     assert dde("validate").startswith("dde.yaml: ok: 13 nodes")
     assert "critical path: API.Orders -> " in dde("graph")
@@ -66,6 +83,7 @@ def test_the_readme_tour_runs_top_to_bottom(tmp_path: Path) -> None:
     # 2. Run it on this machine.
     assert "COMPLETED" in dde("run", "--iteration", "Sprint-1", "--no-progress")
     assert ": COMPLETED (iteration Sprint-1" in dde("status")
+    assert "make demo" in tour
     assert "gate pass rate         100%" in dde("metrics")
     assert "| gate pass rate | 100% |" in dde("metrics", "--format", "markdown")
     assert "BE.Orders" in dde("log", "query", "--node", "BE.Orders")
