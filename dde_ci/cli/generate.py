@@ -80,13 +80,13 @@ def generate(manifest: str, output: str | None, check: bool, root: str | None) -
         if committed is None:
             raise CheckFailed(
                 f"{shown} does not exist; write it with "
-                f"'dde-ci generate {options.manifest_path} -o {shown}'",
+                f"'dde-ci generate -m {options.manifest_path} -o {shown}'",
                 Location(shown),
             )
         echo(stale_diff(committed, generated.text, shown).rstrip("\n"))
         raise CheckFailed(
             f"{shown} is stale: it differs from what {options.manifest_path} gives; "
-            f"update it with 'dde-ci generate {options.manifest_path} -o {shown}'",
+            f"update it with 'dde-ci generate -m {options.manifest_path} -o {shown}'",
             Location(shown),
         )
     changed = write_workflow(generated, target)

@@ -65,7 +65,7 @@ def _report(summary: RunSummary, manifest_hint: str) -> int:
     if summary.failed:
         echo(f"failed: {', '.join(summary.failed)}", err=True)
     if summary.state == "CANCELLED":
-        echo(f"resume is not possible after cancel; start again with 'dde-ci run {manifest_hint}'")
+        echo(f"resume is not possible after cancel; start again with 'dde-ci run -m {manifest_hint}'")
     return summary.exit_code
 
 
