@@ -37,8 +37,8 @@ def parse(args: Sequence[str]) -> tuple[str, list[str], dict[str, str]] | None:
             positionals.append(arg)
         elif arg == "--":
             only_positionals = True
-        elif arg in ("--manifest", "--branch") and rest:
-            options[arg[2:]] = rest.pop(0)
+        elif arg in ("--manifest", "-m", "--branch") and rest:
+            options["manifest" if arg == "-m" else arg[2:]] = rest.pop(0)
         elif arg.startswith(("--manifest=", "--branch=")):
             name, _, value = arg[2:].partition("=")
             options[name] = value
