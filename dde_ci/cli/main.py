@@ -53,7 +53,13 @@ Examples:
   dde-ci graph -m examples/shop/dde.yaml --format mermaid
   dde-ci schema manifest > dde.schema.json
 
+\b
+Every command: -m/--manifest PATH (default: dde.yaml here or in the nearest parent
+folder up to the repository root; env DDE_MANIFEST), --format NAME (text by default),
+-o/--output FILE.
 Exit codes: 0 ok, 1 a check failed, 2 bad input, 3 unexpected error, 130 interrupted.
+Shell completion (bash): eval "$(_DDE_CI_COMPLETE=bash_source dde-ci)"; zsh_source and
+fish_source for zsh and fish.
 Documentation: docs/ in the repository.
 """
 
