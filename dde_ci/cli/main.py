@@ -54,7 +54,7 @@ Examples:
   dde-ci schema manifest > dde.schema.json
 
 \b
-Every command: -m/--manifest PATH (default: dde.yaml here or in the nearest parent
+Shared options: -m/--manifest PATH (default: dde.yaml here or in the nearest parent
 folder up to the repository root; env DDE_MANIFEST), --format NAME (text by default),
 -o/--output FILE.
 Exit codes: 0 ok, 1 a check failed, 2 bad input, 3 unexpected error, 130 interrupted.
