@@ -65,10 +65,8 @@ def _report(summary: RunSummary, manifest_hint: str) -> int:
     if summary.failed:
         echo(f"failed: {', '.join(summary.failed)}", err=True)
     if summary.state == "CANCELLED":
-        echo(
-            "resume is not possible after cancel; "
-            f"start again with 'dde-ci run -m {manifest_hint}'"
-        )
+        again = f"dde-ci run -m {manifest_hint}"
+        echo(f"resume is not possible after cancel; start again with '{again}'")
     return summary.exit_code
 
 
