@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,8 +16,9 @@ from tests.conftest import REPO_ROOT
 def test_a_fresh_install_uses_uv_and_says_each_step(tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     done = subprocess.run(
-        ["make", "-n", "demo", f"VENV={venv}"],
+        ["make", "--no-print-directory", "-n", "demo", f"VENV={venv}"],
         cwd=REPO_ROOT,
+        env={k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")},
         capture_output=True,
         text=True,
         check=True,
