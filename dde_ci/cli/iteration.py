@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dde_ci.cli.options import iteration_option, manifest_argument
+from dde_ci.cli.options import iteration_option, manifest_argument, output_option
 from dde_ci.cli.output import echo, set_step_output
 
 
@@ -19,6 +19,7 @@ Under GitHub Actions the id is also written to $GITHUB_OUTPUT as 'iteration'.
 )
 @manifest_argument
 @iteration_option
+@output_option
 def iteration(manifest: str, iteration: str | None) -> int:
     """Print the iteration id for a new run of the manifest.
 

@@ -128,6 +128,9 @@ def test_output_options_are_uniform(capsys: pytest.CaptureFixture[str]) -> None:
         out = capsys.readouterr().out
         if "json" in choices:
             assert "json: JSON for programs" in " ".join(out.split()), where
+    for name in ("context", "schema", "iteration"):  # print JSON or an id: no --format
+        command = dict((tuple(p), c) for p, c in COMMAND_LIST)[(name,)]
+        assert any(o.opts == ["-o", "--output"] for o in _options(command)), name
     for path, command in COMMAND_LIST:  # the one spelling: no --out, no --output DIR
         flags = {f for o in _options(command) for f in o.opts}
         assert "--out" not in flags or path == ["audit"], path
