@@ -33,12 +33,13 @@ $(STAMP): pyproject.toml | $(UV)
 demo: $(STAMP)
 	bash examples/shop/demo.sh
 
-## test: ruff, mypy --strict and the test suite
+## test: ruff, the import contracts, mypy --strict and the test suite
 test: lint typecheck unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check dde_ci tests benchmarks
 	$(BIN)/ruff format --check dde_ci tests benchmarks
+	$(BIN)/lint-imports --no-logo --no-cache  # the layers of docs/design.md ([tool.importlinter])
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -50,6 +50,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from dde_ci.files import FileStage, read_regular, write_json_atomic
 from dde_ci.log import new_id, now_rfc3339
+from dde_ci.secrets import WITHHELD_ENV as WITHHELD_ENV
+from dde_ci.secrets import redact_file, redact_value, secret_env_values, withheld_environment
 
 if TYPE_CHECKING:
     from dde_ci.layout import Layout
@@ -411,6 +413,9 @@ def run_command(step: NodeStep, outcome: NodeOutcome) -> NodeOutcome:
         if not slept:
             result = Attempt(result.exit_code, cancelled=True)
             break
+    # what the command wrote is uploaded and passed on: no secret stays in it
+    for written in (output_file, node_dir / "output.log"):
+        redact_file(written, step.log.secrets)
     outputs = read_outputs(output_file)
     done = replace(outcome, attempts=attempt_no, exit_code=result.exit_code, outputs=outputs)
     if result.cancelled:
@@ -717,42 +722,15 @@ def bash_path(search_path: str | None) -> str:
     return found if found is not None and Path(found).is_absolute() else "bash"
 
 
-_SECRET_ENV_NAME = re.compile(
-    r"TOKEN|SECRET|PASSW(?:OR)?D|CREDENTIAL|PRIVATE|KEY(?:S)?(?:_|$)", re.IGNORECASE
-)
-MIN_NODE_SECRET = 4  # a shorter value ("1", "yes") would redact ordinary words in the log
-
-
 def node_secrets(env: Mapping[str, str]) -> list[str]:
-    """The values of a node's ``env`` entries whose names say they are secret.
-
-    Names containing TOKEN, SECRET, PASSWORD (PASSWD), CREDENTIAL or PRIVATE,
-    or ending in a KEY part (``API_KEY``, ``SSH_KEY``, ``KEY_ID``...), with a
-    value of at least 4 characters: the node step hides them from the log.
-    """
-    return [
-        value
-        for name, value in env.items()
-        if _SECRET_ENV_NAME.search(name) and len(value.strip()) >= MIN_NODE_SECRET
-    ]
-
-
-# Credentials dde-ci itself holds (to publish releases, sign webhooks); a node's
-# command never sees them.
-WITHHELD_ENV = frozenset(
-    {
-        "GITHUB_TOKEN",
-        "GH_TOKEN",
-        "DDE_WEBHOOK_SECRET",
-        "ACTIONS_RUNTIME_TOKEN",
-        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-    }
-)
+    """The values of a node's secret ``env`` entries (:func:`dde_ci.secrets.secret_env_values`):
+    the node step hides them from the log and from every file it writes."""
+    return secret_env_values(env)
 
 
 def base_env() -> dict[str, str]:
     """This process's environment less :data:`WITHHELD_ENV`: what every command starts from."""
-    return {k: v for k, v in os.environ.items() if k not in WITHHELD_ENV}
+    return withheld_environment()
 
 
 def _start_env(step: NodeStep) -> dict[str, str]:
@@ -820,7 +798,7 @@ def record_outcome(step: NodeStep, outcome: NodeOutcome) -> NodeOutcome:
         artifacts=outcome.artifacts or find_artifacts(step.layout.root, step.node.artifacts),
     )
     path = step.layout.result_file(step.iteration_id, step.node.id)
-    write_json_atomic(path, done.to_json(), stage=step.stage)
+    write_json_atomic(path, redact_value(done.to_json(), step.log.secrets), stage=step.stage)
     event = {COMPLETED: "node.completed", CANCELLED: "node.cancelled"}.get(
         done.status, "node.failed"
     )

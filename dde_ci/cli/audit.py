@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from dataclasses import dataclass
@@ -166,12 +165,11 @@ def audit(
     before its dependencies completed, and that the execution log is whole.
     PASS only when 100% of the planned nodes completed with no blocking violation.
     """
-    from dde_ci.audit.check import audit_iteration, log_audit, start_reading
+    from dde_ci.audit.check import audit_iteration, log_audit
     from dde_ci.audit.override import load_override
     from dde_ci.audit.report import to_json, to_markdown, to_text, write_report
     from dde_ci.graph import build_graph
     from dde_ci.layout import Layout
-    from dde_ci.manifest.iteration import check_iteration_id
     from dde_ci.manifest.loader import load_manifest
     from dde_ci.perf import collector_paused
 
@@ -179,24 +177,13 @@ def audit(
     # collector would walk them again and again for nothing (dde_ci.perf)
     with collector_paused():
         target = github_target(dict(os.environ)) if github_status else None
-        # with --iteration known, the log and the artifact store are read (in a child process
-        # when they are large) while the manifest loads; the manifest's folder is the root
-        root = Path(manifest).absolute().parent
-        early = start_reading(root, check_iteration_id(iteration)) if iteration else None
-        with early or contextlib.nullcontext():
-            loaded = load_manifest(manifest)
-            layout = Layout(loaded.root)
-            iteration_id = _iteration(loaded.iteration, layout.reports_dir, iteration)
-            _check_ran(layout.reports_dir, iteration_id)
-            override = load_override(Path(override_adr), iteration_id) if override_adr else None
-            graph = build_graph(loaded)
-            report = audit_iteration(
-                loaded,
-                iteration_id,
-                override=override,
-                graph=graph,
-                reading=early if loaded.root == root else None,
-            )
+        loaded = load_manifest(manifest)
+        layout = Layout(loaded.root)
+        iteration_id = _iteration(loaded.iteration, layout.reports_dir, iteration)
+        _check_ran(layout.reports_dir, iteration_id)
+        override = load_override(Path(override_adr), iteration_id) if override_adr else None
+        graph = build_graph(loaded)
+        report = audit_iteration(loaded, iteration_id, override=override, graph=graph)
 
         if out_dir:
             echo(

@@ -49,6 +49,7 @@ Examples:
   dde-ci contract diff /tmp/base.yaml api/openapi.yaml --root . --format markdown
   dde-ci contract diff v1.json v2.json --type jsonschema
   dde-ci contract diff base.yaml revision.yaml --engine oasdiff   (oasdiff on PATH)
+  dde-ci contract diff base.yaml revision.yaml --compose oasdiff --deprecation-days-stable 180
 
 \b
 Levels follow oasdiff: error = breaking (oasdiff ERR), warning = may break,
@@ -84,6 +85,35 @@ info = safe.  Exit codes: 0 done (or not breaking with --fail-on breaking),
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder that bounds file $refs (default: the nearest folder with dde.yaml or .git).",
 )
+@click.option(
+    "--compose",
+    type=click.Choice(["merge", "oasdiff"]),
+    default="merge",
+    show_default=True,
+    help="merge: merge allOf members before comparing; oasdiff: report allOf/anyOf/oneOf "
+    "members added and removed, as oasdiff does.",
+)
+@click.option(
+    "--deprecation-days-beta",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Least days from deprecating a beta operation, parameter or property to its sunset.",
+)
+@click.option(
+    "--deprecation-days-stable",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Least days from deprecating a stable operation, parameter or property to its sunset.",
+)
+@click.option(
+    "--stability-level",
+    type=click.Choice(["draft", "alpha", "beta", "stable"]),
+    default="beta",
+    show_default=True,
+    help="Report changes to operations and properties of this x-stability-level or above.",
+)
 def diff(
     base: Path,
     revision: Path,
@@ -92,6 +122,10 @@ def diff(
     fail_on: str | None,
     engine: str,
     root: Path | None,
+    compose: str,
+    deprecation_days_beta: int,
+    deprecation_days_stable: int,
+    stability_level: str,
 ) -> int:
     """Classify every change from BASE to REVISION as breaking or not.
 
@@ -99,10 +133,18 @@ def diff(
     a renamed path parameter is the same path; request and response changes
     are judged by their direction.
     """
-    from dde_ci.contracts.diff import diff_files
+    from dde_ci.contracts.diff import DiffOptions, diff_files
     from dde_ci.contracts.diff.report import render_markdown, render_text
 
-    result = diff_files(base, revision, contract_type=contract_type, engine=engine, root=root)
+    options = DiffOptions(
+        compose=compose,
+        deprecation_days_beta=deprecation_days_beta,
+        deprecation_days_stable=deprecation_days_stable,
+        stability_level=stability_level,
+    )
+    result = diff_files(
+        base, revision, contract_type=contract_type, engine=engine, root=root, options=options
+    )
     if output_format == "json":
         echo_json(result.to_dict())
     elif output_format == "markdown":
@@ -419,14 +461,10 @@ def publish(
         raise NotFound(f"contract {name!r} has no {which}; lock it: dde-ci contract lock {name}")
     if to_github:
         from dde_ci.contracts.publish import publish_release
+        from dde_ci.github.releases import GitHubReleases
 
-        found = publish_release(
-            found,
-            _need_repo(repo, "--github"),
-            token=github_token(),
-            base_url=api_url,
-            target=target,
-        )
+        host = GitHubReleases(_need_repo(repo, "--github"), token=github_token(), base_url=api_url)
+        found = publish_release(found, host, target=target)
     if output_format == "json":
         echo_json({**found.to_json(), "registry": str(found.folder)})
     else:

@@ -64,15 +64,14 @@ def run(hook: str, value: str | None, options: dict[str, str]) -> int:
     from dde_ci.hooks import conventions as conv
 
     try:
-        manifest = conv.find_manifest(
-            os.getcwd(), options.get("manifest") or os.environ.get("DDE_MANIFEST")
-        )
+        manifest = conv.find_manifest(os.getcwd(), options.get("manifest"))
         config = conv.load_config(manifest)
         if hook == "commit-msg":
             return _commit_msg(str(value), config)
         if hook == "branch-name":
             branch = options.get("branch") or conv.current_branch(os.getcwd())
-            return _report(conv.check_branch_name(branch, config), None)
+            workspace = conv.Workspace(os.getcwd(), manifest)
+            return _report(conv.check_branch_name(branch, config, workspace), None)
         return _report(conv.check_pr_title(str(value), config), None)
     except KeyboardInterrupt:
         _write("interrupted")

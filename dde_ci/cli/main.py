@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from dde_ci import __version__
-from dde_ci.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_UNEXPECTED, DdeError
+from dde_ci.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_UNEXPECTED, DdeError, safe_text
 
 # name -> "module:attribute"; one line per command or command group.
 COMMANDS: dict[str, str] = {
@@ -166,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             traceback.print_exc()
         click.echo(
-            f"error: unexpected {type(exc).__name__}: {exc}\n"
+            f"error: unexpected {type(exc).__name__}: {safe_text(str(exc))}\n"
             "This is a bug in dde-ci. Re-run with --debug for the traceback and report it.",
             err=True,
         )

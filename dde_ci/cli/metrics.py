@@ -11,7 +11,7 @@ from dde_ci.cli.options import format_option, manifest_option, output_option
 from dde_ci.cli.output import echo, echo_json
 
 if TYPE_CHECKING:
-    from dde_ci.runner.metrics import RunMetrics
+    from dde_ci.metrics import RunMetrics
 
 
 @click.command(
@@ -43,7 +43,7 @@ def metrics(run_id: str | None, log_file: str | None, manifest: str, output_form
     """
     from dde_ci.cli.output import report_diagnostics
     from dde_ci.log import read_log
-    from dde_ci.runner.metrics import compute_metrics
+    from dde_ci.metrics import compute_metrics
 
     if log_file is not None:
         path = Path(log_file)
@@ -65,7 +65,7 @@ def metrics(run_id: str | None, log_file: str | None, manifest: str, output_form
 def print_metrics(result: RunMetrics, output_format: str) -> None:
     """Print metrics as text, json, prometheus (OpenMetrics text) or markdown (local or
     GitHub run)."""
-    from dde_ci.runner.metrics import to_markdown, to_openmetrics
+    from dde_ci.metrics import to_markdown, to_openmetrics
 
     if output_format == "text":
         echo(metrics_text(result))

@@ -112,9 +112,11 @@ def _release_publisher() -> object:
     from dde_ci.cli.options import github_token
     from dde_ci.contracts.publish import release_publisher
     from dde_ci.errors import InputError
+    from dde_ci.github.releases import GitHubReleases
 
     repo = os.environ.get("GITHUB_REPOSITORY")
     token = github_token()
     if not repo or not token:
         raise InputError("--github-release needs GITHUB_REPOSITORY and GITHUB_TOKEN to be set")
-    return release_publisher(repo, token=token, base_url=os.environ.get("GITHUB_API_URL"))
+    host = GitHubReleases(repo, token=token, base_url=os.environ.get("GITHUB_API_URL"))
+    return release_publisher(host)

@@ -42,7 +42,7 @@ LOCK_TIMEOUT = 120.0
 LOCKFILE_VERSION = 1
 LOCKED = "LOCKED"
 SUPERSEDED = "SUPERSEDED"
-_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)\Z")
 
 
 @contextlib.contextmanager

@@ -373,6 +373,8 @@ def workflow_document(
     setup_with: dict[str, Any] = {
         "command": f"iteration {mpath}",
         "python-version": gh.python_version,
+        # it reads the pull request's manifest: its messages issue no workflow command
+        "fence-output": "true",
     }
     if "workflow_dispatch" in gh.triggers:
         setup_with["iteration"] = "${{ inputs.iteration }}"

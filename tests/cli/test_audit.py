@@ -58,39 +58,6 @@ def test_a_failed_audit_exits_1_and_names_the_violation(
     assert "blocking gate_failed: blocking gate tests-pass failed on node DB.Schema" in out
 
 
-def test_a_log_read_in_a_child_while_the_manifest_loads_gives_the_same_report(
-    project: Project, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """The command reads the log in a forked child when it is large: the same verdict."""
-    import dde_ci.audit.check as check
-
-    fail(project)
-    (project.store("BE.Orders") / "build/backend/app.py").write_bytes(b"tampered\n")
-    args = ["audit", "-m", str(project.manifest), "--iteration", "Iter-T-001", "--format", "json"]
-    reports = []
-    log = project.log.read_bytes()
-    for large in (False, True):
-        project.log.write_bytes(log)  # without the first audit's own audit.completed
-        if large:  # any log counts as large, and forking is allowed
-            monkeypatch.setattr(check, "PARALLEL_LOG_BYTES", 0)
-            monkeypatch.setattr(check, "can_fork", lambda: True)
-        started: list[Any] = []
-        real = check.start_reading
-
-        def spy(*a: Any, _real: Any = real, _started: list[Any] = started, **k: Any) -> Any:
-            _started.append(_real(*a, **k))
-            return _started[-1]
-
-        monkeypatch.setattr(check, "start_reading", spy)
-        assert run_cli(*args) == 1
-        data = json.loads(capsys.readouterr().out)
-        data.pop("audited_at")
-        reports.append(data)
-        assert started[0].forked == large and started[0].from_child == large
-    assert reports[0] == reports[1]
-    assert {v["type"] for v in reports[0]["violations"]} >= {"gate_failed", "artifact_tampered"}
-
-
 def test_json_and_markdown_formats_and_out_folder(
     project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

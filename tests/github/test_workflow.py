@@ -691,7 +691,7 @@ def test_workflow_sync_hook_refuses_a_commit_with_a_stale_workflow(tmp_path: Pat
 
     hooks = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
     hook = dict(next(h for h in hooks if h["id"] == "dde-workflow-sync"))
-    assert hook["entry"] == "dde-ci generate --check" and hook["pass_filenames"] is False
+    assert hook["entry"] == "dde-ci hook workflow-sync" and hook["pass_filenames"] is False
     hook.update(language="system", entry=hook["entry"].replace("dde-ci", str(bin_dir / "dde-ci")))
     hook.pop("minimum_pre_commit_version")
     config = {"repos": [{"repo": "local", "hooks": [hook]}]}
