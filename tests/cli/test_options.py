@@ -142,9 +142,18 @@ def test_help_names_only_options_that_exist(capsys: pytest.CaptureFixture[str]) 
         assert main([*path, "--help"]) == 0
         out = capsys.readouterr().out
         text = out.split("Examples:")[0]  # examples are checked by parsing them
+        # another command quoted with its options (`dde-ci generate --check`) is not this one's
+        text = re.sub(r"`dde-ci [^`]*`|'dde-ci [^']*'", "", " ".join(text.split()))
         for flag in set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", text)):
             if flag not in _flags(command) and flag not in ELSEWHERE:
-                wrong.append((path, flag))
+                # another command named with its option: "dde-ci generate --check"
+                named = [
+                    other
+                    for other, cmd in COMMAND_LIST
+                    if f"dde-ci {' '.join(other)} {flag}" in text and flag in _flags(cmd)
+                ]
+                if not named:
+                    wrong.append((path, flag))
     assert wrong == []
 
 
