@@ -159,10 +159,14 @@ def lock_contract(
     node_id: str | None = None,
     iteration_id: str | None = None,
     commit: str | None = None,
+    user: str | None = None,
     log: ExecutionLog | None = None,
     now: str | None = None,
 ) -> LockOutcome:
-    """Lock the current content of contract ``name`` (see the module docstring)."""
+    """Lock the current content of contract ``name`` (see the module docstring).
+
+    ``user``: who ran a manual lock (recorded in the owner).
+    """
     from dde_ci.contracts.types import check_contract, digest_contract
     from dde_ci.layout import inside
     from dde_ci.log import now_rfc3339
@@ -182,7 +186,7 @@ def lock_contract(
     current = latest(layout, declared.domain, name)
     if current is None or current.digest != checked.digest:
         checked = check_contract(str(declared.type), source, manifest.root)
-    owner = Owner(node_id or (producer.id if producer else None), iteration_id, commit)
+    owner = Owner(node_id or (producer.id if producer else None), iteration_id, commit, user)
     with registry_lock(layout):
         outcome = _lock_locked(manifest, name, layout, checked, source, owner, now or now_rfc3339())
     if log is not None:
