@@ -11,8 +11,9 @@ workflow), 2 bad input or usage, 3 an unexpected error, 130 interrupted.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -156,3 +157,21 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
         if key in lowered:
             close = [lowered[key]]
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def not_one_of(value: object, allowed: Iterable[str]) -> str:
+    """``'deploy' is not one of 'test', 'deployment' (did you mean 'deployment'?)``."""
+    pool = list(allowed)
+    shown = ", ".join(repr(a) for a in pool)
+    return f"{value!r} is not one of {shown}{did_you_mean(str(value), pool)}"
+
+
+def pydantic_choices(error: Mapping[str, Any]) -> list[str] | None:
+    """The allowed values of a pydantic ``enum`` or ``literal_error`` error, else None."""
+    import re
+
+    if error.get("type") not in ("enum", "literal_error"):
+        return None
+    if not isinstance(error.get("input"), (str, int)):
+        return None
+    return re.findall(r"'([^']*)'", str(error.get("ctx", {}).get("expected", "")))

@@ -6,8 +6,8 @@ from __future__ import annotations
 import errno
 import json
 import os
+import secrets
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -104,8 +104,7 @@ def write_json_atomic(path: Path, data: Any, *, durable: bool = False) -> None:
 def write_text_atomic(path: Path, text: str, *, durable: bool = False) -> None:
     """Write ``text`` (UTF-8) to ``path`` whole: a temporary file in the same folder (created
     with the folder if missing), then a rename; ``durable`` fsyncs it first."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _create_temporary(path)
     try:
         try:
             data = memoryview(text.encode("utf-8"))
@@ -119,3 +118,25 @@ def write_text_atomic(path: Path, text: str, *, durable: bool = False) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _create_temporary(path: Path) -> tuple[int, str]:
+    """A new empty file beside ``path`` (its folder made if missing), open to write.
+
+    Created with mode ``0o666`` less the umask, as ``open(path, "w")`` would create
+    ``path`` itself (``tempfile.mkstemp`` would give ``0o600``, and the rename would
+    keep it: a report that a web server or a shared CI workspace cannot read).
+    """
+    folder = os.fspath(path.parent)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    for attempt in range(100):
+        tmp = os.path.join(folder, f".{path.name}.{secrets.token_hex(4)}.tmp")  # noqa: PTH118
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+        except FileNotFoundError:
+            if attempt:
+                raise
+            path.parent.mkdir(parents=True, exist_ok=True)
+    raise FileExistsError(errno.EEXIST, "no unused temporary name", folder)

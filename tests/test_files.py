@@ -79,3 +79,22 @@ def test_read_regular_reads_within_its_limit_or_says_by_how_much(tmp_path: Path)
             read_regular(path, 10)
     with pytest.raises(IsADirectoryError):
         read_regular(tmp_path, 10)
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_written_files_keep_the_users_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    """0666 less the umask, as open() gives: a shared workspace or a web server can read
+    the reports (tempfile.mkstemp would have made every one 0600)."""
+    import os
+
+    from dde_ci.files import write_text_atomic
+
+    old = os.umask(umask)
+    try:
+        write_text_atomic(tmp_path / "new" / "report.md", "x\n")
+        write_json_atomic(tmp_path / "staged.json", {})
+    finally:
+        os.umask(old)
+    assert (tmp_path / "new" / "report.md").stat().st_mode & 0o777 == mode
+    assert (tmp_path / "staged.json").stat().st_mode & 0o777 == mode
+    assert sorted(p.name for p in (tmp_path / "new").iterdir()) == ["report.md"]

@@ -106,7 +106,7 @@ def test_metrics_command_with_a_log_file(
 ) -> None:
     log = tmp_path / "execution.log"
     log.write_bytes(b"".join(encode_event(e) for e in LOG) + b'{"torn')
-    assert run_cli("metrics", "r1", "--log", str(log)) == 0
+    assert run_cli("metrics", "r1", "--log", str(log), "--format", "json") == 0
     out, err = capsys.readouterr()
     assert json.loads(out)["total_duration_seconds"] == pytest.approx(6.5)
     assert "torn last line" in err

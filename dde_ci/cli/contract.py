@@ -18,6 +18,7 @@ from dde_ci.cli.options import (
     github_token,
     iteration_option,
     manifest_argument,
+    output_option,
 )
 from dde_ci.cli.output import (
     annotation,
@@ -105,6 +106,7 @@ reason, with an ADR that is not accepted, or past its expiry date).
     help="Contract type (default: from the extension and content).",
 )
 @format_option("text", "json", "markdown", "githubactions")
+@output_option
 @click.option(
     "--fail-on",
     "fail_on",
@@ -240,9 +242,6 @@ def _load(manifest: str) -> tuple[Manifest, Layout]:
     return loaded, Layout(loaded.root)
 
 
-_github_options = github_options(repo_help="GitHub repository (for --github / --pr).")
-
-
 def _need_repo(repo: str | None, flag: str) -> str:
     if not repo:
         raise click.UsageError(f"{flag} needs --repo OWNER/NAME (or GITHUB_REPOSITORY)")
@@ -254,7 +253,7 @@ def _need_repo(repo: str | None, flag: str) -> str:
     epilog="""\b
 Examples:
   dde-ci contract lock orders-api
-  dde-ci contract lock orders-api examples/shop/dde.yaml --iteration Iter-7
+  dde-ci contract lock orders-api -m examples/shop/dde.yaml --iteration Iter-7
   dde-ci contract lock orders-api --format json
   dde-ci contract lock orders-api --pr 42      (comment on PR 42 when it breaks consumers)
   dde-ci contract lock orders-api --err-ignore api/breaking-ignore.txt
@@ -279,9 +278,10 @@ contract.locked (and contract.breaking_change).
     type=click.IntRange(min=1),
     help="On a breaking change, comment on this pull request naming the affected consumers.",
 )
-@_github_options
+@github_options(repo_help="GitHub repository of the pull request (for --pr).")
 @format_option("text", "json")
 @ignore_options
+@output_option
 def lock(
     name: str,
     manifest: str,
@@ -297,7 +297,8 @@ def lock(
 ) -> int:
     """Lock contract NAME: digest its canonical form and record an immutable version."""
     from dde_ci.contracts.lock import contract_ignores, lock_contract
-    from dde_ci.git import current_commit
+    from dde_ci.contracts.registry import MANUAL
+    from dde_ci.git import current_commit, current_user
     from dde_ci.log import ExecutionLog
     from dde_ci.manifest.iteration import current_iteration
 
@@ -307,13 +308,16 @@ def lock(
     ignores = None
     if loaded.has_contract(name):
         ignores = contract_ignores(loaded, name, err_ignore=err_ignore, warn_ignore=warn_ignore)
+    # a person's lock (no --iteration, no DDE_ITERATION) is owned by the person's command,
+    # not by whichever iteration ran last
     outcome = lock_contract(
         loaded,
         name,
         layout,
         node_id=node_id,
-        iteration_id=iteration_id,
+        iteration_id=iteration_id if iteration else MANUAL,
         commit=commit or current_commit(loaded.root),
+        user=None if iteration else current_user(loaded.root),
         log=log,
         ignores=ignores,
     )
@@ -375,7 +379,7 @@ def lock(
     epilog="""\b
 Examples:
   dde-ci contract verify BE.Orders
-  dde-ci contract verify BE.Orders examples/shop/dde.yaml --iteration Iter-7 --format json
+  dde-ci contract verify BE.Orders -m examples/shop/dde.yaml --iteration Iter-7 --format json
 
 \b
 For each contract NODE consumes: the source still has the locked digest, the node
@@ -389,6 +393,7 @@ Exit codes: 0 conforms, 1 a finding, 2 bad input.
 @manifest_argument
 @iteration_option
 @format_option("text", "json")
+@output_option
 def verify(node_id: str, manifest: str, iteration: str | None, output_format: str) -> int:
     """Check that NODE matches every contract it consumes."""
     from dde_ci.contracts.verify import verify_node
@@ -423,12 +428,13 @@ def verify(node_id: str, manifest: str, iteration: str | None, output_format: st
     epilog="""\b
 Examples:
   dde-ci contract history orders-api
-  dde-ci contract history orders-api examples/shop/dde.yaml --format json
+  dde-ci contract history orders-api -m examples/shop/dde.yaml --format json
 """,
 )
 @click.argument("name")
 @manifest_argument
 @format_option("markdown", "json")
+@output_option
 def history(name: str, manifest: str, output_format: str) -> int:
     """Show every locked version of NAME, with the changes between consecutive versions."""
     from dde_ci.contracts.history import contract_history, history_json, history_markdown
@@ -451,7 +457,7 @@ def history(name: str, manifest: str, output_format: str) -> int:
     epilog="""\b
 Examples:
   dde-ci contract sync-lock
-  dde-ci contract sync-lock examples/shop/dde.yaml
+  dde-ci contract sync-lock -m examples/shop/dde.yaml
 
 The GitHub audit job runs it after downloading every node's artifacts: each
 interface job uploads its own contracts.lock, the registry folders merge.
@@ -497,8 +503,9 @@ digest is refused (exit 1).
 @click.option("--version", "version", metavar="X.Y.Z", help="Version (default: the current).")
 @click.option("--github", "to_github", is_flag=True, help="Publish as a GitHub release.")
 @click.option("--target", metavar="SHA", help="Commit the release tag points at (new tags).")
-@_github_options
+@github_options(repo_help="GitHub repository to publish the release in (for --github).")
 @format_option("text", "json")
+@output_option
 def publish(
     name: str,
     manifest: str,

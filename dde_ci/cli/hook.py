@@ -40,8 +40,8 @@ with several, name one: args: [--manifest, services/shop/dde.yaml].
 """
 
 manifest_option = click.option(
-    "--manifest",
     "-m",
+    "--manifest",
     "manifest",
     metavar="PATH",
     envvar="DDE_MANIFEST",

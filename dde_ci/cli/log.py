@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from dde_ci.cli.options import format_option, manifest_option, project_root
+from dde_ci.cli.options import format_option, manifest_option, output_option, project_root
 from dde_ci.cli.output import echo, echo_json, report_diagnostics
 from dde_ci.errors import safe_text
 
@@ -93,6 +93,7 @@ Examples:
 )
 @_with_log_options
 @format_option("text", "json")
+@output_option
 def query(
     node: str | None,
     event_type: str | None,

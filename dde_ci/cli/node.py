@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 @click.group(
     epilog="""\b
 Examples:
-  dde-ci node run API.Orders examples/shop/dde.yaml --iteration Iter-42
+  dde-ci node run API.Orders -m examples/shop/dde.yaml --iteration Iter-42
 """
 )
 def node() -> None:
@@ -29,7 +29,7 @@ def node() -> None:
     epilog="""\b
 Examples:
   dde-ci node run API.Orders                           in the folder of dde.yaml
-  dde-ci node run BE.Orders examples/shop/dde.yaml --iteration Iter-42 --run-id 7
+  dde-ci node run BE.Orders -m examples/shop/dde.yaml --iteration Iter-42 --run-id 7
   DDE_ITERATION=Iter-42 dde-ci node run TEST.Backend --agent backend-dev
 """,
 )
@@ -61,7 +61,7 @@ def run_node(
     quiet: bool,
     github_release: bool,
 ) -> int:
-    """Run NODE of MANIFEST through the node step, using the files earlier nodes left.
+    """Run NODE of the manifest through the node step, using the files earlier nodes left.
 
     Dependencies' outputs come from reports/{iteration}/{dependency}/result.json.
     Without --iteration (or DDE_ITERATION) a templated iteration id means the

@@ -9,24 +9,18 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from dde_ci.cli.options import format_option, iteration_option, manifest_argument
+from dde_ci.cli.options import (
+    format_option,
+    iteration_option,
+    manifest_argument,
+    manifest_option,
+    output_option,
+)
 from dde_ci.cli.output import echo, echo_json
 
 if TYPE_CHECKING:
     from dde_ci.runner.scheduler import Listener, RunSummary
     from dde_ci.runner.webhook import WebhookSink
-
-manifest_option = click.option(
-    "--manifest",
-    "-m",
-    "manifest",
-    type=click.Path(dir_okay=False),
-    default="dde.yaml",
-    show_default=True,
-    envvar="DDE_MANIFEST",
-    show_envvar=True,
-    help="The manifest whose folder holds .dde/state.db.",
-)
 
 
 def _webhook(url: str | None, source: str) -> WebhookSink | None:
@@ -94,7 +88,8 @@ def _report(summary: RunSummary, manifest_hint: str) -> int:
         if summary.state == "FAILED":
             echo(f"run them again with 'dde-ci retry {summary.run_id}'", err=True)
     if summary.state == "CANCELLED":
-        echo(f"resume is not possible after cancel; start again with 'dde-ci run {manifest_hint}'")
+        again = f"dde-ci run -m {manifest_hint}"
+        echo(f"resume is not possible after cancel; start again with '{again}'")
     return summary.exit_code
 
 
@@ -102,7 +97,7 @@ def _report(summary: RunSummary, manifest_hint: str) -> int:
     epilog="""\b
 Examples:
   dde-ci run                                   run dde.yaml, 4 nodes at a time
-  dde-ci run examples/shop/dde.yaml --jobs 2
+  dde-ci run -m examples/shop/dde.yaml --jobs 2
   dde-ci run --iteration Iter-42 --no-progress
   DDE_WEBHOOK_SECRET=s3cret dde-ci run --events-webhook http://127.0.0.1:8080/events
 Then, from another terminal:
@@ -144,7 +139,7 @@ def run(
     no_progress: bool,
     quiet: bool,
 ) -> int:
-    """Run every node of MANIFEST on this machine, critical path first.
+    """Run every node of the manifest on this machine, critical path first.
 
     Prints the run id; 'dde-ci status', 'pause', 'resume', 'retry' and 'cancel'
     take it.  A failed node's line is followed by the last 20 lines of its output
@@ -204,6 +199,7 @@ Examples:
 @click.argument("run_id", required=False)
 @manifest_option
 @format_option("text", "json")
+@output_option
 def status(run_id: str | None, manifest: str, output_format: str) -> int:
     """Show the state of RUN_ID (default: the latest run) and of each of its nodes."""
     from dde_ci.runner.control import runner_alive
@@ -300,7 +296,7 @@ Examples:
     type=click.FloatRange(0, 3600),
     default=5.0,
     show_default=True,
-    help="As for 'dde-ci run'.",
+    help="Seconds between SIGTERM and SIGKILL when a node is cancelled or times out.",
 )
 @click.option("--no-progress", is_flag=True, help="Plain lines instead of the live view.")
 @quiet_option

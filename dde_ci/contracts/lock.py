@@ -177,12 +177,14 @@ def lock_contract(
     node_id: str | None = None,
     iteration_id: str | None = None,
     commit: str | None = None,
+    user: str | None = None,
     log: ExecutionLog | None = None,
     now: str | None = None,
     ignores: list[Ignore] | None = None,
 ) -> LockOutcome:
     """Lock the current content of contract ``name`` (see the module docstring).
 
+    ``user``: who ran a manual lock (recorded in the owner).
     ``ignores`` are the accepted changes (default: the contract's ``err_ignore`` and
     ``warn_ignore`` files in the manifest, see :mod:`dde_ci.contracts.ignore`).
     """
@@ -210,7 +212,7 @@ def lock_contract(
             validate_checked(checked, manifest.root)
     if ignores is None:
         ignores = contract_ignores(manifest, name)
-    owner = Owner(node_id or (producer.id if producer else None), iteration_id, commit)
+    owner = Owner(node_id or (producer.id if producer else None), iteration_id, commit, user)
     with registry_lock(layout):
         outcome = _lock_locked(
             manifest, name, layout, checked, source, owner, now or now_rfc3339(), ignores

@@ -6,7 +6,7 @@ last run; node ids and conventions are cached in ``.dde/cache/hooks``
 (ignored by Git through a ``.gitignore`` written next to it).
 """
 
-# ruff: noqa: PTH100, PTH103, PTH105, PTH110, PTH112, PTH113, PTH116, PTH118, PTH120
+# ruff: noqa: PTH100, PTH103, PTH105, PTH110, PTH112, PTH116, PTH118, PTH120
 # (os.path on purpose: importing pathlib costs more than this whole hook may take)
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 
 from dde_ci.hooks.patterns import DEFAULTS, PATTERN_FIELDS, pattern_problem
+from dde_ci.manifest.discovery import find_manifest as upward_manifest
+from dde_ci.manifest.discovery import find_repo_root as find_repo_root
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing costs more than this whole hook
@@ -107,18 +109,6 @@ class _Now:
         return time.strftime(spec or "%Y%m%d", time.gmtime())
 
 
-def find_repo_root(start: str) -> str | None:
-    """The nearest folder at or above ``start`` holding ``.git`` (a folder or a file)."""
-    current = os.path.abspath(start)
-    while True:
-        if os.path.exists(os.path.join(current, ".git")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return None
-        current = parent
-
-
 def find_manifest(start: str, explicit: str | None = None) -> str | None:
     """The manifest the hooks check, or None when there is none (only shapes are checked).
 
@@ -130,18 +120,10 @@ def find_manifest(start: str, explicit: str | None = None) -> str | None:
     :class:`~dde_ci.errors.InputError` that asks for ``--manifest``.
     """
     explicit = explicit or os.environ.get("DDE_MANIFEST")
-    if explicit:
-        return explicit
+    found = upward_manifest(start, explicit)  # the one search every command does
+    if found is not None:
+        return found
     root = find_repo_root(start)
-    current = os.path.abspath(start)
-    while True:
-        candidate = os.path.join(current, "dde.yaml")
-        if os.path.isfile(candidate):
-            return candidate
-        parent = os.path.dirname(current)
-        if current == root or parent == current:
-            break
-        current = parent
     if root is None:
         return None
     tracked = tracked_manifests(root)

@@ -86,7 +86,7 @@ def test_every_problem_is_reported_with_its_place(tmp_path: Path) -> None:
         "contract-conformance",
         "gates.yaml:5:16: gates[1].evaluator is missing the required key 'path'",
         "gates.yaml:5:33: unknown key 'pth' in gates[1].evaluator (did you mean 'path'?)",
-        "gates.yaml:6:15: gates[1].severity: input should be 'blocking', 'warning' or 'info'",
+        "gates.yaml:6:15: gates[1].severity: 'fatal' is not one of 'blocking', 'warning', 'info'",
         "gates.yaml:7:11: gates[2].name: 'bad cond' is not a valid name; use letters, digits, "
         "'.', '_' or '-', starting with a letter or digit",
         "gates.yaml:9:18: gates[2].conditions[0]: condition 'failed = 0' is not 'metric op "

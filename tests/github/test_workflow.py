@@ -103,7 +103,7 @@ def test_check_fails_with_a_diff_when_stale(
     assert code == 1
     assert "-    timeout-minutes: 7\n+    timeout-minutes: 70" in captured.out
     assert "is stale" in captured.err
-    assert f"dde-ci generate examples/shop/dde.yaml -o {stale}" in captured.err
+    assert f"dde-ci generate -m examples/shop/dde.yaml -o {stale}" in captured.err
 
 
 def test_check_fails_when_the_file_is_missing(
