@@ -51,7 +51,8 @@ def contract() -> None:
 
 
 _IGNORE_HELP = (
-    "Ignore file of accepted {what} (oasdiff's {flag} format); each line also names "
+    "Ignore file of accepted {what}, in the format of oasdiff's option of the same name; "
+    "each line also names "
     "an accepted ADR ('adr: docs/adr/0007-x.md') or a last day ('expires: 2027-01-31')."
 )
 
@@ -67,7 +68,7 @@ def ignore_options(func: F) -> F:
             dest,
             type=click.Path(dir_okay=False, path_type=Path),
             metavar="FILE",
-            help=_IGNORE_HELP.format(what=what, flag=flag),
+            help=_IGNORE_HELP.format(what=what),
         )(func)
     return func
 
