@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from dde_ci.cli.options import manifest_argument
 from dde_ci.cli.output import echo, report_diagnostics
-from dde_ci.errors import CheckFailed, Diagnostic, Location
+from dde_ci.errors import CheckFailed, Location
 
 
 @click.command(
@@ -16,11 +17,16 @@ from dde_ci.errors import CheckFailed, Diagnostic, Location
 Examples:
   dde-ci generate -o .github/workflows/dde.yml           write the workflow of dde.yaml
   dde-ci generate examples/shop/dde.yaml                 print it
+  dde-ci generate services/shop/dde.yaml -o .github/workflows/shop.yml
+                                                         a manifest in a sub-folder
   dde-ci generate -o .github/workflows/dde.yml --check   exit 1 (with a diff) when stale
 
-The workflow runs one job per node (twins share a matrix job) on the runner
-labels capability routing chooses, then an audit job to require in branch
-protection (status dde/audit).  See docs/github.md.
+The workflow must live in .github/workflows/ at the repository root (the
+manifest may be in a sub-folder).  It runs one job per node (twins share a
+matrix job) on the runner labels capability routing chooses, then an audit job
+to require in branch protection (status dde/audit).  The dde-ci actions are
+pinned to this dde-ci build's commit (dde-ci --version), or to the manifest's
+github.action.  See docs/github.md.
 """
 )
 @manifest_argument
@@ -48,11 +54,14 @@ def generate(manifest: str, output: str | None, check: bool, root: str | None) -
     Paths in the workflow are relative to the repository root.  The output is
     deterministic: the same manifest always gives the same bytes.
     """
+    from dde_ci.build import this_build
     from dde_ci.github.workflow import (
         DEFAULT_OUTPUT,
+        check_output_location,
         generate_workflow,
         read_committed,
         repository_root,
+        resolve_action,
         stale_diff,
         workflow_options,
         write_workflow,
@@ -63,9 +72,11 @@ def generate(manifest: str, output: str | None, check: bool, root: str | None) -
     report_diagnostics(manifest_warnings(loaded))
     base = Path(root) if root else repository_root(loaded.root)
     target = Path(output) if output else (base / DEFAULT_OUTPUT if check else None)
+    if target is not None:
+        check_output_location(target, base)
     options = workflow_options(Path(manifest), target or base / DEFAULT_OUTPUT, base)
+    options = replace(options, action=resolve_action(loaded, base, this_build()))
     generated = generate_workflow(loaded, options)
-    _warn_missing_action(loaded.github.action, base, manifest)
 
     if target is None:
         echo(generated.text.rstrip("\n"))
@@ -96,14 +107,3 @@ def generate(manifest: str, output: str | None, check: bool, root: str | None) -
         f"({matrices} matrix) for {len(plan.job_of)} nodes, {generated.size / 1024:.0f} KiB"
     )
     return 0
-
-
-def _warn_missing_action(action: str | None, root: Path, manifest: str) -> None:
-    setup = root / "actions" / "setup" / "action.yml"
-    if action is None and not setup.exists():
-        message = (
-            "the workflow uses the dde-ci actions of this repository ('uses: $/actions/...') "
-            f"but {setup} does not exist; set github.action to 'OWNER/dde-ci@<commit SHA>' "
-            "(and github.action_version) in the manifest"
-        )
-        report_diagnostics([Diagnostic(message, Location(manifest), "warning")])

@@ -43,6 +43,7 @@ from dde_ci.github.emit import Block, Commented, Flow, Spaced, yaml_document
 from dde_ci.github.pins import CHECKOUT, DOWNLOAD_ARTIFACT, UPLOAD_ARTIFACT, Pin
 
 if TYPE_CHECKING:
+    from dde_ci.build import Build
     from dde_ci.graph import Graph
     from dde_ci.manifest.models import Manifest, Node
 
@@ -70,6 +71,13 @@ PERMISSION_REASONS = {
     "statuses: write": "set the dde/audit commit status",
     "statuses: read": "read the pause marker (dde-ci gh pause)",
 }
+# Self-hosted runners never run a fork's pull request (GitHub's hardening guide): the setup
+# job (which every node job needs) and the audit job run only for pushes, manual runs and
+# pull requests from branches of this repository.
+SAME_REPOSITORY = (
+    "github.event_name != 'pull_request' || "
+    "github.event.pull_request.head.repo.full_name == github.repository"
+)
 # dde_ci.github.runs.PAUSE_CHECK_STEP: `dde-ci gh status` knows a paused node by this step name
 PAUSE_CHECK_STEP = "dde pause check"
 
@@ -110,11 +118,12 @@ class WorkflowPlan:
 
 @dataclass(frozen=True)
 class ActionRef:
-    """Where the dde-ci composite actions live.
+    """Where the dde-ci composite actions live (:func:`resolve_action` chooses).
 
-    Unset in the manifest, they are this repository's, referenced with GitHub's
+    ``repository`` unset: this repository's own, referenced with GitHub's
     self-repository syntax (``$/actions/node``: this repository at the running
-    commit).  Else ``github.action`` names a repository pinned to a commit.
+    commit).  Else a repository pinned to a full commit SHA, with its release
+    tag (if any) in a comment.
     """
 
     repository: str | None = None  # "OWNER/REPO"
@@ -323,8 +332,9 @@ def _artifact_paths(manifest_dir: str, node: Node, where: Location) -> list[str]
 class WorkflowOptions:
     """Where things are, relative to the repository root that GitHub checks out."""
 
-    manifest_path: str  # e.g. "examples/shop/dde.yaml"
+    manifest_path: str  # e.g. "services/shop/dde.yaml"
     output_path: str  # e.g. ".github/workflows/dde.yml" (shown in the header)
+    action: ActionRef = ActionRef()  # where the dde-ci actions are (resolve_action)
 
     @property
     def manifest_dir(self) -> str:
@@ -347,7 +357,7 @@ def workflow_document(
 ) -> dict[str, Any]:
     """The workflow as a tree of dicts and lists, ready for :func:`yaml_document`."""
     gh = manifest.github
-    action = _action_ref(manifest)
+    action = options.action
     setup_labels = tuple(gh.runs_on or manifest.settings.default_runs_on or DEFAULT_RUNS_ON)
     mdir = options.manifest_dir
     mpath = options.manifest_path
@@ -376,8 +386,10 @@ def workflow_document(
     }
     if "workflow_dispatch" in gh.triggers:
         setup_with["iteration"] = "${{ inputs.iteration }}"
+    guard = SAME_REPOSITORY if "pull_request" in gh.triggers else None
     jobs[SETUP_JOB] = {
         "name": "setup",
+        **({"if": f"${{{{ {guard} }}}}"} if guard else {}),
         "runs-on": _labels(setup_labels),
         "timeout-minutes": SETUP_MINUTES,
         "permissions": _permissions("contents: read"),
@@ -394,7 +406,7 @@ def workflow_document(
     }
     for job in plan.jobs:
         jobs[job.job_id] = _node_job(manifest, job, action, mdir, mpath)
-    jobs[AUDIT_JOB] = _audit_job(manifest, plan, action, setup_labels, mdir, mpath)
+    jobs[AUDIT_JOB] = _audit_job(manifest, plan, action, setup_labels, mdir, mpath, guard)
 
     return {
         "name": f"dde {manifest.workflow}",
@@ -415,14 +427,6 @@ def _nodes_by_id(manifest: Manifest) -> dict[str, Node]:
         cached = {node.id: node for node in manifest.nodes}
         object.__setattr__(manifest, "_dde_nodes_by_id", cached)
     return cached
-
-
-def _action_ref(manifest: Manifest) -> ActionRef:
-    given = manifest.github.action
-    if not given:
-        return ActionRef()
-    repository, sha = given.split("@", 1)
-    return ActionRef(repository, sha, manifest.github.action_version)
 
 
 def _node_job(
@@ -549,15 +553,17 @@ def _audit_job(
     labels: Sequence[str],
     mdir: str,
     mpath: str,
+    guard: str | None,
 ) -> dict[str, Any]:
     needs = [SETUP_JOB, *(job.job_id for job in plan.jobs)]
+    when = f"!cancelled() && ({guard})" if guard else "!cancelled()"
     failed = " || ".join(
         f"contains(needs.*.result, '{result}')" for result in ("failure", "cancelled", "skipped")
     )
     return {
         "name": "audit",
         "needs": Flow(needs),
-        "if": "${{ !cancelled() }}",
+        "if": f"${{{{ {when} }}}}",
         "runs-on": _labels(labels),
         "timeout-minutes": AUDIT_MINUTES,
         "permissions": _permissions("contents: read", "statuses: write"),
@@ -691,6 +697,71 @@ def workflow_options(manifest_file: Path, output: Path, root: Path) -> WorkflowO
     except ValueError:
         output_rel = output.as_posix()
     return WorkflowOptions(manifest_path=manifest_rel, output_path=output_rel)
+
+
+ACTION_FILES = ("setup", "node", "audit")
+
+
+def resolve_action(manifest: Manifest, root: Path, build: Build) -> ActionRef:
+    """Where the workflow's ``uses:`` of the dde-ci actions point, or an input error.
+
+    In this order: the manifest's ``github.action`` (``OWNER/REPO@SHA``); this
+    repository's own actions (``$/actions/...``) when the repository root holds
+    them, as dde-ci's own repository does; the dde-ci build that runs now, at
+    its home and commit (``OWNER/dde-ci/actions/node@<commit>``).  A build
+    that does not know its commit (installed without Git metadata) cannot pin
+    the actions: the manifest must name them.
+    """
+    given = manifest.github.action
+    if given:
+        repository, sha = given.split("@", 1)
+        return ActionRef(repository, sha, manifest.github.action_version)
+    if all((root / "actions" / name / "action.yml").is_file() for name in ACTION_FILES):
+        return ActionRef()
+    if build.repository and build.commit:
+        return ActionRef(build.repository, build.commit, build.release_tag)
+    known = "its home" if build.commit else "the commit it was built from"
+    raise InputError(
+        f"this dde-ci build ({build.version}) does not know {known}, so the workflow "
+        "cannot pin the dde-ci actions; add the setting github.action: "
+        "'OWNER/dde-ci@<40-hex commit SHA>' to the manifest (see docs/github.md, "
+        "'Pinning and updating dde-ci')",
+        Location(str(manifest.path)),
+    )
+
+
+WORKFLOWS_DIR = ".github/workflows"
+
+
+def check_output_location(output: Path, root: Path) -> str:
+    """The workflow's path relative to ``root``; an input error unless GitHub reads it there.
+
+    GitHub runs only the workflows in ``.github/workflows/`` at the repository
+    root (not in a sub-folder of it, not in a folder below a manifest's).
+    """
+    base = root.resolve()
+    target = output.resolve()
+    try:
+        rel = target.relative_to(base).as_posix()
+    except ValueError:
+        rel = None
+    if (
+        rel is None
+        or str(PurePosixPath(rel).parent) != WORKFLOWS_DIR
+        or target.suffix
+        not in (
+            ".yml",
+            ".yaml",
+        )
+    ):
+        raise InputError(
+            f"GitHub reads workflows only from {WORKFLOWS_DIR}/ at the repository root: "
+            f"write it to {base / WORKFLOWS_DIR / (target.stem + '.yml')} "
+            f"(e.g. -o {DEFAULT_OUTPUT} from the root {base}), or pass --root with the folder "
+            "GitHub checks out",
+            Location(str(output)),
+        )
+    return rel
 
 
 def read_committed(path: Path) -> str | None:

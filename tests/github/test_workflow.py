@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,17 +15,21 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dde_ci.build import Build, this_build
 from dde_ci.errors import InputError
 from dde_ci.github.emit import Block, Commented, Flow, quoted, scalar, yaml_document
 from dde_ci.github.pins import ALL_PINS
 from dde_ci.github.workflow import (
     MAX_MATRIX_LEGS,
     MAX_WORKFLOW_BYTES,
+    SAME_REPOSITORY,
+    ActionRef,
     WorkflowOptions,
     generate_workflow,
     job_minutes,
     literal,
     plan_jobs,
+    resolve_action,
     simulate_makespan,
 )
 from dde_ci.graph import build_graph
@@ -35,8 +41,9 @@ from tests.github.hostile import EXPR, NAMES, hostile_manifest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHOP = REPO_ROOT / "examples" / "shop" / "dde.yaml"
-GOLDEN = REPO_ROOT / "examples" / "shop" / ".github" / "workflows" / "dde.yml"
-OPTIONS = WorkflowOptions("examples/shop/dde.yaml", "examples/shop/.github/workflows/dde.yml")
+GOLDEN = Path(__file__).parent / "golden" / "shop.yml"
+# The example as dde-ci's own repository would run it (its actions are in this repository).
+OPTIONS = WorkflowOptions("examples/shop/dde.yaml", ".github/workflows/shop.yml")
 SHA_USES = re.compile(r"^([\w.-]+/[\w.-]+)@([0-9a-f]{40})$")
 
 
@@ -87,54 +94,117 @@ def expand(text: str) -> str:
 # -- the golden workflow ------------------------------------------------------------------
 
 
-def test_golden_shop_workflow_is_current(cli: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    code = cli("generate", str(SHOP), "-o", str(GOLDEN), "--check", "--root", str(REPO_ROOT))
-    assert code == 0, capsys.readouterr().out
+def test_golden_shop_workflow_is_current() -> None:
+    """The example's workflow as dde-ci's own repository runs it (``$/`` actions)."""
     assert GOLDEN.read_text() == generate_workflow(shop(), OPTIONS).text
 
 
-def test_check_fails_with_a_diff_when_stale(
-    tmp_path: Path, cli: Any, capsys: pytest.CaptureFixture[str]
+def user_repository(tmp_path: Path) -> Path:
+    """A user's repository: ``git init``, the shop manifest in ``services/shop``, no actions."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SHOP.parent, repo / "services" / "shop", ignore=shutil.ignore_patterns(".*"))
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    return repo
+
+
+def test_generate_writes_then_leaves_an_unchanged_file_alone(
+    tmp_path: Path, cli: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    stale = tmp_path / "dde.yml"
-    stale.write_text(GOLDEN.read_text().replace("timeout-minutes: 70", "timeout-minutes: 7", 1))
-    code = cli("generate", str(SHOP), "-o", str(stale), "--check", "--root", str(REPO_ROOT))
+    repo = user_repository(tmp_path)
+    monkeypatch.chdir(repo)
+    assert cli("generate", "services/shop/dde.yaml", "-o", ".github/workflows/dde.yml") == 0
+    assert "written: 12 node jobs (1 matrix) for 13 nodes" in capsys.readouterr().out
+    out = repo / ".github" / "workflows" / "dde.yml"
+    build = this_build()
+    action = ActionRef(build.repository, build.commit, build.release_tag)
+    options = WorkflowOptions("services/shop/dde.yaml", ".github/workflows/dde.yml", action)
+    assert out.read_text() == generate_workflow(load_manifest(SHOP), options).text
+    stamp = out.stat().st_mtime_ns
+    assert cli("generate", "services/shop/dde.yaml", "-o", ".github/workflows/dde.yml") == 0
+    assert "unchanged" in capsys.readouterr().out
+    assert out.stat().st_mtime_ns == stamp
+    assert cli("generate", "services/shop/dde.yaml", "--check") == 0
+
+
+def test_check_fails_with_a_diff_when_stale(
+    tmp_path: Path, cli: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = user_repository(tmp_path)
+    monkeypatch.chdir(repo)
+    assert cli("generate", "services/shop/dde.yaml", "-o", ".github/workflows/dde.yml") == 0
+    stale = repo / ".github" / "workflows" / "dde.yml"
+    stale.write_text(stale.read_text().replace("timeout-minutes: 70", "timeout-minutes: 7", 1))
+    capsys.readouterr()
+    code = cli("generate", "services/shop/dde.yaml", "-o", str(stale), "--check")
     captured = capsys.readouterr()
     assert code == 1
     assert "-    timeout-minutes: 7\n+    timeout-minutes: 70" in captured.out
     assert "is stale" in captured.err
-    assert f"dde-ci generate examples/shop/dde.yaml -o {stale}" in captured.err
+    assert "dde-ci generate services/shop/dde.yaml -o .github/workflows/dde.yml" in captured.err
 
 
 def test_check_fails_when_the_file_is_missing(
-    tmp_path: Path, cli: Any, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, cli: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    missing = tmp_path / "none.yml"
-    code = cli("generate", str(SHOP), "-o", str(missing), "--check", "--root", str(REPO_ROOT))
+    monkeypatch.chdir(user_repository(tmp_path))
+    code = cli("generate", "services/shop/dde.yaml", "-o", ".github/workflows/none.yml", "--check")
     assert code == 1
     assert "does not exist" in capsys.readouterr().err
-    assert not missing.exists()
+    assert not Path(".github/workflows/none.yml").exists()
 
 
-def test_generate_writes_then_leaves_an_unchanged_file_alone(
-    tmp_path: Path, cli: Any, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    "output",
+    [
+        "services/shop/.github/workflows/dde.yml",  # next to the manifest: GitHub never reads it
+        "dde.yml",
+        ".github/dde.yml",
+        ".github/workflows/sub/dde.yml",
+        ".github/workflows/dde.txt",
+    ],
+)
+@pytest.mark.parametrize("check", [False, True])
+def test_a_workflow_anywhere_but_the_roots_workflows_folder_is_refused(
+    tmp_path: Path,
+    cli: Any,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    output: str,
+    check: bool,
 ) -> None:
-    out = tmp_path / "wf" / "dde.yml"
-    assert cli("generate", str(SHOP), "-o", str(out), "--root", str(REPO_ROOT)) == 0
-    assert "written: 12 node jobs (1 matrix) for 13 nodes" in capsys.readouterr().out
-    assert out.read_text() == GOLDEN.read_text().replace(
-        "examples/shop/.github/workflows/dde.yml", str(out)
+    repo = user_repository(tmp_path)
+    monkeypatch.chdir(repo)
+    code = cli("generate", "services/shop/dde.yaml", "-o", output, *(["--check"] if check else []))
+    err = capsys.readouterr().err
+    assert code == 2
+    assert (
+        f"{output}: GitHub reads workflows only from .github/workflows/ at the repository root"
+        in err
     )
-    stamp = out.stat().st_mtime_ns
-    assert cli("generate", str(SHOP), "-o", str(out), "--root", str(REPO_ROOT)) == 0
-    assert "unchanged" in capsys.readouterr().out
-    assert out.stat().st_mtime_ns == stamp
+    assert f"write it to {repo.resolve() / '.github' / 'workflows'}" in err
+    assert not (repo / output).exists()
 
 
-def test_generate_prints_without_output(cli: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli("generate", str(SHOP), "--root", str(REPO_ROOT)) == 0
+def test_generate_from_the_manifest_folder_names_the_root(
+    tmp_path: Path, cli: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = user_repository(tmp_path)
+    monkeypatch.chdir(repo / "services" / "shop")
+    assert cli("generate", "-o", ".github/workflows/dde.yml") == 2
+    assert f"-o .github/workflows/dde.yml from the root {repo.resolve()}" in capsys.readouterr().err
+    assert cli("generate", "-o", "../../.github/workflows/dde.yml") == 0
+    text = (repo / ".github" / "workflows" / "dde.yml").read_text()
+    assert "manifest: services/shop/dde.yaml" in text
+    assert "  dde-ci generate services/shop/dde.yaml -o .github/workflows/dde.yml" in text
+
+
+def test_generate_prints_without_output(
+    tmp_path: Path, cli: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(user_repository(tmp_path))
+    assert cli("generate", "services/shop/dde.yaml") == 0
     printed = capsys.readouterr().out
-    assert printed.startswith("# Generated by dde-ci from examples/shop/dde.yaml.")
+    assert printed.startswith("# Generated by dde-ci from services/shop/dde.yaml.")
     assert "jobs:" in printed
 
 
@@ -147,10 +217,7 @@ def test_output_is_deterministic() -> None:
 def test_header_says_generated_and_how_to_regenerate() -> None:
     head = generate_workflow(shop(), OPTIONS).text.splitlines()[:3]
     assert "Generated by dde-ci" in head[0] and "Do not edit" in head[0]
-    assert (
-        "dde-ci generate examples/shop/dde.yaml -o examples/shop/.github/workflows/dde.yml"
-        in (head[1])
-    )
+    assert "dde-ci generate examples/shop/dde.yaml -o .github/workflows/shop.yml" in head[1]
     assert head[2].endswith("--check")
 
 
@@ -162,15 +229,85 @@ def test_manifest_outside_the_root_is_refused(
     assert "outside the repository root" in capsys.readouterr().err
 
 
-def test_warns_when_the_local_actions_are_missing(
-    tmp_path: Path, cli: Any, capsys: pytest.CaptureFixture[str]
+# -- where the dde-ci actions come from ----------------------------------------------------
+
+COMMIT = "6e72b0aada16b0c03894723ab699e753f3beec1e"
+HOME = "https://github.com/dde-ci/dde-ci"
+
+
+def test_the_build_pins_the_actions_to_its_home_and_commit(tmp_path: Path) -> None:
+    build = Build("0.2.0", HOME, COMMIT)
+    action = resolve_action(shop(), tmp_path, build)
+    text = generate_workflow(shop(), replace(OPTIONS, action=action)).text
+    uses = {line.strip() for line in text.splitlines() if "/actions/" in line and "dde-ci" in line}
+    assert uses == {
+        f"uses: dde-ci/dde-ci/actions/{name}@{COMMIT}  # v0.2.0"
+        for name in ("setup", "node", "audit")
+    }
+    assert "$/" not in text
+
+
+def test_a_development_build_pins_its_commit_without_a_tag_comment(tmp_path: Path) -> None:
+    build = Build("0.1.1.dev3+g6e72b0aad", HOME, COMMIT)
+    assert resolve_action(shop(), tmp_path, build) == ActionRef("dde-ci/dde-ci", COMMIT, None)
+
+
+def test_the_manifest_setting_wins_over_the_build(tmp_path: Path) -> None:
+    sha = "ab" * 20
+    text = SHOP.read_text() + f"\ngithub:\n  action: acme/dde-ci@{sha}\n  action_version: v9.0.0\n"
+    manifest = load_manifest_text(text, SHOP)
+    action = resolve_action(manifest, tmp_path, Build("0.2.0", HOME, COMMIT))
+    assert action == ActionRef("acme/dde-ci", sha, "v9.0.0")
+
+
+def test_self_references_only_where_the_repository_holds_the_actions(tmp_path: Path) -> None:
+    assert resolve_action(shop(), REPO_ROOT, Build("0.2.0", HOME, COMMIT)) == ActionRef()
+    for name in ("setup", "node"):  # not all of them: not dde-ci's repository
+        (tmp_path / "actions" / name).mkdir(parents=True)
+        (tmp_path / "actions" / name / "action.yml").write_text("name: x\n")
+    assert resolve_action(shop(), tmp_path, Build("0.2.0", HOME, COMMIT)).repository
+
+
+@pytest.mark.parametrize(
+    ("build", "unknown"),
+    [
+        (Build("0.1.0", HOME, None), "the commit it was built from"),
+        (Build("0.1.0", None, COMMIT), "its home"),
+    ],
+)
+def test_a_build_that_cannot_pin_the_actions_names_the_setting(
+    tmp_path: Path,
+    cli: Any,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    build: Build,
+    unknown: str,
 ) -> None:
-    manifest = tmp_path / "dde.yaml"
-    manifest.write_text("workflow: w\nnodes: [{id: A, type: action, runs_on: [x]}]\n")
-    assert cli("generate", str(manifest), "-o", str(tmp_path / "w.yml")) == 0
+    import dde_ci.build
+
+    repo = user_repository(tmp_path)
+    monkeypatch.chdir(repo)
+    monkeypatch.setattr(dde_ci.build, "this_build", lambda: build)
+    code = cli("generate", "services/shop/dde.yaml", "-o", ".github/workflows/dde.yml")
     err = capsys.readouterr().err
-    assert "warning: the workflow uses the dde-ci actions of this repository" in err
-    assert "set github.action" in err
+    assert code == 2
+    assert (
+        f"services/shop/dde.yaml: this dde-ci build (0.1.0) does not know {unknown}, "
+        "so the workflow cannot pin the dde-ci actions; add the setting github.action: "
+        "'OWNER/dde-ci@<40-hex commit SHA>' to the manifest"
+    ) in err
+    assert not (repo / ".github").exists()
+
+
+def test_version_shows_version_home_and_commit(capsys: pytest.CaptureFixture[str]) -> None:
+    from dde_ci.cli.main import main
+
+    assert main(["--version"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    build = this_build()
+    assert lines[0] == f"dde-ci {build.version}"
+    assert lines[1] == "home: https://github.com/dde-ci/dde-ci"
+    assert re.fullmatch(r"commit: [0-9a-f]{40}( \(with uncommitted changes\))?", lines[2])
 
 
 # -- structure ----------------------------------------------------------------------------
@@ -294,7 +431,8 @@ def test_remote_action_reference_is_pinned() -> None:
     sha = "0123456789abcdef0123456789abcdef01234567"
     text = SHOP.read_text() + f"\ngithub:\n  action: acme/dde-ci@{sha}\n  action_version: v0.1.0\n"
     manifest = load_manifest_text(text, SHOP)
-    out = generate_workflow(manifest, WorkflowOptions("dde.yaml", "w.yml")).text
+    action = resolve_action(manifest, REPO_ROOT, Build("0.2.0", HOME, COMMIT))
+    out = generate_workflow(manifest, WorkflowOptions("dde.yaml", "w.yml", action)).text
     assert f"uses: acme/dde-ci/actions/setup@{sha}  # v0.1.0" in out
     assert f"uses: acme/dde-ci/actions/node@{sha}  # v0.1.0" in out
     assert f"uses: acme/dde-ci/actions/audit@{sha}  # v0.1.0" in out
@@ -378,7 +516,7 @@ def test_audit_job_needs_every_job_and_cannot_be_skipped_into_success() -> None:
     data = document(generated.text)
     audit = data["jobs"]["audit"]
     assert audit["needs"] == ["setup", *(job.job_id for job in generated.plan.jobs)]
-    assert audit["if"] == "${{ !cancelled() }}"
+    assert audit["if"] == f"${{{{ !cancelled() && ({SAME_REPOSITORY}) }}}}"
     steps = {s["name"]: s for s in audit["steps"]}
     run = steps["Audit the iteration"]
     assert run["uses"] == "$/actions/audit"
@@ -508,12 +646,13 @@ def test_a_workflow_over_500_kib_is_a_clear_error(
         lines.append(f"  - {{id: N{i:04d}, type: action, artifacts: [out/{i}/**]{dep}}}")
     manifest = tmp_path / "dde.yaml"
     manifest.write_text("\n".join(lines) + "\n")
-    code = cli("generate", str(manifest), "-o", str(tmp_path / "w.yml"), "--root", str(tmp_path))
+    out = tmp_path / ".github" / "workflows" / "w.yml"
+    code = cli("generate", str(manifest), "-o", str(out), "--root", str(tmp_path))
     err = capsys.readouterr().err
     assert code == 2
     assert f"GitHub accepts at most {MAX_WORKFLOW_BYTES // 1024} KiB per workflow file" in err
     assert err.startswith(f"{tmp_path / 'dde.yaml'}") or "dde.yaml" in err
-    assert not (tmp_path / "w.yml").exists()
+    assert not out.exists()
 
 
 def test_job_ids_are_unique_and_valid() -> None:
@@ -660,12 +799,6 @@ def test_the_tools_can_say_no(tmp_path: Path) -> None:
     )
     result = tools.actionlint(unknown_label, tmp_path / "labels")
     assert result.code == 1 and 'label "gpu" is unknown' in result.output
-
-
-def test_the_golden_workflow_is_the_one_checked_in_examples() -> None:
-    """The project's own copy sits where `dde-ci generate --check` of examples/shop looks."""
-    assert GOLDEN.exists()
-    assert shutil.which("git") is not None
 
 
 # -- the dde-workflow-sync pre-commit hook ------------------------------------------------
