@@ -104,6 +104,17 @@ def generate(manifest: str, output: str | None, check: bool, root: str | None) -
     matrices = sum(1 for job in plan.jobs if job.is_matrix)
     echo(
         f"{shown}: {'written' if changed else 'unchanged'}: {len(plan.jobs)} node jobs "
-        f"({matrices} matrix) for {len(plan.job_of)} nodes, {generated.size / 1024:.0f} KiB"
+        f"({matrices} matrix) for {len(plan.job_of)} nodes, {generated.size / 1000:.0f} KB"
     )
+    if plan.grouping == "levels":
+        from dde_ci.github.workflow import simulate_makespan
+        from dde_ci.graph import build_graph
+
+        graph = build_graph(loaded)
+        span = simulate_makespan(plan, graph.weights)
+        echo(
+            "one job per node would exceed GitHub's 500 KB, so the nodes of each depth level "
+            f"share matrix jobs: every dependency holds; the makespan by estimated_effort is "
+            f"{span:g} against a critical path of {graph.critical_path_length:g}"
+        )
     return 0

@@ -37,6 +37,7 @@ import yaml
 from tests.github import tools
 
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+_ENV_REFERENCE = re.compile(r"\$\{\{ env\.(\w+) \}\}")
 HEAD_SHA = "0123456789abcdef0123456789abcdef01234567"
 # A runner with the project's tools installed (python3 with pytest, coverage, bandit).
 RUNNER_PATH = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
@@ -113,6 +114,11 @@ class WorkflowRun:
                 context[f"needs.{need}.outputs.{key}"] = value
         for key, value in leg.items():
             context[f"matrix.{key}"] = self._eval(str(value), {})
+        job_env = {k: self._eval(str(v), context) for k, v in job.get("env", {}).items()}
+        for key, value in job_env.items():
+            context[f"env.{key}"] = value
+        for key in _ENV_REFERENCE.findall(yaml.safe_dump(job.get("steps", []))):
+            context.setdefault(f"env.{key}", "")  # GitHub: an unset env value is ''
         failed = False
         for step in job["steps"]:
             condition = step.get("if")

@@ -484,12 +484,34 @@ def test_node_jobs_download_what_is_done_and_upload_their_outputs() -> None:
         assert upload["with"]["include-hidden-files"] is True
         paths = upload["with"]["path"].splitlines()
         assert paths[0] == "examples/shop/dde.yaml"  # keeps the manifest folder as the root
-        node = "${{ matrix.node }}" if job.is_matrix else job.nodes[0]
+        node = "${{ env.DDE_WORKFLOW_NODE }}"  # the steps are shared: the job's env names it
+        expected = "${{ matrix.node }}" if job.is_matrix else job.nodes[0]
+        assert data["jobs"][job.job_id]["env"]["DDE_WORKFLOW_NODE"] == expected
         assert f"examples/shop/reports/{it}/{node}/" in paths
         assert f"examples/shop/.dde/artifacts/{it}/{node}/" in paths
         assert ("examples/shop/.dde/contracts/" in paths) == job.publishes
-    be = next(s for s in data["jobs"]["be-orders"]["steps"] if "upload" in s.get("uses", ""))
-    assert "examples/shop/build/backend/**" in be["with"]["path"].splitlines()
+        assert paths[-1] == "${{ env.DDE_WORKFLOW_ARTIFACTS }}"
+    be = data["jobs"]["be-orders"]["env"]
+    assert be["DDE_WORKFLOW_ARTIFACTS"].splitlines() == ["examples/shop/build/backend/**"]
+
+
+def test_node_jobs_of_a_kind_share_one_step_list() -> None:
+    """Steps used by several jobs are written once (&anchor) and repeated (*alias)."""
+    generated = generate_workflow(shop(), OPTIONS)
+    text = generated.text
+    anchors = re.findall(r"steps: &([a-z-]+)$", text, re.MULTILINE)
+    aliases = re.findall(r"steps: \*([a-z-]+)$", text, re.MULTILINE)
+    assert sorted(anchors) == ["interface-steps", "node-steps-fetch"]
+    assert set(aliases) == set(anchors)  # an anchor nobody repeats is an actionlint error
+    plain = len(re.findall(r"^    steps:$", text, re.MULTILINE))  # setup, audit, a lone kind
+    assert len(anchors) + len(aliases) + plain == len(generated.plan.jobs) + 2
+    assert re.findall(r"permissions: &([a-z-]+)$", text, re.MULTILINE) == [
+        "interface-permissions",
+        "node-permissions",
+    ]
+    data = document(text)  # what GitHub reads: each job with its full steps
+    steps = [data["jobs"][job.job_id]["steps"] for job in generated.plan.jobs]
+    assert all(any(s.get("name") == "Run the node step" for s in job) for job in steps)
 
 
 def test_every_node_job_checks_the_pause_marker_before_its_node_step() -> None:
@@ -591,7 +613,13 @@ def test_hostile_text_stays_text() -> None:
             for value in step.get("with", {}).values():
                 evaluated = re.findall(r"<EXPR:([^>]*)>", expand(str(value)))
                 for expr in evaluated:
-                    assert expr.startswith(("needs.setup.", "matrix.", "github.token", "inputs."))
+                    assert expr.startswith(
+                        ("needs.setup.", "matrix.", "github.token", "inputs.", "env.DDE_WORKFLOW_")
+                    )
+        for key, value in job.get("env", {}).items():
+            assert key.startswith("DDE_WORKFLOW_")
+            for expr in re.findall(r"<EXPR:([^>]*)>", expand(str(value))):
+                assert expr.startswith("matrix.")
 
 
 def test_hostile_names_cannot_break_the_yaml() -> None:
@@ -643,14 +671,17 @@ def test_a_workflow_over_500_kib_is_a_clear_error(
     lines = ["workflow: long", "settings: {default_runs_on: [self-hosted, linux]}", "nodes:"]
     for i in range(600):
         dep = f", depends_on: [N{i - 1:04d}]" if i else ""
-        lines.append(f"  - {{id: N{i:04d}, type: action, artifacts: [out/{i}/**]{dep}}}")
+        name = "long " * 200  # 1 KB a node, in each job's name
+        lines.append(
+            f"  - {{id: N{i:04d}, type: action, name: {name}, artifacts: [out/{i}/**]{dep}}}"
+        )
     manifest = tmp_path / "dde.yaml"
     manifest.write_text("\n".join(lines) + "\n")
     out = tmp_path / ".github" / "workflows" / "w.yml"
     code = cli("generate", str(manifest), "-o", str(out), "--root", str(tmp_path))
     err = capsys.readouterr().err
     assert code == 2
-    assert f"GitHub accepts at most {MAX_WORKFLOW_BYTES // 1024} KiB per workflow file" in err
+    assert f"GitHub accepts at most {MAX_WORKFLOW_BYTES // 1000} KB per workflow file" in err
     assert err.startswith(f"{tmp_path / 'dde.yaml'}") or "dde.yaml" in err
     assert not out.exists()
 
@@ -713,6 +744,88 @@ def test_needs_add_no_wait_the_graph_does_not_have(text: str) -> None:
         for other in job.nodes[1:]:
             assert graph.preds[other] == graph.preds[first]
             assert graph.succs[other] == graph.succs[first]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dags())
+def test_levels_grouping_keeps_every_dependency(text: str) -> None:
+    manifest = load_manifest_text(text)
+    graph = build_graph(manifest)
+    plan = plan_jobs(manifest, graph, "levels")
+    position = {job.job_id: i for i, job in enumerate(plan.jobs)}
+    waits: dict[str, set[str]] = {}
+    for job in plan.jobs:
+        assert all(position[n] < position[job.job_id] for n in job.needs)
+        waits[job.job_id] = set(job.needs).union(*(waits[n] for n in job.needs))
+    for a, b in graph.edges:
+        assert plan.job_of[a] in waits[plan.job_of[b]]
+    assert len(plan.jobs) <= len(plan_jobs(manifest, graph).jobs)
+    # It may add waits, never take any away.
+    assert simulate_makespan(plan, graph.weights) >= graph.critical_path_length
+
+
+def scale_manifest(n: int, seed: int = 7) -> str:
+    """Like benchmarks/workflow_scale.py: each node depends on up to 3 of the 40 before it."""
+    import random
+
+    rng = random.Random(seed)
+    lines = [
+        "workflow: scale",
+        "settings: {default_runs_on: [self-hosted, linux]}",
+        "runners:",
+        "  - {name: py, labels: [self-hosted, linux, python], capabilities: [Python]}",
+        "  - {name: web, labels: [self-hosted, linux, node], capabilities: [JavaScript]}",
+        "nodes:",
+    ]
+    for i in range(n):
+        pool = range(max(0, i - 40), i)
+        deps = sorted(rng.sample(pool, k=min(len(pool), rng.randint(0, 3))))
+        cap = rng.choice(["Python", "JavaScript"])
+        lines.append(
+            f"  - {{id: N{i:05d}, type: action, name: 'Node {i}', run: 'make n{i}',"
+            f" capabilities: [{cap}], estimated_effort: {rng.randint(1, 120)},"
+            f" artifacts: ['build/n{i}/**'], depends_on: [{', '.join(f'N{d:05d}' for d in deps)}]}}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def test_a_2000_node_plan_fits_github_and_keeps_every_dependency() -> None:
+    manifest = load_manifest_text(scale_manifest(2000))
+    generated = generate_workflow(manifest, WorkflowOptions("dde.yaml", ".github/workflows/d.yml"))
+    assert generated.size <= MAX_WORKFLOW_BYTES
+    assert generated.plan.grouping == "levels"  # one job per node would not fit
+    data = document(generated.text)
+    graph = build_graph(manifest)
+    jobs = data["jobs"]
+    for a, b in graph.edges:  # in the file itself: b's job needs a's (directly or not)
+        job_a, job_b = generated.plan.job_of[a], generated.plan.job_of[b]
+        seen, todo = set(), list(jobs[job_b]["needs"])
+        while todo and job_a not in seen:
+            need = todo.pop()
+            if need not in seen:
+                seen.add(need)
+                todo.extend(jobs[need].get("needs", []))
+        assert job_a in seen, (a, b)
+    legs = {
+        leg["node"]
+        for job in jobs.values()
+        for leg in job.get("strategy", {}).get("matrix", {}).get("include", [])
+    }
+    singles = {
+        job["env"]["DDE_WORKFLOW_NODE"]
+        for job in jobs.values()
+        if "env" in job and not job.get("strategy")
+    }
+    assert len(legs) + len(singles) == len(manifest.nodes)
+    assert legs | singles == {n.id for n in manifest.nodes}
+
+
+def test_a_plan_that_fits_runs_one_job_per_node_without_added_wait() -> None:
+    manifest = load_manifest_text(scale_manifest(500))
+    generated = generate_workflow(manifest, WorkflowOptions("dde.yaml", ".github/workflows/d.yml"))
+    graph = build_graph(manifest)
+    assert generated.plan.grouping == "twins"
+    assert simulate_makespan(generated.plan, graph.weights) == graph.critical_path_length
 
 
 # -- the YAML writer ----------------------------------------------------------------------
