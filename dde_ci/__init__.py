@@ -1,7 +1,11 @@
 """dde-ci: make a team's delivery plan executable."""
 
+from importlib import import_module
+
+__all__ = ["__version__"]
+
 try:  # written by the build from Git (hatch-vcs); see dde_ci/build.py
-    from dde_ci._build import version as __version__  # type: ignore[import-not-found]
+    __version__: str = import_module("dde_ci._build").version
 except ImportError:  # built without Git metadata: the installed distribution's version
     from importlib.metadata import PackageNotFoundError, version
 

@@ -7,7 +7,9 @@ the workflow (``uses: OWNER/dde-ci/actions/node@<commit>``).
 * the **version** and the **commit** come from Git at build time: hatch-vcs
   (setuptools-scm) writes ``dde_ci/_build.py`` with the version and the full
   commit SHA (``pyproject.toml``, ``[tool.hatch.version]``).  A build without
-  Git metadata (a source archive) has the fallback version and no commit;
+  Git metadata (a source archive) has the fallback version and no commit.  An
+  editable install runs its checkout's code, so its commit is that checkout's
+  ``HEAD`` at run time;
 * the **home** is the ``Source`` entry of ``[project.urls]`` in the installed
   package's metadata.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 DISTRIBUTION = "dde-ci"
 _GITHUB_HOME = re.compile(r"^https://github\.com/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+?)(?:\.git)?/?$")
@@ -60,23 +63,46 @@ def _commit(node: object) -> str | None:
 @cache
 def this_build() -> Build:
     """The build this code belongs to (read once per process)."""
-    from importlib import metadata
+    from importlib import import_module, metadata
 
     from dde_ci import __version__
 
     try:
-        from dde_ci import _build  # type: ignore[attr-defined,unused-ignore]
+        written = import_module("dde_ci._build")
     except ImportError:  # a build without Git metadata writes no version file
         commit, modified = None, False
     else:
-        commit, modified = _commit(getattr(_build, "node", None)), bool(_build.dirty)
+        commit = _commit(getattr(written, "node", None))
+        modified = bool(getattr(written, "dirty", False))
     home = None
     try:
-        urls = metadata.metadata(DISTRIBUTION).get_all("Project-URL") or []
+        distribution = metadata.distribution(DISTRIBUTION)
     except metadata.PackageNotFoundError:  # pragma: no cover - a source tree not installed
-        urls = []
+        urls: list[str] = []
+    else:
+        urls = distribution.metadata.get_all("Project-URL") or []
+        work_tree = _editable_folder(distribution.read_text("direct_url.json"))
+        if work_tree is not None:  # the code is that checkout's: its commit is HEAD now
+            from dde_ci.git import current_commit
+
+            commit, modified = current_commit(work_tree), False
     for entry in urls:
         label, _, url = entry.partition(",")
         if label.strip().lower() == "source":
             home = url.strip()
     return Build(version=__version__, home=home, commit=commit, modified=modified)
+
+
+def _editable_folder(direct_url: str | None) -> Path | None:
+    """The source folder of an editable install (PEP 610 ``direct_url.json``), else None."""
+    import json
+    from urllib.parse import unquote, urlparse
+
+    try:
+        data = json.loads(direct_url or "null")
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not (data.get("dir_info") or {}).get("editable"):
+        return None
+    url = urlparse(str(data.get("url", "")))
+    return Path(unquote(url.path)) if url.scheme == "file" else None
