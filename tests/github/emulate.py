@@ -67,6 +67,9 @@ class WorkflowRun:
     # dde-ci checkout (the commit itself is checked by the tests that pin it).
     dde_ci: Path | None = None
     dde_ci_repositories: tuple[str, ...] = ()
+    # The dde-ci the setup action installs (default: this test run's), and the run's number.
+    dde_ci_executable: Path = Path(sys.executable).parent / "dde-ci"
+    run_number: int = 42
     jobs: dict[str, JobRun] = field(default_factory=dict)
     artifacts: dict[str, dict[str, bytes]] = field(default_factory=dict)
     skipped_steps: list[str] = field(default_factory=list)
@@ -100,7 +103,7 @@ class WorkflowRun:
         shutil.copytree(self.source, workspace, symlinks=True)
         bin_dir = runner_temp / "dde-ci" / "venv" / "bin"
         bin_dir.mkdir(parents=True)
-        (bin_dir / "dde-ci").symlink_to(Path(sys.executable).parent / "dde-ci")
+        (bin_dir / "dde-ci").symlink_to(self.dde_ci_executable)
         run.workspaces.append(workspace)
         context: dict[str, str] = {
             "inputs.iteration": self.inputs.get("iteration", ""),
@@ -262,7 +265,7 @@ class WorkflowRun:
                 runner_temp=runner_temp,
                 cwd=workspace,
                 timeout=300,
-                extra_env={"PATH": RUNNER_PATH},
+                extra_env={"PATH": RUNNER_PATH, "GITHUB_RUN_NUMBER": str(self.run_number)},
             )
             run.log.append(f"== {sub}: {inner['name']}\n{done.stdout}{done.stderr}")
             if done.returncode != 0:
