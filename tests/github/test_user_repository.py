@@ -57,17 +57,16 @@ class Installed:
     commit: str  # what the wheel says it was built from
 
 
-@pytest.fixture(scope="session")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    folder = tmp_path_factory.mktemp("dde-ci-install")
+def install_wheel(source: Path, folder: Path) -> Installed:
+    """Build a wheel of ``source`` and install it into a fresh venv under ``folder``."""
     wheels = folder / "wheels"
     build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
-    subprocess.run([*build, "-w", str(wheels), str(REPO_ROOT)], check=True, capture_output=True)
+    subprocess.run([*build, "-w", str(wheels), str(source)], check=True, capture_output=True)
     (wheel,) = wheels.glob("dde_ci-*.whl")
     with zipfile.ZipFile(wheel) as archive:
-        written = archive.read("dde_ci/_build.py").decode()
+        names = archive.namelist()
+        written = archive.read("dde_ci/_build.py").decode() if "dde_ci/_build.py" in names else ""
     match = re.search(r"^node = 'g([0-9a-f]{40})'$", written, re.MULTILINE)
-    assert match, written
     venv = folder / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
@@ -91,7 +90,15 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
         cwd=folder,
     ).stdout.strip()
     assert Path(where).is_relative_to(venv), where  # the wheel's package, not the source tree
-    return Installed(venv / "bin" / "dde-ci", python, match.group(1))
+    return Installed(venv / "bin" / "dde-ci", python, match.group(1) if match else "")
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """dde-ci built from this checkout (with its Git metadata)."""
+    built = install_wheel(REPO_ROOT, tmp_path_factory.mktemp("dde-ci-install"))
+    assert built.commit, "the wheel does not record its commit"
+    return built
 
 
 def run(installed: Installed, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -238,3 +245,53 @@ def test_the_workflow_emulated_job_by_job_passes_its_audit_in_the_users_layout(
     ).run()
     assert {r.result for r in fork.jobs.values()} == {"skipped"}
     assert fork.artifacts == {}
+
+
+@pytest.mark.slow
+def test_a_build_without_git_metadata_refuses_to_write_a_workflow_it_cannot_pin(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "source"  # a source archive: the files of a commit, no .git
+    source.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "archive", "--format=tar", "HEAD"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(source)], input=archive, check=True)
+    built = install_wheel(source, tmp_path / "install")
+    assert built.commit == ""
+    version = run(built, "--version", cwd=tmp_path).stdout.splitlines()
+    assert version == [
+        "dde-ci 0.1.0",  # the fallback version (pyproject.toml)
+        "home: https://github.com/dde-ci/dde-ci",
+        "commit: unknown (built without Git metadata)",
+    ]
+    repo = tmp_path / "repo"
+    (repo / "services" / "shop").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    assert run(built, "init", cwd=repo / "services" / "shop").returncode == 0
+    done = run(
+        built, "generate", "-o", "../../.github/workflows/dde.yml", cwd=repo / "services" / "shop"
+    )
+    assert done.returncode == 2
+    assert "does not know the commit it was built from" in done.stderr
+    assert "add the setting github.action: 'OWNER/dde-ci@<40-hex commit SHA>'" in done.stderr
+    assert not (repo / ".github").exists()
+    # Named in the manifest, the actions are pinned as given.
+    manifest = repo / "services" / "shop" / "dde.yaml"
+    sha = git("rev-parse", "HEAD").stdout.strip()
+    manifest.write_text(
+        manifest.read_text().replace(
+            "# github:\n#   action: dde-ci/dde-ci@COMMIT_SHA\n",
+            f"github:\n  action: dde-ci/dde-ci@{sha}\n",
+        )
+    )
+    done = run(
+        built, "generate", "-o", "../../.github/workflows/dde.yml", cwd=repo / "services" / "shop"
+    )
+    assert done.returncode == 0, done.stderr
+    assert (
+        f"uses: dde-ci/dde-ci/actions/node@{sha}"
+        in (repo / ".github/workflows/dde.yml").read_text()
+    )
