@@ -495,6 +495,21 @@ def test_node_jobs_download_what_is_done_and_upload_their_outputs() -> None:
     assert be["DDE_WORKFLOW_ARTIFACTS"].splitlines() == ["examples/shop/build/backend/**"]
 
 
+def test_a_forks_pull_request_never_reaches_the_runners() -> None:
+    data = document(generate_workflow(shop(), OPTIONS).text)
+    guard = f"${{{{ {SAME_REPOSITORY} }}}}"
+    assert data["jobs"]["setup"]["if"] == guard
+    for job_id, job in data["jobs"].items():  # every node job waits for setup
+        if job_id not in ("setup", "audit"):
+            assert "setup" in job["needs"] and "if" not in job
+    assert data["jobs"]["audit"]["if"] == f"${{{{ !cancelled() && ({SAME_REPOSITORY}) }}}}"
+    # Without the pull_request trigger there is nothing to guard.
+    text = SHOP.read_text() + "\ngithub:\n  triggers: [push, workflow_dispatch]\n"
+    pushed = document(generate_workflow(load_manifest_text(text, SHOP), OPTIONS).text)
+    assert "if" not in pushed["jobs"]["setup"]
+    assert pushed["jobs"]["audit"]["if"] == "${{ !cancelled() }}"
+
+
 def test_node_jobs_of_a_kind_share_one_step_list() -> None:
     """Steps used by several jobs are written once (&anchor) and repeated (*alias)."""
     generated = generate_workflow(shop(), OPTIONS)
