@@ -47,7 +47,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from dde_ci.errors import Diagnostic, InputError, Location
 from dde_ci.github.emit import Alias, Anchored, Block, Commented, Flow, Spaced, yaml_document
@@ -119,6 +119,9 @@ class JobPlan:
         return len(self.nodes) > 1
 
 
+Grouping = Literal["twins", "levels"]
+
+
 @dataclass
 class WorkflowPlan:
     """The jobs of a workflow, in topological order, and which job runs each node.
@@ -132,7 +135,7 @@ class WorkflowPlan:
 
     jobs: list[JobPlan]
     job_of: dict[str, str]
-    grouping: str = "twins"
+    grouping: Grouping = "twins"
 
 
 @dataclass(frozen=True)
@@ -186,7 +189,7 @@ def _publishes(node: Node) -> bool:
 def plan_jobs(
     manifest: Manifest,
     graph: Graph,
-    grouping: str = "twins",
+    grouping: Grouping = "twins",
     alone: frozenset[str] = frozenset(),
 ) -> WorkflowPlan:
     """Group nodes into jobs (matrices, see :class:`WorkflowPlan`) and compute each job's ``needs``.
