@@ -8,8 +8,10 @@ with ``--no-deps``; its dependencies come from this test run's environment
 through a ``.pth`` line, which adds no ``dde_ci`` of its own (the test checks
 the package imported is the wheel's, not the source tree).
 
-The written workflow must pass actionlint and zizmor (offline, pedantic) as it
-is, every ``uses:`` must exist at its pinned commit, and the workflow, emulated
+The wheel is built from a clone of this checkout at its commit, with the
+tracked files as they are in the work tree.  The written workflow must pass
+actionlint and zizmor (offline, pedantic) as it is, every ``uses:`` must exist
+at its pinned commit, and the workflow, emulated
 job by job with fresh workspaces and only artifacts between jobs
 (:mod:`tests.github.emulate`), must pass its audit in that layout.
 """
@@ -93,11 +95,28 @@ def install_wheel(source: Path, folder: Path) -> Installed:
     return Installed(venv / "bin" / "dde-ci", python, match.group(1) if match else "")
 
 
+def checkout_copy(folder: Path) -> Path:
+    """A clone of this checkout at its commit, with the tracked files as they are now.
+
+    The build writes ``dde_ci/_build.py`` into the tree it builds; building a copy
+    leaves the checkout (and the tests running from it) untouched.
+    """
+    source = folder / "source"
+    head = git("rev-parse", "HEAD").stdout.strip()
+    subprocess.run(["git", "clone", "-q", "--no-checkout", str(REPO_ROOT), str(source)], check=True)
+    subprocess.run(["git", "-C", str(source), "checkout", "-q", head], check=True)
+    for rel in git("ls-files", "-z").stdout.split("\0"):
+        if rel and (REPO_ROOT / rel).is_file():
+            shutil.copy2(REPO_ROOT / rel, source / rel)
+    return source
+
+
 @pytest.fixture(scope="session")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     """dde-ci built from this checkout (with its Git metadata)."""
-    built = install_wheel(REPO_ROOT, tmp_path_factory.mktemp("dde-ci-install"))
-    assert built.commit, "the wheel does not record its commit"
+    folder = tmp_path_factory.mktemp("dde-ci-install")
+    built = install_wheel(checkout_copy(folder), folder)
+    assert built.commit == git("rev-parse", "HEAD").stdout.strip()
     return built
 
 
