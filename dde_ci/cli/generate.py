@@ -9,7 +9,7 @@ import click
 
 from dde_ci.cli.options import manifest_argument
 from dde_ci.cli.output import echo, report_diagnostics
-from dde_ci.errors import CheckFailed, Location
+from dde_ci.errors import CheckFailed, Diagnostic, Location
 
 
 @click.command(
@@ -75,8 +75,15 @@ def generate(manifest: str, output: str | None, check: bool, root: str | None) -
     if target is not None:
         check_output_location(target, base)
     options = workflow_options(Path(manifest), target or base / DEFAULT_OUTPUT, base)
-    options = replace(options, action=resolve_action(loaded, base, this_build()))
+    build = this_build()
+    options = replace(options, action=resolve_action(loaded, base, build))
     generated = generate_workflow(loaded, options)
+    if build.modified and options.action.sha == build.commit:
+        message = (
+            f"this dde-ci was built with uncommitted changes; the workflow pins the dde-ci "
+            f"actions to its commit {build.commit}, which does not have them"
+        )
+        report_diagnostics([Diagnostic(message, Location(manifest), "warning")])
 
     if target is None:
         echo(generated.text.rstrip("\n"))

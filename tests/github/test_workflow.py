@@ -300,6 +300,23 @@ def test_a_build_that_cannot_pin_the_actions_names_the_setting(
     assert not (repo / ".github").exists()
 
 
+def test_a_build_with_uncommitted_changes_is_pinned_with_a_warning(
+    tmp_path: Path, cli: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dde_ci.build
+
+    monkeypatch.chdir(user_repository(tmp_path))
+    build = Build("0.1.1.dev3+g6e72b0aad.d20261207", HOME, COMMIT, modified=True)
+    monkeypatch.setattr(dde_ci.build, "this_build", lambda: build)
+    assert cli("generate", "services/shop/dde.yaml", "-o", ".github/workflows/dde.yml") == 0
+    err = capsys.readouterr().err
+    assert "services/shop/dde.yaml: warning: this dde-ci was built with uncommitted changes" in err
+    assert f"actions/node@{COMMIT}" in Path(".github/workflows/dde.yml").read_text()
+    monkeypatch.setattr(dde_ci.build, "this_build", lambda: replace(build, modified=False))
+    assert cli("generate", "services/shop/dde.yaml", "-o", ".github/workflows/dde.yml") == 0
+    assert "warning" not in capsys.readouterr().err
+
+
 def test_version_shows_version_home_and_commit(capsys: pytest.CaptureFixture[str]) -> None:
     from dde_ci.cli.main import main
 
