@@ -25,8 +25,8 @@ def iteration(manifest: str, iteration: str | None) -> int:
 
     --iteration (or DDE_ITERATION) wins; else the manifest's 'iteration', a
     fixed id or a template such as Iter-{date:%Y%m%d-%H%M}-{seq:03}.  In a
-    GitHub workflow run, {seq} is the run number (GITHUB_RUN_NUMBER): every
-    run gets its own id, and a re-run of it (any attempt) the same.
+    GitHub workflow run, {seq} is the run number (GITHUB_RUN_NUMBER), unique
+    per run and the same for every attempt of a re-run.
     """
     from dde_ci.layout import Layout
     from dde_ci.manifest.iteration import resolve_iteration
