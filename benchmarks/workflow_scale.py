@@ -13,8 +13,9 @@ and estimated_effort in minutes):
   the baseline of one job per node (twins in a matrix) measured in the same run,
   and whether GitHub's 500 KB limit accepts each (target: 2,000 nodes fit);
 * the predicted makespan with a per-job overhead (runner start, checkout,
-  set-up, artifact transfer; ``--job-overhead SECONDS``, default 20) against the
-  graph's critical path, for both plans;
+  set-up, artifact transfer; ``--job-overhead SECONDS``, default 20) and each
+  matrix's ``max-parallel`` (the WIP limit), against the graph's critical path,
+  for both plans;
 * for 120 random DAGs: the makespan the one-job-per-node `needs` imply against
   the graph's critical path (they must be equal), and jobs against nodes.
 
@@ -113,8 +114,9 @@ def scale(n: int, folder: Path, rng: random.Random, overhead_s: float) -> bool:
     graph = build_graph(load_manifest(path))
     overhead = overhead_s / 60  # estimated_effort is in minutes
     critical = graph.critical_path_length
-    span = simulate_makespan(generated.plan, graph.weights, overhead)
-    base_span = simulate_makespan(base_plan, graph.weights, overhead)
+    wip = load_manifest(path).settings.wip_limit  # each matrix's max-parallel
+    span = simulate_makespan(generated.plan, graph.weights, overhead, wip)
+    base_span = simulate_makespan(base_plan, graph.weights, overhead, wip)
     fits = size <= MAX_WORKFLOW_BYTES
     ok = n != 2000 or (cpu <= TARGET_SECONDS_2000 and fits)
     target = f"  targets <= 2 s, <= 500 KB: {'ok' if ok else 'MISSED'}" if n == 2000 else ""

@@ -306,19 +306,28 @@ def _unique(job_id: str, taken: set[str]) -> str:
 
 
 def simulate_makespan(
-    plan: WorkflowPlan, weights: Mapping[str, float], job_overhead: float = 0.0
+    plan: WorkflowPlan,
+    weights: Mapping[str, float],
+    job_overhead: float = 0.0,
+    max_parallel: int | None = None,
 ) -> float:
-    """The makespan the plan's ``needs`` imply with unlimited runners.
+    """The makespan the plan's ``needs`` imply with as many runners as there are jobs.
 
-    A job starts when the last job it needs has finished; a matrix job's legs
-    run side by side, so it lasts as long as its heaviest node; every job (leg)
-    adds ``job_overhead`` (runner start, checkout, set-up, artifact transfer),
-    in the unit of ``weights``.
+    A job starts when the last job it needs has finished.  A matrix job's legs
+    run side by side, at most ``max_parallel`` at a time (its ``max-parallel``,
+    heaviest leg first), so with enough room it lasts as long as its heaviest
+    node.  Every job or leg adds ``job_overhead`` (runner start, checkout,
+    set-up, artifact transfer), in the unit of ``weights``.
     """
+    import heapq
+
     finish: dict[str, float] = {}
     for job in plan.jobs:  # jobs are in topological order
         start = max((finish[n] for n in job.needs), default=0.0)
-        finish[job.job_id] = start + job_overhead + max(weights[n] for n in job.nodes)
+        slots = [0.0] * min(max_parallel or len(job.nodes), len(job.nodes))
+        for node in sorted(job.nodes, key=lambda n: -weights[n]):
+            heapq.heappush(slots, heapq.heappop(slots) + job_overhead + weights[node])
+        finish[job.job_id] = start + max(slots)
     return max(finish.values(), default=0.0)
 
 
