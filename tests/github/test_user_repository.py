@@ -222,6 +222,11 @@ def test_a_new_repository_gets_a_workflow_that_runs_untouched(
     assert dde_actions == {"setup", "node", "audit"}
     assert f"@{installed.commit}" in text and "$/" not in text
 
+    # It is current, and stays so for the hook and the CI check.
+    check = run(installed, "generate", "-o", "../../.github/workflows/dde.yml", "--check", cwd=shop)
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.strip() == ".github/workflows/dde.yml: current"
+
     # The tools the field trusts accept it as it is.
     shutil.copy(tools.ACTIONLINT_CONFIG, repo / ".github" / "actionlint.yaml")
     failed = tools.lint_workflow(repo, workflow)
