@@ -6,6 +6,10 @@ example manifest, alternating with ``python -c pass`` so both see the same
 machine load.  Reports the ratio of the medians and of the minimums.
 
 Bytecode caching is on (as on a user's machine), in a temporary folder.
+
+A second repository has its manifest in a sub-folder (``services/shop/dde.yaml``,
+found through ``git ls-files`` from the root, where pre-commit runs hooks); its
+ratio is reported too, with the same target.
 """
 
 from __future__ import annotations
@@ -49,13 +53,24 @@ def main() -> int:
         env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
         hook = [script, "hook", "commit-msg", str(message)]
         baseline = [python, "-c", "pass"]
+        mono = Path(tmp) / "mono"
+        (mono / "services" / "shop").mkdir(parents=True)
+        subprocess.run(
+            ["git", "init", "-q", "-b", "feature/Iter-1/BE.Orders"], cwd=mono, check=True
+        )
+        shutil.copy(
+            ROOT / "examples" / "shop" / "dde.yaml", mono / "services" / "shop" / "dde.yaml"
+        )
+        subprocess.run(["git", "add", "services/shop/dde.yaml"], cwd=mono, check=True)
         for _ in range(3):  # warm the bytecode cache and the hook's manifest cache
             timed(hook, repo, env)
+            timed(hook, mono, env)
             timed(baseline, repo, env)
-        base_times, hook_times = [], []
+        base_times, hook_times, mono_times = [], [], []
         for _ in range(RUNS):
             base_times.append(timed(baseline, repo, env))
             hook_times.append(timed(hook, repo, env))
+            mono_times.append(timed(hook, mono, env))
         cold_env = dict(env)
         (repo / ".dde" / "cache" / "hooks").unlink()
         cold = timed(hook, repo, cold_env)
@@ -67,12 +82,22 @@ def main() -> int:
     print(
         f"dde-ci hook commit-msg median {hook_med * 1000:7.1f} ms   min {hook_min * 1000:7.1f} ms"
     )
+    mono_med = statistics.median(mono_times)
+    print(
+        f"  manifest in a folder median {mono_med * 1000:7.1f} ms   "
+        f"min {min(mono_times) * 1000:7.1f} ms"
+    )
     print(f"first run after a manifest change (cache miss): {cold * 1000:.1f} ms")
     ratio = hook_med / base_med
     print(
         f"ratio (median) {ratio:.2f}x, ratio (min) {hook_min / base_min:.2f}x, target <= {TARGET}x"
     )
-    return 0 if ratio <= TARGET else 1
+    mono_ratio = mono_med / base_med
+    print(
+        f"manifest in a folder: ratio (median) {mono_ratio:.2f}x, "
+        f"ratio (min) {min(mono_times) / base_min:.2f}x"
+    )
+    return 0 if max(ratio, mono_ratio) <= TARGET else 1
 
 
 if __name__ == "__main__":

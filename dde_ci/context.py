@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dde_ci.errors import NotFound, did_you_mean
-from dde_ci.files import FileStage, write_text_atomic
+from dde_ci.files import write_text_atomic
 
 if TYPE_CHECKING:
     from dde_ci.layout import Layout
@@ -94,7 +94,7 @@ def find_node(manifest: Manifest, node_id: str) -> Node:
 
 def dependency_outputs(layout: Layout, iteration_id: str, node_id: str) -> dict[str, Any]:
     """A dependency's status, outputs and artifacts (with absolute locations) from result.json."""
-    from dde_ci.node import read_result
+    from dde_ci.results import read_result
 
     result = read_result(layout, iteration_id, node_id)
     if result is None:
@@ -125,10 +125,9 @@ def quality_gates(manifest: Manifest, node: Node) -> list[dict[str, Any]]:
     return list(context_entries(manifest, node))
 
 
-def write_context(context: dict[str, Any], path: Path, *, stage: FileStage | None = None) -> Path:
-    """Write the context whole (a temporary file renamed over ``path``, the one ``stage``
-    made ahead when it did) and return its path."""
-    write_text_atomic(path, context_json(context) + "\n", stage=stage)
+def write_context(context: dict[str, Any], path: Path) -> Path:
+    """Write the context whole (a temporary file renamed over ``path``); return its path."""
+    write_text_atomic(path, context_json(context) + "\n")
     return path
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from dde_ci.errors import InputError, Location
 
-_SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
 
 def is_relative_inside(rel: str) -> bool:

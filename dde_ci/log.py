@@ -45,9 +45,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
-from dde_ci.errors import Diagnostic, Location
+from dde_ci.errors import Diagnostic, InputError, Location
 from dde_ci.files import NotARegularFile, open_regular
 from dde_ci.perf import collector_paused
+from dde_ci.secrets import REDACTED as REDACTED  # one definition of secrets: dde_ci.secrets
+from dde_ci.secrets import TOKEN_PATTERN as TOKEN_PATTERN
+from dde_ci.secrets import redact_text as redact_text
+from dde_ci.secrets import secret_env_values
+from dde_ci.secrets import secret_values as secret_values
 
 EVENT_FIELDS = (
     "event_type",
@@ -131,48 +136,10 @@ def encode_event(event: Mapping[str, Any]) -> bytes:
     ).encode("utf-8")
 
 
-REDACTED = "***"
-
-# GitHub token shapes: classic/OAuth/user/server/refresh tokens and fine-grained PATs.
-TOKEN_PATTERN = re.compile(r"(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{16,})")
-
-
-def redact_text(text: str, secrets: Sequence[str] = ()) -> str:
-    """``text`` with token-shaped strings and every secret value replaced by ``***``."""
-    for secret in secrets:
-        if secret and secret in text:
-            text = text.replace(secret, REDACTED)
-    return TOKEN_PATTERN.sub(REDACTED, text)
-
-
-def secret_values(secrets: Iterable[str]) -> tuple[str, ...]:
-    """The strings to hide for ``secrets``: each value and each line of a multi-line one.
-
-    Longest first, so a secret that contains another is hidden whole.
-    """
-    out: set[str] = set()
-    for value in secrets:
-        if not isinstance(value, str) or not value.strip():
-            continue
-        out.add(value)
-        out.update(line.strip() for line in value.splitlines() if line.strip())
-    return tuple(sorted(out, key=len, reverse=True))
-
-
-_SECRET_NAME = re.compile(
-    r"(TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE_KEY|API_KEY|ACCESS_KEY|CREDENTIAL)", re.IGNORECASE
-)
-MIN_ENV_SECRET = 8  # shorter values ("true", "1") would redact ordinary words
-
-
 def env_secrets(environ: Mapping[str, str]) -> list[str]:
-    """Values of environment variables whose names say they are secret (``GITHUB_TOKEN``,
-    ``DDE_WEBHOOK_SECRET``, ``DB_PASSWORD``...), at least 8 characters long."""
-    return [
-        value
-        for name, value in environ.items()
-        if _SECRET_NAME.search(name) and len(value.strip()) >= MIN_ENV_SECRET
-    ]
+    """The values of ``environ``'s secret variables (:mod:`dde_ci.secrets`): ``GITHUB_TOKEN``,
+    ``DDE_WEBHOOK_SECRET``, ``DB_PASSWORD``..."""
+    return secret_env_values(environ)
 
 
 def redact(value: Any, secrets: Sequence[str] = ()) -> Any:
@@ -308,7 +275,7 @@ def iter_events(path: Path, problems: list[Diagnostic]) -> Iterator[dict[str, An
     rest = b""
     skipping = False  # inside a line that was too long
     with os.fdopen(fd, "rb") as handle:
-        while block := handle.read(READ_BLOCK):
+        for block in _blocks(handle, shown):
             if skipping:
                 newline = block.find(b"\n")
                 if newline < 0:
@@ -355,6 +322,18 @@ def iter_events(path: Path, problems: list[Diagnostic]) -> Iterator[dict[str, An
                 rest, skipping = b"", True
     if rest:  # torn: the writer stopped mid-line
         _read_line(rest, number + 1, shown, problems)
+
+
+def _blocks(handle: Any, shown: str) -> Iterator[bytes]:
+    """The log's blocks; a file that cannot be read (``/proc/self/mem``: EIO) is bad input."""
+    while True:
+        try:
+            block = handle.read(READ_BLOCK)
+        except OSError as exc:
+            raise InputError(f"the log cannot be read: {exc.strerror}", Location(shown)) from None
+        if not block:
+            return
+        yield block
 
 
 # 1 MiB: with 8 MiB blocks each block's buffers were fresh memory, 10,000 more page faults
@@ -532,7 +511,7 @@ def schema_problem(event: Mapping[str, Any]) -> str | None:
 
 # --- querying -----------------------------------------------------------------------------
 
-_DURATION = re.compile(r"^(\d+)\s*(s|m|h|d)$")
+_DURATION = re.compile(r"^(\d+)\s*(s|m|h|d)\Z")
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -545,7 +524,12 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
     match = _DURATION.match(value)
     if match:
         seconds = int(match.group(1)) * _DURATION_UNITS[match.group(2)]
-        return (now or datetime.now(UTC)) - timedelta(seconds=seconds)
+        try:
+            return (now or datetime.now(UTC)) - timedelta(seconds=seconds)
+        except OverflowError:  # before the year 1 (or past what timedelta holds)
+            raise ValueError(
+                f"{text!r} is further back than a time can go; give a date instead"
+            ) from None
     try:
         moment = parse_timestamp(value)
     except ValueError:

@@ -1,4 +1,8 @@
-"""Small helpers for the few places where a large input makes speed matter."""
+"""The one process-wide setting dde-ci changes, where a large input makes speed matter.
+
+Each use is named, with what ``benchmarks/audit_scale.py`` measures it buys, in
+docs/design.md ("Process-wide settings"); a new use needs such a figure too.
+"""
 
 from __future__ import annotations
 

@@ -4,6 +4,12 @@ Schemas made from pydantic models are generated; the committed copies in
 ``schemas/`` must equal :func:`schema_text` (a test fails when they drift).
 Hand-written schemas live in ``dde_ci/resources/schemas/`` and are copied
 to ``schemas/`` the same way.
+
+Every ``pattern`` anchored at the end ends in ``(?!\\n)$``: a full match in both
+regex dialects that read these files.  ECMA-262 (editors, check-jsonschema) ends
+``$`` at the end of the text, but Python's ``re`` (the ``jsonschema`` library)
+also before a final newline, so ``"2.0.0\\n"`` would pass a bare ``$``; ``\\Z``
+is Python's only (ECMA reads it as a plain ``Z``).
 """
 
 from __future__ import annotations
@@ -18,6 +24,27 @@ from dde_ci.errors import InputError, did_you_mean
 SCHEMA_BASE = "https://dde-ci.dev/schemas/"
 
 
+FULL_MATCH_END = "(?!\\n)$"
+
+
+def full_match_patterns(value: Any) -> Any:
+    """``value`` (a schema) with every end-anchored ``pattern`` ending in
+    :data:`FULL_MATCH_END` (pydantic writes its models' patterns with a bare ``$``)."""
+    if isinstance(value, dict):
+        out = {k: full_match_patterns(v) for k, v in value.items()}
+        pattern = out.get("pattern")
+        if (
+            isinstance(pattern, str)
+            and pattern.endswith("$")
+            and not pattern.endswith(("\\$", FULL_MATCH_END))
+        ):
+            out["pattern"] = pattern[:-1] + FULL_MATCH_END
+        return out
+    if isinstance(value, list):
+        return [full_match_patterns(v) for v in value]
+    return value
+
+
 def _manifest() -> dict[str, Any]:
     from dde_ci.manifest.models import Manifest
 
@@ -26,14 +53,14 @@ def _manifest() -> dict[str, Any]:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"{SCHEMA_BASE}manifest.schema.json",
         "title": "dde-ci manifest",
-        **{k: v for k, v in schema.items() if k != "title"},
+        **{k: full_match_patterns(v) for k, v in schema.items() if k != "title"},
     }
 
 
 def _gates() -> dict[str, Any]:
     from dde_ci.gates.definitions import gates_schema
 
-    return gates_schema()
+    return full_match_patterns(gates_schema())  # type: ignore[no-any-return]
 
 
 def _resource(name: str) -> Callable[[], dict[str, Any]]:

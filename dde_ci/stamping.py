@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from dde_ci.errors import Diagnostic, InputError, Location, NotFound
 from dde_ci.files import write_json_atomic
@@ -37,7 +37,7 @@ from dde_ci.layout import Layout, inside, is_relative_inside
 if TYPE_CHECKING:
     from dde_ci.log import ExecutionLog
     from dde_ci.manifest.models import Manifest
-    from dde_ci.node import NodeStep
+    from dde_ci.results import NodeRun
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://dde-ci.dev/stamp/v1"
@@ -331,7 +331,7 @@ def created_by_for(manifest: Manifest, worker_id: str | None) -> dict[str, Any]:
     return {"kind": "person", "id": None}
 
 
-def stamp_node_artifacts(step: NodeStep) -> StampResult:
+def stamp_node_artifacts(step: NodeRun) -> StampResult:
     """Node step, step 6: stamp every file the node's ``artifacts`` globs match.
 
     A glob that matches nothing is reported in :attr:`StampResult.unmatched`
@@ -355,8 +355,6 @@ def stamp_node_artifacts(step: NodeStep) -> StampResult:
         correlation_id=step.correlation_id,
         attempt=step.attempt or None,
     )
-    step.extra["artifacts"] = result.artifacts
-    step.extra["unmatched_artifacts"] = list(unmatched)
     return result
 
 
@@ -460,6 +458,137 @@ def stamp_files(layout: Layout, iteration_id: str | None = None) -> list[Path]:
     return sorted(p for p in base.glob(pattern) if p.is_file())
 
 
+# -- the store against the record: both ways ---------------------------------------------
+
+
+def logged_stamps(log_path: Path) -> dict[str, dict[str, str]]:
+    """``{node id: {artifact: sha256}}`` of the ``artifact.stamped`` events in the execution
+    log at ``log_path`` (the last event of each artifact); ``{}`` without a readable log.
+
+    Only the lines that hold the event's name are decoded (found with a byte search), so
+    this costs little more than reading the file.
+    """
+    from dde_ci.files import open_regular
+
+    found: dict[str, dict[str, str]] = {}
+    try:
+        fd, _ = open_regular(log_path)
+    except OSError:
+        return found
+    with os.fdopen(fd, "rb") as handle:
+        data = handle.read()
+    marker = b'"artifact.stamped"'
+    at = data.find(marker)
+    while at >= 0:
+        start = data.rfind(b"\n", 0, at) + 1
+        end = data.find(b"\n", at)
+        end = len(data) if end < 0 else end
+        _add_logged(data[start:end], found)
+        at = data.find(marker, end)
+    return found
+
+
+def _add_logged(line: bytes, found: dict[str, dict[str, str]]) -> None:
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return  # the audit and ``log check`` report broken lines
+    if not isinstance(event, dict) or event.get("event_type") != "artifact.stamped":
+        return
+    details = event.get("details")
+    details = details if isinstance(details, dict) else {}
+    node, name = event.get("node_id"), details.get("artifact")
+    sha256 = details.get("sha256")
+    if isinstance(node, str) and isinstance(name, str) and isinstance(sha256, str):
+        found.setdefault(node, {})[name] = sha256
+
+
+@dataclass(frozen=True)
+class StoreProblem:
+    """Something in a node's store folder that the record does not account for.
+
+    ``kind``: ``stamp_missing`` (the log says it was stamped; its stamp is gone),
+    ``stamp_not_logged`` (a stamp the log never recorded), ``stamp_changed`` (its
+    digest is not the one logged), ``unexpected_file`` (a file no stamp names),
+    ``link`` (a symbolic link: the store holds files only).
+    """
+
+    kind: str
+    name: str  # the artifact or the file, relative to the node's store folder
+    message: str
+
+
+def check_store(
+    folder: str | Path,
+    subjects: Mapping[str, str],
+    logged: Mapping[str, str] | None,
+    linked: set[str] | None = None,
+) -> list[StoreProblem]:
+    """Compare a node's store ``folder`` with its stamps' ``subjects`` (artifact -> sha256)
+    and, when there is a log, with what it ``logged``: every stamp logged and every logged
+    stamp there with the same digest, and no file or link that no stamp names.
+
+    Subjects that are (or lie under) a symbolic link are not reported here but added to
+    ``linked``: the caller must not read them.  One ``scandir`` per folder, no link followed.
+    """
+    problems: list[StoreProblem] = []
+    links: list[str] = []
+    pending = [(os.fspath(folder), "")]
+    while pending:
+        top, here = pending.pop()
+        try:
+            entries = list(os.scandir(top))
+        except OSError:
+            continue  # gone, or not a folder: what the log expected is reported below
+        for entry in entries:
+            rel = f"{here}{entry.name}"
+            if entry.is_symlink():
+                links.append(rel)
+                if rel not in subjects:
+                    problems.append(
+                        StoreProblem("link", rel, f"{rel!r} is a symbolic link, not a file")
+                    )
+            elif entry.is_dir():
+                pending.append((entry.path, f"{rel}/"))
+            elif rel not in subjects and not (not here and entry.name.endswith(STAMP_SUFFIX)):
+                problems.append(
+                    StoreProblem("unexpected_file", rel, f"{rel!r} is not named by any stamp")
+                )
+    problems.sort(key=lambda p: p.name)
+    if linked is not None and links:
+        linked.update(
+            name for name in subjects if any(name == k or name.startswith(f"{k}/") for k in links)
+        )
+    if logged is None:
+        return problems
+    for name, sha256 in sorted(logged.items()):
+        if name not in subjects:
+            problems.append(
+                StoreProblem(
+                    "stamp_missing",
+                    name,
+                    f"the execution log says {name!r} was stamped (sha256 {sha256[:12]}...), "
+                    "but its stamp is gone",
+                )
+            )
+        elif subjects[name] != sha256:
+            problems.append(
+                StoreProblem(
+                    "stamp_changed",
+                    name,
+                    f"the stamp of {name!r} says sha256 {subjects[name][:12]}..., the "
+                    f"execution log recorded {sha256[:12]}...",
+                )
+            )
+    for name in sorted(subjects.keys() - logged.keys()):
+        problems.append(
+            StoreProblem(
+                "stamp_not_logged", name, f"the stamp of {name!r} is not in the execution log"
+            )
+        )
+    return problems
+
+
 @dataclass
 class VerifyReport:
     """The outcome of :func:`verify_stamps`: what was checked and what no longer matches."""
@@ -475,22 +604,69 @@ class VerifyReport:
 def verify_stamps(
     layout: Layout, iteration_id: str | None = None, *, originals: bool = False
 ) -> VerifyReport:
-    """Re-hash every stored artifact and compare with its stamp.
+    """Re-hash every stored artifact and compare with its stamp, and the store with the record.
 
-    A stored copy that changed or disappeared, or a stamp that is broken, is a
-    finding.  With ``originals=True`` the files in the working tree are checked
-    too (a changed original is a finding; a removed one is not).
+    A stored copy that changed, disappeared or became a symbolic link (never followed),
+    or a stamp that is broken, is a finding; so is anything :func:`check_store` finds:
+    a stamp the execution log recorded that is gone (or holds another digest), a stamp
+    it never recorded, a file in the store that no stamp names.  With
+    ``originals=True`` the files in the working tree are checked too (a changed
+    original is a finding; a removed one is not).
     """
     report = VerifyReport()
-    if iteration_id is not None and not (layout.artifacts_dir / iteration_id).is_dir():
-        raise NotFound(f"no stamped artifacts for iteration {iteration_id!r}")
-    for path in stamp_files(layout, iteration_id):
+    if iteration_id is not None:
+        iterations = [iteration_id]
+        if not (layout.artifacts_dir / iteration_id).is_dir():
+            from dde_ci.artifacts import archive_dir
+
+            archived = archive_dir(layout) / f"{iteration_id}.tar.gz"
+            if archived.is_file():  # pruned: the archive was compared before the folder went
+                raise NotFound(f"iteration {iteration_id!r} was pruned into {archived}")
+            if not logged_stamps(layout.execution_log(iteration_id)):
+                raise NotFound(f"no stamped artifacts for iteration {iteration_id!r}")
+    elif layout.artifacts_dir.is_dir():
+        iterations = sorted(p.name for p in layout.artifacts_dir.iterdir() if p.is_dir())
+    else:
+        iterations = []
+    for iteration in iterations:
+        log_path = layout.execution_log(iteration)
+        logged = logged_stamps(log_path) if log_path.is_file() else None
+        folder = layout.artifacts_dir / iteration
+        nodes = {p.name for p in folder.iterdir() if p.is_dir()} if folder.is_dir() else set()
+        for node in sorted(nodes | set(logged or {})):
+            _verify_node(layout, folder / node, logged, originals, report)
+    return report
+
+
+def _verify_node(
+    layout: Layout,
+    folder: Path,
+    logged: Mapping[str, Mapping[str, str]] | None,
+    originals: bool,
+    report: VerifyReport,
+) -> None:
+    """Check one node's store ``folder``: its stamps, their stored copies, the record."""
+    if folder.is_symlink():
+        report.findings.append(
+            Diagnostic("the node's store folder is a symbolic link", Location(str(folder)))
+        )
+        return
+    subjects: dict[str, str] = {}
+    broken: set[str] = set()
+    stamps: list[tuple[Stamp, str]] = []
+    paths = sorted(p for p in folder.glob(f"*{STAMP_SUFFIX}") if not p.is_dir())
+    for path in paths:
         report.checked += 1
         shown = _relative(layout.root, path)
+        if path.is_symlink() or not path.is_file():
+            report.findings.append(Diagnostic("stamp is not a regular file", Location(shown)))
+            broken.add(unquote(path.name.removesuffix(STAMP_SUFFIX)))
+            continue
         try:
             stamp = load_stamp(path)
         except InputError as exc:
             report.findings.append(Diagnostic(exc.message, Location(shown)))
+            broken.add(unquote(path.name.removesuffix(STAMP_SUFFIX)))
             continue
         expected_iteration, expected_node = path.parent.parent.name, path.parent.name
         if (stamp.iteration_id, stamp.node_id) != (expected_iteration, expected_node):
@@ -509,22 +685,8 @@ def verify_stamps(
                 )
             )
             continue
-        stored = stamp.stored_path
-        stored_shown = _relative(layout.root, stored) if stored.exists() else str(stored)
-        if not stored.is_file():
-            report.findings.append(
-                Diagnostic(f"stored artifact {stamp.artifact!r} is missing", Location(shown))
-            )
-        else:
-            actual = hash_file(stored)
-            if actual != stamp.sha256:
-                report.findings.append(
-                    Diagnostic(
-                        f"artifact {stamp.artifact!r} was modified after stamping: sha256 is "
-                        f"{actual}, the stamp says {stamp.sha256}",
-                        Location(stored_shown),
-                    )
-                )
+        subjects[stamp.artifact] = stamp.sha256
+        stamps.append((stamp, shown))
         if originals:
             original = layout.root / stamp.artifact
             if original.is_file():
@@ -538,4 +700,54 @@ def verify_stamps(
                             Location(stamp.artifact),
                         )
                     )
-    return report
+    record = None if logged is None else logged.get(folder.name, {})
+    linked: set[str] = set()
+    problems = check_store(folder, subjects, record, linked)
+    for name in sorted(linked):
+        report.findings.append(
+            Diagnostic(
+                f"stored artifact {name!r} is a symbolic link: the store was tampered with "
+                "(the link is not followed)",
+                Location(_shown_path(layout, folder / name)),
+            )
+        )
+    for stamp, shown in stamps:
+        if stamp.artifact not in linked:
+            _verify_copy(layout, stamp, shown, report)
+    for problem in problems:
+        if problem.name in broken:
+            continue  # reported as a broken stamp already
+        where = folder / problem.name if problem.kind in ("unexpected_file", "link") else folder
+        report.findings.append(Diagnostic(problem.message, Location(_shown_path(layout, where))))
+
+
+def _verify_copy(layout: Layout, stamp: Stamp, shown: str, report: VerifyReport) -> None:
+    """The stored copy of ``stamp`` (not a link): a regular file with the stamped digest."""
+    from dde_ci.files import open_regular
+
+    stored = stamp.stored_path
+    try:
+        fd, _ = open_regular(stored)
+    except OSError:
+        report.findings.append(
+            Diagnostic(f"stored artifact {stamp.artifact!r} is missing", Location(shown))
+        )
+        return
+    with os.fdopen(fd, "rb") as handle:
+        actual = hashlib.file_digest(handle, "sha256").hexdigest()
+    if actual != stamp.sha256:
+        report.findings.append(
+            Diagnostic(
+                f"artifact {stamp.artifact!r} was modified after stamping: sha256 is "
+                f"{actual}, the stamp says {stamp.sha256}",
+                Location(_relative(layout.root, stored)),
+            )
+        )
+
+
+def _shown_path(layout: Layout, path: Path) -> str:
+    """``path`` relative to the project (not resolved: a link is shown where it is)."""
+    try:
+        return path.relative_to(layout.root).as_posix()
+    except ValueError:
+        return str(path)

@@ -56,6 +56,7 @@ def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
         "GH_TOKEN",
         "GITHUB_STEP_SUMMARY",
         "DDE_ITERATION",
+        "DDE_MANIFEST",
         "DDE_WEBHOOK_SECRET",
     ):
         monkeypatch.delenv(key, raising=False)

@@ -2,22 +2,15 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from dde_ci.node import (
-    CANCELLED,
-    COMPLETED,
-    FAILED,
-    NodeOutcome,
-    ProcessControl,
-    direct_command,
-    parse_outputs,
-    run_node_step,
-)
+from dde_ci.node import CANCELLED, COMPLETED, FAILED, run_node_step
+from dde_ci.process import Cancel
+from dde_ci.results import NodeOutcome, parse_outputs
 from tests.runner.project import events, load, make_step
 
 
@@ -146,7 +139,7 @@ def test_timeout_kills_the_process_group_and_is_not_retried(tmp_path: Path) -> N
         """,
     )
     step = make_step(manifest, "A")
-    step.control = ProcessControl(grace=0.2)
+    step.grace = 0.2
     start = time.monotonic()
     outcome = run_node_step(step)
     assert time.monotonic() - start < 5
@@ -183,7 +176,7 @@ def test_timeout_is_retried_when_configured(tmp_path: Path) -> None:
         """,
     )
     step = make_step(manifest, "A")
-    step.control = ProcessControl(grace=0.1)
+    step.grace = 0.1
     outcome = run_node_step(step)
     assert (outcome.status, outcome.attempts) == (FAILED, 2)
 
@@ -203,9 +196,9 @@ def test_cancel_stops_the_command(tmp_path: Path) -> None:
         """,
     )
     step = make_step(manifest, "A")
-    control = ProcessControl(grace=0.2)
-    step.control = control
-    threading.Timer(0.3, control.cancel).start()
+    step.grace = 0.2
+    step.cancel = Cancel()
+    threading.Timer(0.3, step.cancel.set).start()
     start = time.monotonic()
     outcome = run_node_step(step)
     assert time.monotonic() - start < 5  # SIGKILL after the grace period
@@ -343,160 +336,6 @@ def test_the_command_never_sees_dde_cis_own_credentials(
     assert "token=none secret=none keep=kept" in log
 
 
-def test_a_simple_command_is_executed_directly_like_bash_would(tmp_path: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin"}
-    sleep = direct_command("  sleep 0.05\n", env)
-    assert sleep is not None
-    assert Path(sleep[0]).is_absolute()
-    assert sleep[1] == ["sleep", "0.05"]  # argv[0] as typed, as bash passes it
-    assert direct_command("true", env) is not None
-    for script in (
-        "echo hi",  # a builtin
-        "true --help",  # the builtin ignores it, the program does not
-        "exit 3",
-        "cd build",
-        "FOO=1 sleep 1",  # an assignment
-        "./tool",  # a path
-        "sleep $N",
-        "sleep 1; sleep 2",
-        "sleep 1 && true",
-        "sleep 1 > out",
-        "sleep '1'",
-        "sleep 1 # comment",
-        "ls *.txt",
-        "sleep 1\nsleep 2",
-        "no-such-program-dde",
-        "",
-    ):
-        assert direct_command(script, env) is None, script
-    assert direct_command("sleep 1", {**env, "BASH_FUNC_sleep%%": "() { :; }"}) is None
-    assert direct_command("sleep 1", {**env, "BASH_ENV": "/etc/x"}) is None
-    assert direct_command("sleep 1", {"PATH": "relative/bin"}) is None
-
-
-def test_a_direct_command_sees_what_it_would_see_under_bash(tmp_path: Path) -> None:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    tool = bin_dir / "dde-tool"
-    tool.write_text(
-        '#!/bin/sh\necho "args=$* pwd=$PWD shlvl=$SHLVL under=$_ node=$DDE_NODE"\nexit 7\n'
-    )
-    tool.chmod(0o755)
-    manifest = load(
-        tmp_path,
-        f"""
-        workflow: t
-        iteration: it1
-        nodes:
-          - id: direct
-            type: implementation
-            env: {{PATH: "{bin_dir}:/usr/bin:/bin"}}
-            run: dde-tool a b=1
-          - id: bash
-            type: implementation
-            env: {{PATH: "{bin_dir}:/usr/bin:/bin"}}
-            run: dde-tool a b=1  # a comment: runs under bash
-        """,
-    )
-    seen = {}
-    for node_id in ("direct", "bash"):
-        outcome = run_node_step(make_step(manifest, node_id))
-        assert outcome.status == FAILED
-        assert outcome.exit_code == 7
-        log = (tmp_path / "reports" / "it1" / node_id / "output.log").read_text()
-        seen[node_id] = log.splitlines()[-1].replace(f"node={node_id}", "node=N")
-    assert seen["direct"] == seen["bash"]
-    assert f"pwd={tmp_path.resolve()}" in seen["direct"] or f"pwd={tmp_path}" in seen["direct"]
-    assert "args=a b=1" in seen["direct"]
-
-
-def test_the_watchdog_keeps_the_earliest_deadline_whatever_the_order(tmp_path: Path) -> None:
-    import subprocess
-
-    control = ProcessControl(grace=0.1)
-    procs = [
-        subprocess.Popen(["sleep", "30"], start_new_session=True, cwd=tmp_path) for _ in range(3)
-    ]
-    ended = control.watch(procs[0], 1.0)  # ends before its timeout: no longer watched
-    procs[0].kill()
-    procs[0].wait()
-    assert not ended.done()
-    late = control.watch(procs[1], 60)  # the watchdog now waits for this one...
-    early = control.watch(procs[2], 0.2)  # ...and must wake for this earlier one
-    start = time.monotonic()
-    assert procs[2].wait(timeout=5) is not None
-    assert time.monotonic() - start < 3
-    assert early.done()
-    assert not late.expired.is_set()
-    procs[1].kill()
-    procs[1].wait()
-    assert not late.done()
-
-
-def test_a_scheduler_hears_when_the_step_waits_and_when_the_wait_is_over(
-    tmp_path: Path,
-) -> None:
-    """For each attempt's command (once it runs) and each retry's delay: on_wait, then
-    on_wait_over when the wait is over, with the step's work in between; the test given
-    to on_wait says whether the wait is over."""
-    manifest = load(
-        tmp_path,
-        """
-        workflow: t
-        iteration: it1
-        nodes:
-          - id: A
-            type: implementation
-            run: |
-              while [ ! -f go ]; do sleep 0.01; done
-              rm go
-              echo started >> marks
-              [ "$(wc -l < marks)" -ge 2 ]
-            retry: {max_attempts: 2, initial_delay: 0.3}
-          - {id: B, type: implementation}
-        """,
-    )
-    heard: list[tuple[str, int, int]] = []
-    marks = tmp_path / "marks"
-
-    def lines() -> int:
-        return len(marks.read_text().splitlines()) if marks.exists() else 0
-
-    step = make_step(manifest, "A")
-    overs: list[bool] = []
-
-    def on_wait(over: Callable[[], bool]) -> None:
-        waits = sum(1 for kind, _, _ in heard if kind == "wait")
-        heard.append(("wait", step.attempt, lines()))
-        # not over yet: the command waits for "go", the retry's delay is 0.3 s
-        overs.append(over())
-        if waits != 1:  # a command's wait (the second one is the retry's delay)
-            (tmp_path / "go").touch()
-        deadline = time.monotonic() + 10
-        while not over() and time.monotonic() < deadline:  # a scheduler's chores, say
-            time.sleep(0.005)
-        overs.append(over())
-
-    step.on_wait = on_wait
-    step.on_wait_over = lambda: heard.append(("over", step.attempt, lines()))
-    assert run_node_step(step).status == COMPLETED
-    # attempt 1, its retry's delay, attempt 2
-    assert heard == [
-        ("wait", 1, 0),
-        ("over", 1, 1),
-        ("wait", 1, 1),
-        ("over", 1, 1),
-        ("wait", 2, 1),
-        ("over", 2, 2),
-    ]
-    assert overs == [False, True] * 3
-    nothing: list[int] = []
-    quiet = make_step(manifest, "B")  # no command: nothing to wait for, nothing to hear
-    quiet.on_wait = lambda over: nothing.append(1)
-    quiet.on_wait_over = lambda: nothing.append(2)
-    assert run_node_step(quiet).status == COMPLETED and nothing == []
-
-
 def test_a_fifo_in_place_of_the_outputs_file_does_not_block_the_step(tmp_path: Path) -> None:
     manifest = load(
         tmp_path,
@@ -517,7 +356,7 @@ def test_a_command_reads_an_empty_stdin_and_finds_its_dependency_results(
     """stdin is /dev/null (one descriptor kept for every start); a dependency's result.json
     reaches the context; a result that is not a regular file is none."""
     from dde_ci.layout import Layout
-    from dde_ci.node import read_result
+    from dde_ci.results import read_result
     from tests.special import fifo_and_endless
 
     manifest = load(
@@ -547,3 +386,43 @@ def test_a_command_reads_an_empty_stdin_and_finds_its_dependency_results(
     for special in fifo_and_endless(tmp_path / "fifo", tmp_path / "zero"):
         special.rename(layout.result_file("it1", "B"))
         assert read_result(layout, "it1", "B") is None
+
+
+def test_the_timeout_covers_the_contract_lock_and_says_so(tmp_path: Path) -> None:
+    """An interface node whose lock (here: its publisher) runs past the node's timeout
+    fails, and the message says where the time went."""
+    from tests.contracts.contract_project import EVENT
+    from tests.contracts.test_node_step import MANIFEST, WRITER, _step
+
+    (tmp_path / "dde.yaml").write_text(
+        MANIFEST.replace("run: python3", "timeout: 2\n    run: python3")
+    )
+    (tmp_path / "write_event.py").write_text(WRITER)
+    (tmp_path / "schema.src.json").write_text(json.dumps(EVENT))
+    step = _step(tmp_path, "EVT.OrderCreated")
+
+    def slow_publisher(contract: Any) -> Any:
+        time.sleep(2.1)
+        return contract
+
+    step.contract_publisher = slow_publisher
+    outcome = run_node_step(step)
+    assert outcome.status == FAILED
+    assert outcome.message == (
+        "timed out after 2s: locking its contracts ran past the node's timeout"
+    )
+
+
+def test_a_command_killed_by_a_signal_is_named(tmp_path: Path) -> None:
+    manifest = load(
+        tmp_path,
+        """
+        workflow: t
+        iteration: it1
+        nodes:
+          - {id: A, type: implementation, run: 'kill -XFSZ $$'}
+        """,
+    )
+    outcome = run_node_step(make_step(manifest, "A"))
+    assert outcome.status == FAILED and outcome.exit_code == -25
+    assert outcome.message.startswith("command was killed by SIGXFSZ (signal 25) (attempt 1 of 1)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -14,7 +15,7 @@ from dde_ci.layout import Layout
 from dde_ci.log import ExecutionLog, read_log
 from dde_ci.manifest.loader import load_manifest_text
 from dde_ci.manifest.models import Manifest
-from dde_ci.node import NodeStep
+from dde_ci.results import NodeRun
 from dde_ci.schemas import schema
 from dde_ci.stamping import (
     PREDICATE_TYPE,
@@ -55,9 +56,9 @@ def make_project(tmp_path: Path) -> tuple[Manifest, Layout]:
     return manifest, Layout(tmp_path)
 
 
-def make_step(manifest: Manifest, layout: Layout) -> NodeStep:
+def make_step(manifest: Manifest, layout: Layout) -> NodeRun:
     log = ExecutionLog(layout.execution_log("It-1"), "It-1", "run-7")
-    return NodeStep(
+    return NodeRun(
         manifest=manifest,
         node=manifest.node("BE.Orders"),
         iteration_id="It-1",
@@ -95,7 +96,6 @@ def test_stamp_node_artifacts_copies_stamps_logs_and_reports_unmatched(tmp_path:
     assert result.artifacts == ["build/app.txt", "dist/pkg/a.whl", "reports/junit.xml"]
     assert result.unmatched == ["missing/*.whl"]
     assert result.warnings == ["artifact pattern 'missing/*.whl' matched no file"]
-    assert step.extra["unmatched_artifacts"] == ["missing/*.whl"]
 
     node_dir = tmp_path / ".dde" / "artifacts" / "It-1" / "BE.Orders"
     assert (node_dir / "build" / "app.txt").read_text() == "app v1\n"
@@ -216,8 +216,7 @@ def test_commit_is_read_from_git_when_the_step_does_not_know_it(tmp_path: Path) 
     head = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True, check=True
     ).stdout.strip()
-    step = make_step(manifest, layout)
-    step.commit = None
+    step = dataclasses.replace(make_step(manifest, layout), commit=None)
     result = stamp_node_artifacts(step)
     assert {s.predicate["commit"] for s in result.stamps} == {head}
 

@@ -3,19 +3,27 @@
 Stamps are in-toto Statement v1 files ``.dde/artifacts/{it}/{node}/*.intoto.json``
 whose subjects name each artifact (path relative to the manifest root) with its
 SHA-256.  The stored copy ``.dde/artifacts/{it}/{node}/{name}`` is the record:
-it must exist and match.  The working copy ``{root}/{name}`` may legitimately be
-rebuilt later, so a difference there is only a warning.
+it must exist and match, and never be a link (it is not followed).  The working
+copy ``{root}/{name}`` may legitimately be rebuilt later, so a difference there is
+only a warning.  The store is also checked against the execution log's
+``artifact.stamped`` events, both ways (:func:`dde_ci.stamping.check_store`): a
+stamp the log recorded that is gone or changed, a stamp it never recorded, and a
+file no stamp names are blocking violations.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from dde_ci.audit.model import BLOCKING, WARNING, Counts, Violation
 from dde_ci.audit.records import matches, read_record, sha256_and_stat, sha256_file
 from dde_ci.layout import is_relative_inside
+from dde_ci.stamping import StoreProblem, check_store, logged_stamps
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 STAMP_PREDICATE = "https://dde-ci.dev/stamp/v1"
@@ -79,26 +87,37 @@ def _statement_problem(data: Any, iteration_id: str, node_id: str) -> str | None
     return None
 
 
-@dataclass  # not slots: pickled back from the reading child 2-3x faster
+@dataclass(slots=True)
 class StoredArtifacts:
-    """A node's stamps and the digests of the files they name, read before any check.
-
-    Reading is apart from checking so the audit can read every node's files
-    while the execution log is still being read (see :mod:`dde_ci.forking`).
-    """
+    """A node's stamps and the digests of the files they name, read before any check
+    (by :mod:`dde_ci.audit.reading`; :func:`audit_artifacts` judges them)."""
 
     subjects: dict[str, str] = field(default_factory=dict)  # name -> stamped sha256
     invalid: list[Violation] = field(default_factory=list)  # stamps that could not be read
     stored: dict[str, str | None] = field(default_factory=dict)  # name -> digest now (None: gone)
     working: dict[str, str | None] = field(default_factory=dict)  # name -> working copy digest
+    linked: list[str] = field(default_factory=list)  # stored copies that are symbolic links
+    # what the store holds that the execution log (and the stamps) do not account for
+    problems: list[StoreProblem] = field(default_factory=list)
 
 
 def read_artifacts(store: str, root: str, iteration_id: str, node_id: str) -> StoredArtifacts:
-    """Read the stamps in ``store`` and hash the stored copies they name (never outside it)."""
+    """Read the stamps in ``store`` and hash the stored copies they name (never outside it:
+    a link is not followed), and compare the store with the log's ``artifact.stamped``."""
     found = StoredArtifacts()
     found.subjects = read_stamps(store, iteration_id, node_id, found.invalid)
+    logged = _logged(f"{root}/reports/{iteration_id}/execution.log")  # Layout.execution_log
+    broken = {
+        unquote(Path(str(v.details.get("path", ""))).name.removesuffix(STAMP_SUFFIX))
+        for v in found.invalid
+    }
+    linked: set[str] = set()
+    record = None if logged is None else logged.get(node_id, {})
+    problems = check_store(store, found.subjects, record, linked)
+    found.problems = [p for p in problems if p.name not in broken]
+    found.linked = sorted(linked)
     for name in found.subjects:
-        if not is_relative_inside(name):
+        if not is_relative_inside(name) or name in linked:
             continue
         stored = f"{store}/{name}"
         hashed = sha256_and_stat(stored)
@@ -108,6 +127,70 @@ def read_artifacts(store: str, root: str, iteration_id: str, node_id: str) -> St
         found.stored[name] = hashed[0]
         found.working[name] = _working_copy_digest(f"{root}/{name}", hashed[1])
     return found
+
+
+def _logged(log_path: str) -> dict[str, dict[str, str]] | None:
+    """The log's stamps (:func:`dde_ci.stamping.logged_stamps`), read once per log state;
+    None without a log (the audit reports a missing log already)."""
+    try:
+        info = os.stat(log_path)  # noqa: PTH116
+    except OSError:
+        return None
+    return _logged_at(log_path, info.st_size, info.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _logged_at(log_path: str, _size: int, _mtime_ns: int) -> dict[str, dict[str, str]]:
+    return logged_stamps(Path(log_path))
+
+
+# a store problem -> (violation type, what to do)
+_STORE_VIOLATIONS = {
+    "stamp_missing": ("stamp_missing", "restore the stamp and its copy from the workflow artifact"),
+    "stamp_changed": ("artifact_tampered", "find out who replaced the stamp and its copy"),
+    "stamp_not_logged": (
+        "stamp_not_logged",
+        "remove the stamp, or stamp the file with dde-ci stamp",
+    ),
+    "unexpected_file": ("store_tampered", "find out who put it there, then remove it"),
+    "link": ("store_tampered", "find out who put it there, then remove it"),
+}
+
+
+def _store_violations(
+    node_id: str, found: StoredArtifacts, store: str, counts: Counts
+) -> list[Violation]:
+    out = []
+    for name in found.linked:
+        counts.artifacts_tampered += 1
+        out.append(
+            Violation(
+                type="artifact_tampered",
+                node_id=node_id,
+                severity=BLOCKING,
+                message=f"the stored copy of {name} of node {node_id} is a symbolic link "
+                f"({store}/{name}); it was not followed",
+                recommendation=f"find out who replaced {store}/{name}; re-run node {node_id}",
+                details={"artifact": name, "stored": f"{store}/{name}"},
+            )
+        )
+    for problem in found.problems:
+        kind, todo = _STORE_VIOLATIONS[problem.kind]
+        if kind == "artifact_tampered":
+            counts.artifacts_tampered += 1
+        elif kind == "stamp_missing":
+            counts.artifacts_missing += 1
+        out.append(
+            Violation(
+                type=kind,
+                node_id=node_id,
+                severity=BLOCKING,
+                message=f"artifact store of node {node_id} ({store}): {problem.message}",
+                recommendation=f"{todo}, or re-run node {node_id}",
+                details={"name": problem.name, "store": store},
+            )
+        )
+    return out
 
 
 def audit_artifacts(
@@ -120,7 +203,7 @@ def audit_artifacts(
     counts: Counts,
 ) -> list[Violation]:
     """Check a completed node's stamps against its declared artifact globs and their bytes."""
-    violations = list(found.invalid)
+    violations = [*found.invalid, *_store_violations(node_id, found, store, counts)]
     subjects = found.subjects
     rerun = f"re-run node {node_id}"
     for pattern in declared:
@@ -157,6 +240,8 @@ def audit_artifacts(
             continue
         stored = f"{store}/{name}"
         working = f"{root}/{name}"
+        if name in found.linked:
+            continue  # reported above
         now = found.stored.get(name)
         if now is None:
             counts.artifacts_missing += 1

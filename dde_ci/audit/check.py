@@ -1,8 +1,10 @@
 """Rebuild the as-built record of an iteration from files and check it against the manifest.
 
-:func:`audit_iteration` reads only files (see DESIGN.md's layout) and never
-raises for a missing or broken record: each one becomes a
-:class:`~dde_ci.audit.model.Violation` with a recommendation.  The checks:
+:func:`audit_iteration` reads only files (see DESIGN.md's layout):
+:mod:`dde_ci.audit.reading` reads them, then :func:`check_as_built` applies the
+rules below to what was read.  It never raises for a missing or broken record:
+each one becomes a :class:`~dde_ci.audit.model.Violation` with a
+recommendation.  The checks:
 
 * completeness: every planned node COMPLETED, no unplanned node ran;
 * gates: every blocking gate passed, or was bypassed under an accepted,
@@ -17,17 +19,11 @@ raises for a missing or broken record: each one becomes a
 
 from __future__ import annotations
 
-import contextlib
-import os
-import pickle
-import struct
-import tempfile
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from dde_ci.audit.artifacts import StoredArtifacts, audit_artifacts, read_artifacts
+from dde_ci.audit.artifacts import audit_artifacts
 from dde_ci.audit.contracts import audit_consumer, read_locks
 from dde_ci.audit.gates import audit_gates
 from dde_ci.audit.model import (
@@ -45,12 +41,11 @@ from dde_ci.audit.model import (
     Override,
     Violation,
 )
-from dde_ci.audit.records import Record, read_record
-from dde_ci.audit.timeline import NodeTimeline, Timeline, build_timeline
-from dde_ci.errors import Diagnostic
-from dde_ci.forking import Pending, call_in_child, can_fork
+from dde_ci.audit.reading import AsBuilt, LogFindings, NodeFiles, read_as_built
+from dde_ci.audit.records import Record
+from dde_ci.audit.timeline import NodeTimeline, Timeline
 from dde_ci.layout import Layout
-from dde_ci.log import ExecutionLog, iter_events
+from dde_ci.log import ExecutionLog
 from dde_ci.perf import collector_paused
 
 if TYPE_CHECKING:
@@ -79,272 +74,53 @@ def audit_iteration(
     now: datetime | None = None,
     override: Override | None = None,
     graph: Graph | None = None,
-    parallel: bool = False,
-    reading: Reading | None = None,
 ) -> AuditReport:
     """Audit ``iteration_id`` of ``manifest``; ``override`` applies only if the audit fails.
 
-    ``reading``: what :func:`start_reading` started for this manifest's folder and
-    iteration before the manifest was loaded, so the log is read in a child
-    process while the manifest loads (what ``dde-ci audit`` does).  Without it,
-    reading starts here, in this process unless ``parallel``: here the child
-    would overlap only the node records, which costs about what it saves.  The
-    report is the same either way.
+    Reads the iteration's files (:func:`~dde_ci.audit.reading.read_as_built`),
+    then checks them (:func:`check_as_built`).
     """
     with collector_paused():
-        if reading is None:
-            reading = start_reading(manifest.root, iteration_id, parallel=parallel)
-        with reading:
-            return _audit(
-                manifest, iteration_id, now=now, override=override, graph=graph, reading=reading
-            )
-
-
-@dataclass(slots=True)
-class Preread:
-    """What the audit reads before it needs the manifest: the log, and the artifact
-    store (``.dde/artifacts/{iteration}/{node}``: each node's stamps and the digests of
-    the stored copies they name)."""
-
-    log: tuple[list[Diagnostic], Timeline] | None  # None: there is no log
-    artifacts: dict[str, StoredArtifacts]
-    log_sent: bool = False  # the log went ahead through the Share (see Share.send_log)
-
-
-# a log this large is read in a child process (about 20,000 events): below it, forking
-# costs more than it saves
-PARALLEL_LOG_BYTES = 4 * 1024 * 1024
-
-
-def start_reading(root: Path, iteration_id: str, *, parallel: bool | None = None) -> Reading:
-    """Start reading the log and the artifact store of ``iteration_id``.
-
-    With ``parallel`` (None: when the log is large and a core is free) this runs
-    in a forked child while the caller loads the manifest, builds the graph and
-    reads the node records (see :mod:`dde_ci.forking`); the two share the
-    artifact store as they go and the log's timeline comes over as soon as it is
-    read (see :class:`Share`).
-    Use the result as a context manager, or pass it to :func:`audit_iteration`.
-    """
-    layout = Layout(root)
-    if parallel is None:
-        parallel = (
-            _log_size(layout.execution_log(iteration_id)) >= PARALLEL_LOG_BYTES and can_fork()
+        built = read_as_built(manifest, iteration_id)
+        return check_as_built(
+            manifest, iteration_id, built, now=now, override=override, graph=graph
         )
-    share = Share(layout, iteration_id)
-    pending = call_in_child(_preread, layout, iteration_id, share, parallel, fork=parallel)
-    return Reading(pending, share)
 
 
-class Share:
-    """What the auditing process shares with the child that reads for it, so that
-    neither waits for the other while there is work left:
-
-    * the node folders of the artifact store, read from both ends at once: the
-      child from the first (once the log is read), the auditing process from the
-      last (once it has read the node records), until they meet.  Each side claims
-      a folder in memory shared with the child (an anonymous shared mapping) before
-      reading it and stops at the other side's claim: at worst both read the same
-      folder, never neither;
-    * the log's problems and timeline, sent through a memory file as soon as the
-      child has them (see :meth:`send_log`), so that turning them back into objects
-      here overlaps the child's reading of the store.
-
-    Without a child the same code runs in one process, one side after the other.
-    """
-
-    def __init__(self, layout: Layout, iteration_id: str) -> None:
-        import mmap
-
-        self.store = os.fspath(layout.artifacts_dir / iteration_id)
-        self.root = os.fspath(layout.root)
-        self.iteration_id = iteration_id
-        try:
-            with os.scandir(self.store) as entries:
-                self.names = sorted(e.name for e in entries if e.is_dir())
-        except OSError:
-            self.names = []
-        # first unclaimed from the front, last claimed from the back, bytes of the log sent
-        self._mem = mmap.mmap(-1, 16)  # shared with a child forked from here on
-        self._mem[:16] = struct.pack("<iiq", 0, len(self.names), 0)
-        self._file: Any = None  # the temporary file standing in where memfd_create is missing
-        if hasattr(os, "memfd_create"):
-            self._fd = os.memfd_create("dde-audit-log", os.MFD_CLOEXEC)
-        else:  # pragma: no cover - not Linux
-            self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
-            self._fd = self._file.fileno()
-
-    def _first(self) -> int:
-        return int(struct.unpack_from("<i", self._mem, 0)[0])
-
-    def _last(self) -> int:
-        return int(struct.unpack_from("<i", self._mem, 4)[0])
-
-    def read(self, name: str) -> StoredArtifacts:
-        return read_artifacts(f"{self.store}/{name}", self.root, self.iteration_id, name)
-
-    def read_front(self) -> dict[str, StoredArtifacts]:
-        """The child's side: folders from the first on, until the other side's claim."""
-        found: dict[str, StoredArtifacts] = {}
-        while (i := self._first()) < self._last():
-            struct.pack_into("<i", self._mem, 0, i + 1)
-            found[self.names[i]] = self.read(self.names[i])
-        return found
-
-    def read_back(self) -> dict[str, StoredArtifacts]:
-        """The auditing process's side: folders from the last down, until the child's."""
-        found: dict[str, StoredArtifacts] = {}
-        while (j := self._last() - 1) >= self._first():
-            struct.pack_into("<i", self._mem, 4, j)
-            found[self.names[j]] = self.read(self.names[j])
-        return found
-
-    def send_log(self, log: tuple[list[Diagnostic], Timeline] | None) -> bool:
-        """The child's side: write the log's findings to the memory file, then their size
-        (the auditing process reads nothing until the size is there).  False when it
-        could not (then they go back with the rest)."""
-        data = pickle.dumps(log, protocol=pickle.HIGHEST_PROTOCOL)
-        try:
-            done = 0
-            while done < len(data):
-                done += os.pwrite(self._fd, data[done:], done)
-        except OSError:
-            return False
-        struct.pack_into("<q", self._mem, 8, len(data))
-        return True
-
-    def take_log(self) -> tuple[bool, tuple[list[Diagnostic], Timeline] | None]:
-        """(sent, the log's findings) from :meth:`send_log`; (False, None) before it."""
-        size = int(struct.unpack_from("<q", self._mem, 8)[0])
-        if not size:
-            return False, None
-        parts: list[bytes] = []
-        done = 0
-        while done < size:
-            chunk = os.pread(self._fd, size - done, done)
-            if not chunk:  # pragma: no cover - the file is ours and complete
-                return False, None
-            parts.append(chunk)
-            done += len(chunk)
-        value: tuple[list[Diagnostic], Timeline] | None = pickle.loads(b"".join(parts))  # noqa: S301 - our own child's bytes
-        return True, value
-
-    def __enter__(self) -> Share:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Release the shared memory and the file (twice is harmless)."""
-        if self._fd < 0:
-            return
-        self._mem.close()
-        if self._file is not None:  # pragma: no cover - not Linux
-            self._file.close()
-        else:
-            os.close(self._fd)
-        self._fd = -1
-
-
-class Reading:
-    """What :func:`start_reading` started: its result once this process has read its
-    share of the artifact store."""
-
-    def __init__(self, pending: Pending[Preread], share: Share) -> None:
-        self._pending = pending
-        self._share = share
-
-    @property
-    def forked(self) -> bool:
-        """A child process was started."""
-        return self._pending.forked
-
-    @property
-    def from_child(self) -> bool:
-        """What the child read came back from it."""
-        return self._pending.from_child
-
-    def result(self) -> Preread:
-        """Take the log's findings when the child has sent them, read the store from the
-        back until the child's side, then take the child's part."""
-        sent, log = self._share.take_log()
-        here = self._share.read_back()
-        pre = self._pending.result()
-        if pre.log_sent:
-            if not sent:  # it was sent while this process read the store
-                sent, log = self._share.take_log()
-            pre.log, pre.log_sent = log, False
-        pre.artifacts.update(here)
-        return pre
-
-    def close(self) -> None:
-        self._pending.close()
-        self._share.close()
-
-    def __enter__(self) -> Reading:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def _preread(
-    layout: Layout, iteration_id: str, share: Share | None = None, send: bool = False
-) -> Preread:
-    """Pure (it may run in a child): reads files, writes nothing but what it shares.
-    Without ``share``, the whole store; with ``send``, the log's findings go ahead
-    through ``share`` (a child's, so that they are turned into objects while it reads
-    the store)."""
-    with collector_paused():
-        log = _load_log(layout.execution_log(iteration_id), iteration_id)
-        if share is None:
-            share = Share(layout, iteration_id)
-            with contextlib.closing(share):
-                return Preread(log, share.read_front())
-        sent = send and share.send_log(log)
-        return Preread(None if sent else log, share.read_front(), log_sent=sent)
-
-
-def _audit(
+def check_as_built(
     manifest: Manifest,
     iteration_id: str,
+    built: AsBuilt,
     *,
-    now: datetime | None,
-    override: Override | None,
-    graph: Graph | None,
-    reading: Reading,
+    now: datetime | None = None,
+    override: Override | None = None,
+    graph: Graph | None = None,
 ) -> AuditReport:
+    """Every rule of the audit, applied to what was read for ``iteration_id``.
+
+    Two rules still read as they go, because what they read depends on what they
+    find: the contract rules read ``contracts.lock`` and the registry entries it
+    names (:func:`~dde_ci.audit.contracts.read_locks`), the gate rules the ADR a
+    bypass names.
+    """
     from dde_ci.graph import build_graph
 
     moment = now or datetime.now(UTC)
     layout = Layout(manifest.root)
-    log_path = layout.execution_log(iteration_id)
-    # the node records are read here while the log and the artifact store may still be
-    # read in a child (see start_reading); then whatever the child did not find a folder
-    # for is read here: the same as reading all here
-    files = _read_node_files(manifest, layout, iteration_id)
-    pre = reading.result()
-    loaded = pre.log
-    store_dir = os.fspath(layout.artifacts_dir / iteration_id)
-    root_dir = os.fspath(manifest.root)
-    for node in manifest.nodes:
-        if node.artifacts:
-            stored = pre.artifacts.get(node.id)
-            if stored is None:
-                stored = read_artifacts(f"{store_dir}/{node.id}", root_dir, iteration_id, node.id)
-            files[node.id].artifacts = stored
+    store_dir = str(layout.artifacts_dir / iteration_id)
+    root_dir = str(manifest.root)
+    files = built.nodes
     graph = graph or build_graph(manifest)
     counts = Counts()
     violations: list[Violation] = []
     warnings: list[GateWarning] = []
 
-    timeline = _log_findings(loaded, log_path, iteration_id, counts, violations)
-    records, results = _node_records(manifest, files, timeline, log_missing=loaded is None)
+    timeline = _log_findings(built.log, built.log_path, iteration_id, counts, violations)
+    records, results = _node_records(manifest, files, timeline, log_missing=built.log is None)
     for record in records:
         seen = timeline.nodes.get(record.node_id)
         violations.extend(_outcome_problems(record, results[record.node_id], seen, iteration_id))
-    records.extend(_unplanned(manifest, layout, iteration_id, timeline, violations))
+    records.extend(_unplanned(manifest, layout, iteration_id, built, timeline, violations))
     violations.extend(_order_problems(manifest, graph, timeline))
 
     completed = {r.node_id for r in records if r.planned and r.status == COMPLETED}
@@ -415,25 +191,8 @@ def _audit(
     return report
 
 
-def _log_size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def _load_log(path: Path, iteration_id: str) -> tuple[list[Diagnostic], Timeline] | None:
-    """The log's problems and its timeline (None when there is no log); pure, so it may
-    run in a child process."""
-    if not path.exists():
-        return None
-    problems: list[Diagnostic] = []
-    # one event at a time: the timeline is all that is kept (the events would take 200 MB)
-    return problems, build_timeline(iter_events(path, problems), iteration_id)
-
-
 def _log_findings(
-    loaded: tuple[list[Diagnostic], Timeline] | None,
+    loaded: LogFindings | None,
     path: Path,
     iteration_id: str,
     counts: Counts,
@@ -452,7 +211,7 @@ def _log_findings(
             )
         )
         return Timeline()
-    problems, timeline = loaded
+    problems, timeline = loaded.problems, loaded.timeline
     counts.log_problems = len(problems)
     for problem in problems[:MAX_LOG_PROBLEMS_LISTED]:
         torn = "torn" in problem.message
@@ -486,36 +245,6 @@ def _log_findings(
     counts.log_events = timeline.events
     violations.extend(timeline.violations)
     return timeline
-
-
-@dataclass(slots=True)
-class NodeFiles:
-    """The records a planned node left, read before the log says how it ended."""
-
-    result: Record
-    gates: Record
-    artifacts: StoredArtifacts | None = None  # when it declares artifacts (see Preread)
-    contracts: Record | None = None  # when it consumes contracts
-    context: Record | None = None
-
-
-def _read_node_files(manifest: Manifest, layout: Layout, iteration_id: str) -> dict[str, NodeFiles]:
-    """Every planned node's result, gate results and (for a consumer) contract checks;
-    a node that did not complete has fewer (a missing file costs one failed open).
-
-    Plain '/'-joined strings: this loop reads tens of thousands of files, and Path
-    objects would cost more than reading them."""
-    it_dir = os.fspath(layout.iteration_dir(iteration_id))
-    files: dict[str, NodeFiles] = {}
-    for node in manifest.nodes:
-        node_dir = f"{it_dir}/{node.id}"
-        found = files[node.id] = NodeFiles(
-            read_record(f"{node_dir}/result.json"), read_record(f"{node_dir}/gates.json")
-        )
-        if node.consumes:
-            found.contracts = read_record(f"{node_dir}/contracts.json")
-            found.context = read_record(f"{node_dir}/context.json")
-    return files
 
 
 def _node_records(
@@ -662,6 +391,7 @@ def _unplanned(
     manifest: Manifest,
     layout: Layout,
     iteration_id: str,
+    built: AsBuilt,
     timeline: Timeline,
     violations: list[Violation],
 ) -> list[NodeRecord]:
@@ -669,18 +399,9 @@ def _unplanned(
     seen: dict[str, str] = {
         nid: "the execution log" for nid in timeline.nodes if nid not in planned
     }
+    for name, child in built.unplanned_folders.items():
+        seen.setdefault(name, child)
     folder = layout.iteration_dir(iteration_id)
-    try:
-        with os.scandir(folder) as entries:
-            children = [e.name for e in entries]
-    except OSError:
-        children = []
-    for name in children:
-        if name in seen or name in planned:
-            continue
-        child = folder / name
-        if (child / "result.json").is_file() or (child / "context.json").is_file():
-            seen[name] = str(child)
     out: list[NodeRecord] = []
     for nid, where in sorted(seen.items()):
         tl = timeline.nodes.get(nid)

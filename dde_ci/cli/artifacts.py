@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from dde_ci.cli.options import format_option, manifest_option, project_root
+from dde_ci.cli.options import format_option, manifest_option, output_option, project_root
 from dde_ci.cli.output import echo, echo_json
 
 
@@ -45,6 +45,7 @@ Examples:
     help="Only artifacts of nodes that needed CAP (or a capability under it, e.g. Backend).",
 )
 @format_option("text", "json")
+@output_option
 @manifest_option
 def search(
     iteration: str | None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from dataclasses import dataclass
@@ -10,9 +9,9 @@ from pathlib import Path
 
 import click
 
-from dde_ci.cli.options import format_option, iteration_option, manifest_argument
+from dde_ci.cli.options import format_option, iteration_option, manifest_argument, output_option
 from dde_ci.cli.output import annotation, append_step_summary, echo, on_github
-from dde_ci.errors import InputError
+from dde_ci.errors import InputError, NotFound, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -97,31 +96,47 @@ def _iteration(manifest_value: str, reports: Path, option: str | None) -> str:
     return latest
 
 
+def _check_ran(reports: Path, iteration_id: str) -> None:
+    """An iteration that never ran is bad input (exit 2), not an audit that fails."""
+    if (reports / iteration_id / "execution.log").is_file():
+        return
+    known = sorted(
+        p.name for p in reports.glob("*") if p.is_dir() and (p / "execution.log").is_file()
+    )
+    shown = ", ".join(known[-20:]) if known else "none yet"
+    raise NotFound(
+        f"iteration {iteration_id!r} never ran here: {reports / iteration_id / 'execution.log'} "
+        f"does not exist{did_you_mean(iteration_id, known)}; iterations that ran: {shown}"
+    )
+
+
 @click.command(
     epilog="""\b
 Examples:
   dde-ci audit --iteration Iter-20261127-001
-  dde-ci audit examples/shop/dde.yaml --iteration Iter-20261127-001 --format markdown
+  dde-ci audit -m examples/shop/dde.yaml --iteration Iter-20261127-001 --format markdown
   dde-ci audit --iteration "$DDE_ITERATION" --github-status      (in the audit job)
   dde-ci audit --iteration Iter-20261127-001 --override-adr docs/adr/0007-ship-anyway.md
 
 \b
 Without --iteration (or DDE_ITERATION): the manifest's fixed iteration id, else
 the latest iteration under reports/. Writes audit.json and audit.md to
-reports/{iteration}/ (or --out DIR), appends
-the Markdown report to $GITHUB_STEP_SUMMARY when set, and logs audit.completed.
+reports/{iteration}/, appends the Markdown report to $GITHUB_STEP_SUMMARY when
+set, and logs audit.completed.
 Exit codes: 0 PASS (or FAIL overridden by an accepted ADR), 1 FAIL, 2 bad input.
 """
 )
 @manifest_argument
 @iteration_option
 @format_option("text", "json", "markdown")
+@output_option
 @click.option(
     "--out",
     "out_dir",
     metavar="DIR",
     type=click.Path(file_okay=False),
-    help="Folder for audit.json and audit.md (default: reports/{iteration}/).",
+    help="Deprecated: write audit.json and audit.md to DIR instead of reports/{iteration}/ "
+    "(use -o FILE with --format json or markdown for a copy elsewhere).",
 )
 @click.option(
     "--github-status",
@@ -142,7 +157,7 @@ def audit(
     github_status: bool,
     override_adr: str | None,
 ) -> int:
-    """Audit an iteration of MANIFEST: compare what was planned with what was built.
+    """Audit an iteration of the manifest: compare what was planned with what was built.
 
     Checks every node completed, every blocking gate passed (or was bypassed under
     an accepted ADR), every artifact stamped and unchanged, every contract locked
@@ -150,12 +165,11 @@ def audit(
     before its dependencies completed, and that the execution log is whole.
     PASS only when 100% of the planned nodes completed with no blocking violation.
     """
-    from dde_ci.audit.check import audit_iteration, log_audit, start_reading
+    from dde_ci.audit.check import audit_iteration, log_audit
     from dde_ci.audit.override import load_override
     from dde_ci.audit.report import to_json, to_markdown, to_text, write_report
     from dde_ci.graph import build_graph
     from dde_ci.layout import Layout
-    from dde_ci.manifest.iteration import check_iteration_id
     from dde_ci.manifest.loader import load_manifest
     from dde_ci.perf import collector_paused
 
@@ -163,24 +177,21 @@ def audit(
     # collector would walk them again and again for nothing (dde_ci.perf)
     with collector_paused():
         target = github_target(dict(os.environ)) if github_status else None
-        # with --iteration known, the log and the artifact store are read (in a child process
-        # when they are large) while the manifest loads; the manifest's folder is the root
-        root = Path(manifest).absolute().parent
-        early = start_reading(root, check_iteration_id(iteration)) if iteration else None
-        with early or contextlib.nullcontext():
-            loaded = load_manifest(manifest)
-            layout = Layout(loaded.root)
-            iteration_id = _iteration(loaded.iteration, layout.reports_dir, iteration)
-            override = load_override(Path(override_adr), iteration_id) if override_adr else None
-            graph = build_graph(loaded)
-            report = audit_iteration(
-                loaded,
-                iteration_id,
-                override=override,
-                graph=graph,
-                reading=early if loaded.root == root else None,
-            )
+        loaded = load_manifest(manifest)
+        layout = Layout(loaded.root)
+        iteration_id = _iteration(loaded.iteration, layout.reports_dir, iteration)
+        _check_ran(layout.reports_dir, iteration_id)
+        override = load_override(Path(override_adr), iteration_id) if override_adr else None
+        graph = build_graph(loaded)
+        report = audit_iteration(loaded, iteration_id, override=override, graph=graph)
 
+        if out_dir:
+            echo(
+                "warning: --out DIR is deprecated and will be removed; the report is "
+                "always in reports/{iteration}/, and -o FILE --format json|markdown writes "
+                "a copy",
+                err=True,
+            )
         folder = Path(out_dir) if out_dir else layout.iteration_dir(iteration_id)
         markdown = to_markdown(report, graph)
         write_report(report, folder, graph, markdown=markdown)

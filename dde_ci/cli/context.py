@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import click
 
-from dde_ci.cli.options import iteration_option, manifest_argument
+from dde_ci.cli.options import iteration_option, manifest_argument, output_option
 from dde_ci.cli.output import echo
 
 
 @click.command(
     epilog="""\b
 Examples:
-  dde-ci context BE.Orders examples/shop/dde.yaml --iteration Iter-42
+  dde-ci context BE.Orders -m examples/shop/dde.yaml --iteration Iter-42
   dde-ci context API.Orders | jq .locked_contracts
+  dde-ci context API.Orders --no-write -o /tmp/context.json
 """
 )
 @click.argument("node_id", metavar="NODE")
 @manifest_argument
 @iteration_option
+@output_option
 @click.option("--run-id", metavar="ID", envvar="DDE_RUN_ID", default=None, help="Run id to record.")
 @click.option("--agent", metavar="ID", default=None, help="The assigned agent to record.")
 @click.option(
@@ -31,7 +33,8 @@ def context(
     agent: str | None,
     no_write: bool,
 ) -> int:
-    """Print the context NODE is given as DDE_CONTEXT (and write it to its context.json).
+    """Print the context NODE is given as DDE_CONTEXT, as JSON (and write it to its
+    context.json).
 
     It holds the iteration and node ids, each dependency's outputs and
     artifacts (from their result.json), the locked contracts with their

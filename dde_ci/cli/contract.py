@@ -17,6 +17,7 @@ from dde_ci.cli.options import (
     github_token,
     iteration_option,
     manifest_argument,
+    output_option,
 )
 from dde_ci.cli.output import annotation, append_step_summary, echo, echo_json, on_github
 
@@ -48,6 +49,7 @@ Examples:
   dde-ci contract diff /tmp/base.yaml api/openapi.yaml --root . --format markdown
   dde-ci contract diff v1.json v2.json --type jsonschema
   dde-ci contract diff base.yaml revision.yaml --engine oasdiff   (oasdiff on PATH)
+  dde-ci contract diff base.yaml revision.yaml --compose oasdiff --deprecation-days-stable 180
 
 \b
 Levels follow oasdiff: error = breaking (oasdiff ERR), warning = may break,
@@ -64,6 +66,7 @@ info = safe.  Exit codes: 0 done (or not breaking with --fail-on breaking),
     help="Contract type (default: from the extension and content).",
 )
 @format_option("text", "json", "markdown")
+@output_option
 @click.option(
     "--fail-on",
     "fail_on",
@@ -82,6 +85,35 @@ info = safe.  Exit codes: 0 done (or not breaking with --fail-on breaking),
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder that bounds file $refs (default: the nearest folder with dde.yaml or .git).",
 )
+@click.option(
+    "--compose",
+    type=click.Choice(["merge", "oasdiff"]),
+    default="merge",
+    show_default=True,
+    help="merge: merge allOf members before comparing; oasdiff: report allOf/anyOf/oneOf "
+    "members added and removed, as oasdiff does.",
+)
+@click.option(
+    "--deprecation-days-beta",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Least days from deprecating a beta operation, parameter or property to its sunset.",
+)
+@click.option(
+    "--deprecation-days-stable",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Least days from deprecating a stable operation, parameter or property to its sunset.",
+)
+@click.option(
+    "--stability-level",
+    type=click.Choice(["draft", "alpha", "beta", "stable"]),
+    default="beta",
+    show_default=True,
+    help="Report changes to operations and properties of this x-stability-level or above.",
+)
 def diff(
     base: Path,
     revision: Path,
@@ -90,6 +122,10 @@ def diff(
     fail_on: str | None,
     engine: str,
     root: Path | None,
+    compose: str,
+    deprecation_days_beta: int,
+    deprecation_days_stable: int,
+    stability_level: str,
 ) -> int:
     """Classify every change from BASE to REVISION as breaking or not.
 
@@ -97,10 +133,18 @@ def diff(
     a renamed path parameter is the same path; request and response changes
     are judged by their direction.
     """
-    from dde_ci.contracts.diff import diff_files
+    from dde_ci.contracts.diff import DiffOptions, diff_files
     from dde_ci.contracts.diff.report import render_markdown, render_text
 
-    result = diff_files(base, revision, contract_type=contract_type, engine=engine, root=root)
+    options = DiffOptions(
+        compose=compose,
+        deprecation_days_beta=deprecation_days_beta,
+        deprecation_days_stable=deprecation_days_stable,
+        stability_level=stability_level,
+    )
+    result = diff_files(
+        base, revision, contract_type=contract_type, engine=engine, root=root, options=options
+    )
     if output_format == "json":
         echo_json(result.to_dict())
     elif output_format == "markdown":
@@ -147,9 +191,6 @@ def _load(manifest: str) -> tuple[Manifest, Layout]:
     return loaded, Layout(loaded.root)
 
 
-_github_options = github_options(repo_help="GitHub repository (for --github / --pr).")
-
-
 def _need_repo(repo: str | None, flag: str) -> str:
     if not repo:
         raise click.UsageError(f"{flag} needs --repo OWNER/NAME (or GITHUB_REPOSITORY)")
@@ -161,7 +202,7 @@ def _need_repo(repo: str | None, flag: str) -> str:
     epilog="""\b
 Examples:
   dde-ci contract lock orders-api
-  dde-ci contract lock orders-api examples/shop/dde.yaml --iteration Iter-7
+  dde-ci contract lock orders-api -m examples/shop/dde.yaml --iteration Iter-7
   dde-ci contract lock orders-api --format json
   dde-ci contract lock orders-api --pr 42      (comment on PR 42 when it breaks consumers)
 
@@ -183,8 +224,9 @@ and contracts.lock; logs contract.locked (and contract.breaking_change).
     type=click.IntRange(min=1),
     help="On a breaking change, comment on this pull request naming the affected consumers.",
 )
-@_github_options
+@github_options(repo_help="GitHub repository of the pull request (for --pr).")
 @format_option("text", "json")
+@output_option
 def lock(
     name: str,
     manifest: str,
@@ -198,20 +240,24 @@ def lock(
 ) -> int:
     """Lock contract NAME: digest its canonical form and record an immutable version."""
     from dde_ci.contracts.lock import lock_contract
-    from dde_ci.git import current_commit
+    from dde_ci.contracts.registry import MANUAL
+    from dde_ci.git import current_commit, current_user
     from dde_ci.log import ExecutionLog
     from dde_ci.manifest.iteration import current_iteration
 
     loaded, layout = _load(manifest)
     iteration_id = current_iteration(loaded.iteration, layout.reports_dir, option=iteration)
     log = ExecutionLog(layout.execution_log(iteration_id), iteration_id)
+    # a person's lock (no --iteration, no DDE_ITERATION) is owned by the person's command,
+    # not by whichever iteration ran last
     outcome = lock_contract(
         loaded,
         name,
         layout,
         node_id=node_id,
-        iteration_id=iteration_id,
+        iteration_id=iteration_id if iteration else MANUAL,
         commit=commit or current_commit(loaded.root),
+        user=None if iteration else current_user(loaded.root),
         log=log,
     )
     comment = None
@@ -265,7 +311,7 @@ def lock(
     epilog="""\b
 Examples:
   dde-ci contract verify BE.Orders
-  dde-ci contract verify BE.Orders examples/shop/dde.yaml --iteration Iter-7 --format json
+  dde-ci contract verify BE.Orders -m examples/shop/dde.yaml --iteration Iter-7 --format json
 
 \b
 For each contract NODE consumes: the source still has the locked digest, the node
@@ -279,6 +325,7 @@ Exit codes: 0 conforms, 1 a finding, 2 bad input.
 @manifest_argument
 @iteration_option
 @format_option("text", "json")
+@output_option
 def verify(node_id: str, manifest: str, iteration: str | None, output_format: str) -> int:
     """Check that NODE matches every contract it consumes."""
     from dde_ci.contracts.verify import verify_node
@@ -313,12 +360,13 @@ def verify(node_id: str, manifest: str, iteration: str | None, output_format: st
     epilog="""\b
 Examples:
   dde-ci contract history orders-api
-  dde-ci contract history orders-api examples/shop/dde.yaml --format json
+  dde-ci contract history orders-api -m examples/shop/dde.yaml --format json
 """,
 )
 @click.argument("name")
 @manifest_argument
 @format_option("markdown", "json")
+@output_option
 def history(name: str, manifest: str, output_format: str) -> int:
     """Show every locked version of NAME, with the changes between consecutive versions."""
     from dde_ci.contracts.history import contract_history, history_json, history_markdown
@@ -341,7 +389,7 @@ def history(name: str, manifest: str, output_format: str) -> int:
     epilog="""\b
 Examples:
   dde-ci contract sync-lock
-  dde-ci contract sync-lock examples/shop/dde.yaml
+  dde-ci contract sync-lock -m examples/shop/dde.yaml
 
 The GitHub audit job runs it after downloading every node's artifacts: each
 interface job uploads its own contracts.lock, the registry folders merge.
@@ -387,8 +435,9 @@ digest is refused (exit 1).
 @click.option("--version", "version", metavar="X.Y.Z", help="Version (default: the current).")
 @click.option("--github", "to_github", is_flag=True, help="Publish as a GitHub release.")
 @click.option("--target", metavar="SHA", help="Commit the release tag points at (new tags).")
-@_github_options
+@github_options(repo_help="GitHub repository to publish the release in (for --github).")
 @format_option("text", "json")
+@output_option
 def publish(
     name: str,
     manifest: str,
@@ -412,14 +461,10 @@ def publish(
         raise NotFound(f"contract {name!r} has no {which}; lock it: dde-ci contract lock {name}")
     if to_github:
         from dde_ci.contracts.publish import publish_release
+        from dde_ci.github.releases import GitHubReleases
 
-        found = publish_release(
-            found,
-            _need_repo(repo, "--github"),
-            token=github_token(),
-            base_url=api_url,
-            target=target,
-        )
+        host = GitHubReleases(_need_repo(repo, "--github"), token=github_token(), base_url=api_url)
+        found = publish_release(found, host, target=target)
     if output_format == "json":
         echo_json({**found.to_json(), "registry": str(found.folder)})
     else:

@@ -30,34 +30,7 @@ def main() -> int:
 
 def run() -> NoReturn:
     """Entry point of the ``dde-ci`` console script and of ``python -m dde_ci``."""
-    exit_now(main())
-
-
-def exit_now(code: int) -> NoReturn:
-    """End the process with ``code`` without freeing every object one by one.
-
-    After an audit of 10,000 nodes the interpreter's own shutdown (a last garbage
-    collection, then every module and object torn down) takes about 0.1 s, for
-    nothing: the process is ending.  What matters of it is kept: the ``atexit``
-    handlers run and the standard streams are flushed.  When a thread other than
-    a daemon one still runs, the ordinary exit waits for it, as it always did.
-    """
-    import atexit
-    import contextlib
-    import os
-    import threading
-
-    if any(
-        t.is_alive() and not t.daemon
-        for t in threading.enumerate()
-        if t is not threading.main_thread()
-    ):
-        sys.exit(code)
-    atexit._run_exitfuncs()  # what the interpreter itself runs first at exit
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):  # a closed pipe: nothing more can be said
-            stream.flush()
-    os._exit(code)
+    sys.exit(main())
 
 
 if __name__ == "__main__":  # pragma: no cover - python -m dde_ci.cli.entry

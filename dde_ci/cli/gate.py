@@ -6,7 +6,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from dde_ci.cli.options import format_option, iteration_option, manifest_argument, run_id_option
+from dde_ci.cli.options import (
+    format_option,
+    iteration_option,
+    manifest_argument,
+    output_option,
+    run_id_option,
+)
 from dde_ci.cli.output import (
     annotation,
     append_step_summary,
@@ -23,8 +29,8 @@ if TYPE_CHECKING:
     epilog="""\b
 Examples:
   dde-ci gate check gates.yaml
-  dde-ci gate list examples/shop/dde.yaml --node TEST.Backend
-  dde-ci gate run TEST.Backend examples/shop/dde.yaml --phase post --iteration Iter-1
+  dde-ci gate list -m examples/shop/dde.yaml --node TEST.Backend
+  dde-ci gate run TEST.Backend -m examples/shop/dde.yaml --phase post --iteration Iter-1
   dde-ci gate run BE.Orders --phase post --format sarif > gates.sarif
 """
 )
@@ -44,6 +50,7 @@ Exit codes: 0 valid, 2 invalid (every problem printed as path:line:col: message)
 )
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @format_option("text", "json")
+@output_option
 def check(files: tuple[str, ...], output_format: str) -> int:
     """Validate gate FILES: shape, evaluators, conditions and metric names."""
     from pathlib import Path
@@ -76,14 +83,15 @@ def check(files: tuple[str, ...], output_format: str) -> int:
     epilog="""\b
 Examples:
   dde-ci gate list
-  dde-ci gate list examples/shop/dde.yaml --node BE.Orders --format json
+  dde-ci gate list -m examples/shop/dde.yaml --node BE.Orders --format json
 """,
 )
 @manifest_argument
 @click.option("--node", "node_id", metavar="NODE", help="Only this node.")
 @format_option("text", "json")
+@output_option
 def list_gates(manifest: str, node_id: str | None, output_format: str) -> int:
-    """Show the gates attached to each node of MANIFEST, in evaluation order."""
+    """Show the gates attached to each node of the manifest, in evaluation order."""
     from dde_ci.gates import context_entries
     from dde_ci.manifest.loader import load_manifest
 
@@ -105,7 +113,7 @@ def list_gates(manifest: str, node_id: str | None, output_format: str) -> int:
     epilog="""\b
 Examples:
   dde-ci gate run TEST.Backend --phase post --iteration Iter-20261127-001
-  dde-ci gate run DEPLOY.Staging examples/shop/dde.yaml --phase pre --format markdown
+  dde-ci gate run DEPLOY.Staging -m examples/shop/dde.yaml --phase pre --format markdown
   dde-ci gate run BE.Orders --phase post --format sarif > gates.sarif
 
 Writes reports/{iteration}/{node}/gates.json and gate.* events to the execution log.
@@ -123,27 +131,18 @@ Exit codes: 0 no blocking gate failed, 1 a blocking gate failed, 2 bad input.
     help="pre: before the node's command; post: after it.",
 )
 @iteration_option
-@click.option(
-    "--output",
-    "-o",
-    "output",
-    metavar="FILE",
-    type=click.Path(dir_okay=False),
-    help="Write the report to this file instead of stdout.",
-)
 @run_id_option
-@format_option("json", "markdown", "sarif")
+@format_option("text", "json", "markdown", "sarif")
+@output_option
 def run(
     node_id: str,
     manifest: str,
     phase: str,
     iteration: str | None,
-    output: str | None,
     run_id: str | None,
     output_format: str,
 ) -> int:
     """Evaluate NODE's PHASE gates, record them and print a report."""
-    from pathlib import Path
 
     from dde_ci import __version__
     from dde_ci.gates import evaluate_node_gates
@@ -152,7 +151,7 @@ def run(
     from dde_ci.log import ExecutionLog
     from dde_ci.manifest.iteration import current_iteration
     from dde_ci.manifest.loader import load_manifest
-    from dde_ci.node import NodeStep
+    from dde_ci.results import NodeRun
 
     loaded = load_manifest(manifest)
     node = _node(loaded, node_id)
@@ -160,27 +159,32 @@ def run(
     iteration_id = current_iteration(loaded.iteration, layout.reports_dir, option=iteration)
     log = ExecutionLog(layout.execution_log(iteration_id), iteration_id, run_id)
     context_file = layout.context_file(iteration_id, node.id)
-    step = NodeStep(
+    run = NodeRun(
         manifest=loaded,
         node=node,
+        layout=layout,
         iteration_id=iteration_id,
         run_id=run_id or "",
-        layout=layout,
         log=log,
         context_path=context_file if context_file.exists() else None,
     )
-    outcome = evaluate_node_gates(step, phase)
+    outcome = evaluate_node_gates(run, phase)
     markdown = render_markdown(node.id, phase, outcome.results)
-    if output_format == "json":
+    if output_format == "text":
+        text = (
+            "\n".join(
+                f"{r.status:<8} {r.phase:<4} {r.severity:<8} {r.gate_name}: {r.message}"
+                for r in outcome.results
+            )
+            or f"{node.id}: no {phase} gates attached"
+        )
+    elif output_format == "json":
         text = dumps(outcome.to_json(iteration_id))
     elif output_format == "markdown":
         text = markdown
     else:
         text = dumps(render_sarif(outcome.results, __version__))
-    if output:
-        Path(output).write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-    else:
-        echo(text.rstrip("\n"))
+    echo(text.rstrip("\n"))
     if on_github():  # on stderr, so a JSON or SARIF report on stdout stays valid
         for level, message, loc in annotation_items(outcome.results):
             echo(

@@ -16,8 +16,8 @@ from dde_ci.errors import CheckFailed, Diagnostic, Location
     epilog="""\b
 Examples:
   dde-ci generate -o .github/workflows/dde.yml           write the workflow of dde.yaml
-  dde-ci generate examples/shop/dde.yaml                 print it
-  dde-ci generate services/shop/dde.yaml -o .github/workflows/shop.yml
+  dde-ci generate -m examples/shop/dde.yaml              print it
+  dde-ci generate -m services/shop/dde.yaml -o .github/workflows/shop.yml
                                                          a manifest in a sub-folder
   dde-ci generate -o .github/workflows/dde.yml --check   exit 1 (with a diff) when stale
 
@@ -31,8 +31,9 @@ github.action.  See docs/github.md.
 )
 @manifest_argument
 @click.option(
-    "--output",
     "-o",
+    "--output",
+    metavar="FILE",
     type=click.Path(dir_okay=False),
     default=None,
     help="Workflow file to write (default: print it; with --check: .github/workflows/dde.yml).",
@@ -40,16 +41,16 @@ github.action.  See docs/github.md.
 @click.option(
     "--check",
     is_flag=True,
-    help="Write nothing; exit 1 and show a diff when the file differs from what MANIFEST gives.",
+    help="Write nothing; exit 1 and show a diff when the file differs from the manifest's.",
 )
 @click.option(
     "--root",
     type=click.Path(file_okay=False),
     default=None,
-    help="The repository root GitHub checks out (default: the Git work tree of MANIFEST).",
+    help="The repository root GitHub checks out (default: the Git work tree of the manifest).",
 )
 def generate(manifest: str, output: str | None, check: bool, root: str | None) -> int:
-    """Generate the GitHub Actions workflow that runs MANIFEST (default dde.yaml).
+    """Generate the GitHub Actions workflow that runs the manifest.
 
     Paths in the workflow are relative to the repository root.  The output is
     deterministic: the same manifest always gives the same bytes.
@@ -97,13 +98,13 @@ def generate(manifest: str, output: str | None, check: bool, root: str | None) -
         if committed is None:
             raise CheckFailed(
                 f"{shown} does not exist; write it with "
-                f"'dde-ci generate {options.manifest_path} -o {shown}'",
+                f"'dde-ci generate -m {options.manifest_path} -o {shown}'",
                 Location(shown),
             )
         echo(stale_diff(committed, generated.text, shown).rstrip("\n"))
         raise CheckFailed(
             f"{shown} is stale: it differs from what {options.manifest_path} gives; "
-            f"update it with 'dde-ci generate {options.manifest_path} -o {shown}'",
+            f"update it with 'dde-ci generate -m {options.manifest_path} -o {shown}'",
             Location(shown),
         )
     changed = write_workflow(generated, target)

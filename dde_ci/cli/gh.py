@@ -18,6 +18,7 @@ from dde_ci.cli.options import (
     github_token,
     manifest_argument,
     manifest_option,
+    output_option,
 )
 from dde_ci.cli.output import echo, echo_json
 
@@ -53,7 +54,7 @@ Examples:
   export GITHUB_TOKEN=...  GITHUB_REPOSITORY=octo/shop
   dde-ci gh status 9182736455 -m dde.yaml
   dde-ci gh pause 9182736455 && dde-ci gh resume 9182736455
-  dde-ci gh runners check dde.yaml
+  dde-ci gh runners check -m dde.yaml
 """,
 )
 def gh() -> None:
@@ -74,6 +75,7 @@ Examples:
 @manifest_option
 @_remote
 @format_option("text", "json")
+@output_option
 def status(run_id: int, manifest: str, repo: str, api_url: str | None, output_format: str) -> int:
     """Show RUN and each node's state (PENDING, READY, RUNNING, COMPLETED, FAILED,
     SKIPPED, CANCELLED, PAUSED), read from its GitHub jobs. Needs 'actions: read'."""
@@ -201,7 +203,8 @@ Examples:
 @_run_argument
 @manifest_option
 @_remote
-@format_option("json", "prometheus", "markdown")
+@format_option("text", "json", "prometheus", "markdown")
+@output_option
 def metrics(run_id: int, manifest: str, repo: str, api_url: str | None, output_format: str) -> int:
     """Metrics of RUN from its job timings, in the shape of 'dde-ci metrics':
     total duration, per-node execution time and queue wait (job created to started),
@@ -278,7 +281,7 @@ def paused_check(run_id: int, sha: str | None, repo: str, api_url: str | None) -
 @gh.group(
     epilog="""\b
 Examples:
-  dde-ci gh runners check dde.yaml --repo octo/shop --org octo
+  dde-ci gh runners check -m dde.yaml --repo octo/shop --org octo
 """,
 )
 def runners() -> None:
@@ -289,7 +292,7 @@ def runners() -> None:
     epilog="""\b
 Examples:
   dde-ci gh runners check
-  dde-ci gh runners check examples/shop/dde.yaml --org octo --format json
+  dde-ci gh runners check -m examples/shop/dde.yaml --org octo --format json
 """
 )
 @manifest_argument
@@ -301,6 +304,7 @@ Examples:
 )
 @_remote
 @format_option("text", "json")
+@output_option
 def check(
     manifest: str, org: str | None, repo: str, api_url: str | None, output_format: str
 ) -> int:

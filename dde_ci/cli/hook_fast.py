@@ -37,8 +37,8 @@ def parse(args: Sequence[str]) -> tuple[str, list[str], dict[str, str]] | None:
             positionals.append(arg)
         elif arg == "--":
             only_positionals = True
-        elif arg in ("--manifest", "--branch") and rest:
-            options[arg[2:]] = rest.pop(0)
+        elif arg in ("--manifest", "-m", "--branch") and rest:
+            options["manifest" if arg == "-m" else arg[2:]] = rest.pop(0)
         elif arg.startswith(("--manifest=", "--branch=")):
             name, _, value = arg[2:].partition("=")
             options[name] = value
@@ -70,7 +70,8 @@ def run(hook: str, value: str | None, options: dict[str, str]) -> int:
             return _commit_msg(str(value), config)
         if hook == "branch-name":
             branch = options.get("branch") or conv.current_branch(os.getcwd())
-            return _report(conv.check_branch_name(branch, config), None)
+            workspace = conv.Workspace(os.getcwd(), manifest)
+            return _report(conv.check_branch_name(branch, config, workspace), None)
         return _report(conv.check_pr_title(str(value), config), None)
     except KeyboardInterrupt:
         _write("interrupted")

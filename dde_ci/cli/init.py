@@ -68,6 +68,6 @@ def init(folder: str, force: bool) -> int:
     for path in written:
         echo(f"wrote {path}")
     manifest = target / "dde.yaml"
-    shown = "" if folder in (".", "./") else f" {manifest}"
+    shown = "" if folder in (".", "./") else f" -m {manifest}"
     echo(f"next: dde-ci validate{shown} && dde-ci run{shown}")
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dde_ci.cli.options import iteration_option, manifest_argument
+from dde_ci.cli.options import iteration_option, manifest_argument, output_option
 from dde_ci.cli.output import echo, set_step_output
 
 
@@ -12,7 +12,7 @@ from dde_ci.cli.output import echo, set_step_output
     epilog="""\b
 Examples:
   dde-ci iteration                                  the id a new run of dde.yaml would get
-  dde-ci iteration examples/shop/dde.yaml --iteration Iter-42
+  dde-ci iteration -m examples/shop/dde.yaml --iteration Iter-42
 
 Under GitHub Actions {seq} is the workflow's run number, and the id is also
 written to $GITHUB_OUTPUT as 'iteration'.
@@ -20,8 +20,9 @@ written to $GITHUB_OUTPUT as 'iteration'.
 )
 @manifest_argument
 @iteration_option
+@output_option
 def iteration(manifest: str, iteration: str | None) -> int:
-    """Print the iteration id for a new run of MANIFEST.
+    """Print the iteration id for a new run of the manifest.
 
     --iteration (or DDE_ITERATION) wins; else the manifest's 'iteration', a
     fixed id or a template such as Iter-{date:%Y%m%d-%H%M}-{seq:03}.  In a

@@ -8,8 +8,9 @@ from typing import Any
 
 import click
 
-from dde_ci.cli.options import format_option, manifest_option, project_root
+from dde_ci.cli.options import format_option, manifest_option, output_option, project_root
 from dde_ci.cli.output import echo, echo_json, report_diagnostics
+from dde_ci.errors import safe_text
 
 
 def _log_path(manifest: str, iteration: str | None, log_file: str | None) -> Path:
@@ -18,7 +19,12 @@ def _log_path(manifest: str, iteration: str | None, log_file: str | None) -> Pat
     from dde_ci.manifest.iteration import latest_iteration
 
     if log_file:
-        return Path(log_file)
+        from dde_ci.errors import InputError, Location
+
+        path = Path(log_file)
+        if path.exists() and not path.is_file():  # /dev/zero would be read forever
+            raise InputError("the log is not a regular file", Location(log_file))
+        return path
     layout = Layout(project_root(manifest))
     chosen = iteration or latest_iteration(layout.reports_dir)
     if chosen is None:
@@ -87,6 +93,7 @@ Examples:
 )
 @_with_log_options
 @format_option("text", "json")
+@output_option
 def query(
     node: str | None,
     event_type: str | None,
@@ -118,10 +125,11 @@ def query(
         return 0
     for event in events:
         attempt = f"#{event['attempt']}" if event.get("attempt") else ""
-        echo(
+        line = (
             f"{event['timestamp']}  {event['event_type']:<22} {event.get('node_id') or '-':<20}"
             f" {attempt:<4} {_summary(event)}".rstrip()
         )
+        echo(safe_text(line))  # one line per event, whatever its text holds
     return 0
 
 

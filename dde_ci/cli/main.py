@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 import click
 
-from dde_ci.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_UNEXPECTED, DdeError
+from dde_ci.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_UNEXPECTED, DdeError, safe_text
 
 # name -> "module:attribute"; one line per command or command group.
 COMMANDS: dict[str, str] = {
@@ -29,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "status": "dde_ci.cli.run:status",
     "pause": "dde_ci.cli.run:pause",
     "resume": "dde_ci.cli.run:resume",
+    "retry": "dde_ci.cli.run:retry",
     "cancel": "dde_ci.cli.run:cancel",
     "node": "dde_ci.cli.node:node",
     "context": "dde_ci.cli.context:context",
@@ -48,10 +50,16 @@ EPILOG = """\b
 Examples:
   dde-ci init                         write a starter dde.yaml, gates.yaml and contract here
   dde-ci validate                     check dde.yaml in this folder
-  dde-ci graph examples/shop/dde.yaml --format mermaid
+  dde-ci graph -m examples/shop/dde.yaml --format mermaid
   dde-ci schema manifest > dde.schema.json
 
+\b
+Shared options: -m/--manifest PATH (default: dde.yaml here or in the nearest parent
+folder up to the repository root; env DDE_MANIFEST), --format NAME (text by default),
+-o/--output FILE.
 Exit codes: 0 ok, 1 a check failed, 2 bad input, 3 unexpected error, 130 interrupted.
+Shell completion (bash): eval "$(_DDE_CI_COMPLETE=bash_source dde-ci)"; zsh_source and
+fish_source for zsh and fish.
 Documentation: docs/ in the repository.
 """
 
@@ -121,6 +129,26 @@ def _print_error(error: DdeError) -> None:
     report_diagnostics(error.diagnostics)
 
 
+def usage_error_line(exc: click.UsageError) -> str:
+    """A usage error on one line: what is wrong (the value, the closest valid one) and
+    where the help is.  ``dde-ci graph: error: invalid value for '--format': 'mermiad' is
+    not one of 'text', 'mermaid', 'dot', 'json' (did you mean 'mermaid'?); see 'dde-ci
+    graph --help'``."""
+    from dde_ci.errors import did_you_mean
+
+    message = " ".join(exc.format_message().split())
+    message = message[:1].lower() + message[1:]
+    message = re.sub(r"\. Did you mean (.+)\?$", r" (did you mean \1?)", message)
+    param = getattr(exc, "param", None)
+    rejected = re.search(r": '(.*)' is not one of ", message)
+    if isinstance(param, click.Parameter) and isinstance(param.type, click.Choice) and rejected:
+        choices = [str(c) for c in param.type.choices]
+        message = message.rstrip(".") + did_you_mean(rejected.group(1), choices)
+    ctx = exc.ctx
+    command = ctx.command_path if ctx is not None else "dde-ci"
+    return f"{command}: error: {message.rstrip('.')}; see '{command} --help'"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (the console script exits with it)."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -133,6 +161,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("interrupted", err=True)
         return EXIT_INTERRUPTED
+    except click.UsageError as exc:
+        click.echo(usage_error_line(exc), err=True)
+        return EXIT_BAD_INPUT
     except click.ClickException as exc:
         exc.show()
         return EXIT_BAD_INPUT if exc.exit_code == 2 else exc.exit_code
@@ -152,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             traceback.print_exc()
         click.echo(
-            f"error: unexpected {type(exc).__name__}: {exc}\n"
+            f"error: unexpected {type(exc).__name__}: {safe_text(str(exc))}\n"
             "This is a bug in dde-ci. Re-run with --debug for the traceback and report it.",
             err=True,
         )

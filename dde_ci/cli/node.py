@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
 
 from dde_ci.cli.options import iteration_option, manifest_argument
 from dde_ci.cli.output import echo, on_github
 
+if TYPE_CHECKING:
+    from dde_ci.node import ContractPublisher
+
 
 @click.group(
     epilog="""\b
 Examples:
-  dde-ci node run API.Orders examples/shop/dde.yaml --iteration Iter-42
+  dde-ci node run API.Orders -m examples/shop/dde.yaml --iteration Iter-42
 """
 )
 def node() -> None:
@@ -25,7 +29,7 @@ def node() -> None:
     epilog="""\b
 Examples:
   dde-ci node run API.Orders                           in the folder of dde.yaml
-  dde-ci node run BE.Orders examples/shop/dde.yaml --iteration Iter-42 --run-id 7
+  dde-ci node run BE.Orders -m examples/shop/dde.yaml --iteration Iter-42 --run-id 7
   DDE_ITERATION=Iter-42 dde-ci node run TEST.Backend --agent backend-dev
 """,
 )
@@ -57,7 +61,7 @@ def run_node(
     quiet: bool,
     github_release: bool,
 ) -> int:
-    """Run NODE of MANIFEST through the node step, using the files earlier nodes left.
+    """Run NODE of the manifest through the node step, using the files earlier nodes left.
 
     Dependencies' outputs come from reports/{iteration}/{dependency}/result.json.
     Without --iteration (or DDE_ITERATION) a templated iteration id means the
@@ -86,9 +90,8 @@ def run_node(
         log=log,
         agent_id=agent or os.environ.get("RUNNER_NAME") or None,
         commit=os.environ.get("GITHUB_SHA") or None,
+        contract_publisher=_release_publisher() if github_release and target.produces else None,
     )
-    if github_release and target.produces:
-        step.extra["contract_publisher"] = _release_publisher()
     outcome = run_node_step(step)
     output = layout.node_dir(iteration_id, target.id) / "output.log"
     if not quiet and output.exists():
@@ -108,13 +111,15 @@ def run_node(
     return 0 if outcome.ok else 1
 
 
-def _release_publisher() -> object:
+def _release_publisher() -> ContractPublisher:
     from dde_ci.cli.options import github_token
     from dde_ci.contracts.publish import release_publisher
     from dde_ci.errors import InputError
+    from dde_ci.github.releases import GitHubReleases
 
     repo = os.environ.get("GITHUB_REPOSITORY")
     token = github_token()
     if not repo or not token:
         raise InputError("--github-release needs GITHUB_REPOSITORY and GITHUB_TOKEN to be set")
-    return release_publisher(repo, token=token, base_url=os.environ.get("GITHUB_API_URL"))
+    host = GitHubReleases(repo, token=token, base_url=os.environ.get("GITHUB_API_URL"))
+    return release_publisher(host)

@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from dde_ci.errors import Diagnostic
+from dde_ci.errors import Diagnostic, safe_lines, safe_text
 
 STEP_SUMMARY_LIMIT = 1024 * 1024  # GitHub's limit per step summary
 
@@ -46,15 +46,15 @@ def annotation(
     """A GitHub workflow command such as ``::error file=a.yaml,line=3,col=5::message``."""
     props = []
     if file:
-        props.append(f"file={_escape_property(file)}")
+        props.append(f"file={_escape_property(safe_text(file))}")
         if line > 0:
             props.append(f"line={line}")
             if col > 0:
                 props.append(f"col={col}")
     if title:
-        props.append(f"title={_escape_property(title)}")
+        props.append(f"title={_escape_property(safe_text(title))}")
     head = f"::{level} {','.join(props)}" if props else f"::{level}"
-    return f"{head}::{_escape_data(message)}"
+    return f"{head}::{_escape_data(safe_lines(message))}"
 
 
 def report_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
@@ -68,7 +68,7 @@ def report_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
             click.echo(
                 annotation(
                     level,
-                    diag.message,
+                    safe_text(diag.message),
                     file=loc.path if loc else None,
                     line=loc.line if loc else 0,
                     col=loc.col if loc else 0,
@@ -78,7 +78,10 @@ def report_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
 
 
 def echo(text: str = "", *, err: bool = False) -> None:
-    click.echo(text, err=err)
+    """Print ``text``: its lines as they are, anything unprintable escaped
+    (:func:`dde_ci.errors.safe_lines`), so printed manifest or log text cannot drive the
+    terminal."""
+    click.echo(safe_lines(text), err=err)
 
 
 def echo_json(data: Any) -> None:

@@ -1,6 +1,6 @@
 """Progress of a run: a live rich view on a terminal, plain lines otherwise.
 
-Both take execution-log events (from any thread) through ``on_event``.
+Both take execution-log events through ``on_event``, from the runner's owner thread.
 """
 
 from __future__ import annotations
@@ -9,12 +9,11 @@ import contextlib
 import sys
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TextIO
 
 from dde_ci.cli.output import is_terminal
-
-FLUSH_SECONDS = 0.1  # plain progress lines reach the output at most this late
 
 _SHOWN = {
     "node.started": "started",
@@ -48,55 +47,42 @@ def describe(event: dict[str, Any]) -> str | None:
         )
     elif event["event_type"] in ("node.failed", "node.cancelled") and details.get("message"):
         parts.append(f": {details['message']}")
+    elif event["event_type"] == "workflow.resumed" and details.get("retry"):
+        parts.append(f"(retry: {', '.join(details['retry'])})")
     elif event["event_type"] in ("node.skipped", "node.warning", "node.cancelled"):
         text = details.get("reason") if event["event_type"] != "node.warning" else None
         parts.append(f": {text or details.get('message', '')}")
     return " ".join(parts)
 
 
+Tail = Callable[[str], list[str]]  # a node id -> the last lines of its output
+
+
+def tail_lines(tail: Tail | None, event: dict[str, Any]) -> list[str]:
+    """The lines shown under a failed node's line: the end of its output, indented."""
+    if tail is None or event["event_type"] != "node.failed" or not event.get("node_id"):
+        return []
+    return [f"    | {line}" for line in tail(str(event["node_id"]))]
+
+
 class PlainProgress:
-    """A plain line per event worth one, on standard output (or ``stream``).
+    """A plain line per event worth one, on standard output (or ``stream``), flushed at
+    once; a failed node's line is followed by the end of its output (``tail``).  Called
+    by the runner's owner thread only."""
 
-    The lines are written to the stream's buffer as events come and flushed by a
-    background thread at most every ``interval`` seconds when there is something
-    new, and at exit: a flush per line was a system call per event, made from the
-    worker thread that starts the next node.  A terminal's stream flushes each
-    line itself (line buffering), as before.
-    """
-
-    def __init__(self, stream: TextIO | None = None, interval: float = FLUSH_SECONDS) -> None:
+    def __init__(self, stream: TextIO | None = None, tail: Tail | None = None) -> None:
         # the stream click.echo writes to as well, so the lines keep their order
         self._stream = stream if stream is not None else sys.stdout
-        self._interval = interval
-        self._lock = threading.Lock()
-        self._unflushed = False
-        self._closing = threading.Event()
-        self._flusher: threading.Thread | None = None
+        self._tail = tail
 
     def on_event(self, event: dict[str, Any]) -> None:
         line = describe(event)
         if line is None:
             return
-        with self._lock:
-            with contextlib.suppress(OSError, ValueError):  # output gone: the log has it all
-                self._stream.write(line + "\n")
-            self._unflushed = True
-            if self._flusher is None and not self._closing.is_set():
-                self._flusher = threading.Thread(
-                    target=self._flush_loop, name="dde-progress", daemon=True
-                )
-                self._flusher.start()
-
-    def _flush_loop(self) -> None:
-        while not self._closing.wait(self._interval):
-            self.flush()
-
-    def flush(self) -> None:
-        with self._lock:
-            if self._unflushed:
-                self._unflushed = False
-                with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to do
-                    self._stream.flush()
+        text = "\n".join([line, *tail_lines(self._tail, event)]) + "\n"
+        with contextlib.suppress(OSError, ValueError):  # output gone: the log has it all
+            self._stream.write(text)
+            self._stream.flush()
 
     def __enter__(self) -> PlainProgress:
         return self
@@ -104,20 +90,21 @@ class PlainProgress:
     def __exit__(
         self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._closing.set()
-        if self._flusher is not None:
-            self._flusher.join()
-        self.flush()
+        with contextlib.suppress(OSError, ValueError):
+            self._stream.flush()
 
 
 class LiveProgress:
-    """A rich live table: counts, running nodes with their agents, the last events."""
+    """A rich live table: counts, running nodes with their agents, the last events; a
+    failed node's line and the end of its output are printed above it.  Its state is
+    guarded by a lock: rich's refresh thread renders it while the runner adds events."""
 
-    def __init__(self, total: int | None) -> None:
+    def __init__(self, total: int | None, tail: Tail | None = None) -> None:
         from rich.console import Console
         from rich.live import Live
 
         self.total = total
+        self.tail = tail
         self.states: dict[str, str] = {}
         self.running: dict[str, tuple[str, float]] = {}
         self.recent: list[str] = []
@@ -140,6 +127,10 @@ class LiveProgress:
             line = describe(event)
             if line is not None:
                 self.recent = [*self.recent[-7:], line]
+        if line is not None and kind == "node.failed":
+            self.console.print(
+                "\n".join([line, *tail_lines(self.tail, event)]), markup=False, highlight=False
+            )
 
     def _render(self) -> Any:
         from rich.console import Group
@@ -176,7 +167,11 @@ class LiveProgress:
         self.live.stop()
 
 
-def make_progress(*, enabled: bool, total: int | None) -> PlainProgress | LiveProgress:
+def make_progress(
+    *, enabled: bool, total: int | None, tail: Tail | None = None
+) -> PlainProgress | LiveProgress:
+    """The live view on a terminal (unless disabled), else plain lines; ``tail`` gives a
+    failed node's last output lines (None: not shown)."""
     if enabled and is_terminal():
-        return LiveProgress(total)
-    return PlainProgress()
+        return LiveProgress(total, tail)
+    return PlainProgress(tail=tail)

@@ -1,31 +1,26 @@
-"""``dde-ci run``, ``status``, ``pause``, ``resume``, ``cancel``: the local runner."""
+"""``dde-ci run``, ``status``, ``pause``, ``resume``, ``retry``, ``cancel``: the local runner."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from dde_ci.cli.options import format_option, iteration_option, manifest_argument
+from dde_ci.cli.options import (
+    format_option,
+    iteration_option,
+    manifest_argument,
+    manifest_option,
+    output_option,
+)
 from dde_ci.cli.output import echo, echo_json
 
 if TYPE_CHECKING:
     from dde_ci.runner.scheduler import Listener, RunSummary
     from dde_ci.runner.webhook import WebhookSink
-
-manifest_option = click.option(
-    "--manifest",
-    "-m",
-    "manifest",
-    type=click.Path(dir_okay=False),
-    default="dde.yaml",
-    show_default=True,
-    envvar="DDE_MANIFEST",
-    show_envvar=True,
-    help="The manifest whose folder holds .dde/state.db.",
-)
 
 
 def _webhook(url: str | None, source: str) -> WebhookSink | None:
@@ -37,13 +32,17 @@ def _webhook(url: str | None, source: str) -> WebhookSink | None:
 
 
 def _execute(
-    start: Any, progress: bool, webhook: WebhookSink | None, total: int | None
+    start: Any,
+    progress: bool,
+    webhook: WebhookSink | None,
+    total: int | None,
+    tail: Callable[[str], list[str]] | None,
 ) -> RunSummary:
     """Run ``start(listeners)`` with the progress view and the webhook attached."""
     from dde_ci.cli.progress import make_progress
 
     listeners: list[Listener] = []
-    view = make_progress(enabled=progress, total=total)
+    view = make_progress(enabled=progress, total=total, tail=tail)
     listeners.append(view.on_event)
     if webhook is not None:
         listeners.append(webhook)
@@ -62,6 +61,22 @@ def _execute(
     return summary
 
 
+def _tail(root: Path, iteration_id: str, quiet: bool) -> Callable[[str], list[str]] | None:
+    """The last 20 lines of a node's output, for the line of a failed node (None: quiet)."""
+    if quiet:
+        return None
+    from dde_ci.layout import Layout
+    from dde_ci.results import output_tail
+
+    layout = Layout(root)
+    return lambda node_id: output_tail(layout.node_dir(iteration_id, node_id) / "output.log")
+
+
+quiet_option = click.option(
+    "--quiet", "-q", is_flag=True, help="Do not show the last output lines of a failed node."
+)
+
+
 def _report(summary: RunSummary, manifest_hint: str) -> int:
     counts = ", ".join(f"{v} {k.lower()}" for k, v in summary.counts.items() if v)
     echo(
@@ -70,8 +85,11 @@ def _report(summary: RunSummary, manifest_hint: str) -> int:
     )
     if summary.failed:
         echo(f"failed: {', '.join(summary.failed)}", err=True)
+        if summary.state == "FAILED":
+            echo(f"run them again with 'dde-ci retry {summary.run_id}'", err=True)
     if summary.state == "CANCELLED":
-        echo(f"resume is not possible after cancel; start again with 'dde-ci run {manifest_hint}'")
+        again = f"dde-ci run -m {manifest_hint}"
+        echo(f"resume is not possible after cancel; start again with '{again}'")
     return summary.exit_code
 
 
@@ -79,7 +97,7 @@ def _report(summary: RunSummary, manifest_hint: str) -> int:
     epilog="""\b
 Examples:
   dde-ci run                                   run dde.yaml, 4 nodes at a time
-  dde-ci run examples/shop/dde.yaml --jobs 2
+  dde-ci run -m examples/shop/dde.yaml --jobs 2
   dde-ci run --iteration Iter-42 --no-progress
   DDE_WEBHOOK_SECRET=s3cret dde-ci run --events-webhook http://127.0.0.1:8080/events
 Then, from another terminal:
@@ -110,6 +128,7 @@ Then, from another terminal:
     help="Seconds between SIGTERM and SIGKILL when a node is cancelled or times out.",
 )
 @click.option("--no-progress", is_flag=True, help="Plain lines instead of the live view.")
+@quiet_option
 def run(
     manifest: str,
     jobs: int | None,
@@ -118,10 +137,13 @@ def run(
     events_webhook: str | None,
     grace: float,
     no_progress: bool,
+    quiet: bool,
 ) -> int:
-    """Run every node of MANIFEST on this machine, critical path first.
+    """Run every node of the manifest on this machine, critical path first.
 
-    Prints the run id; 'dde-ci status', 'pause', 'resume' and 'cancel' take it.
+    Prints the run id; 'dde-ci status', 'pause', 'resume', 'retry' and 'cancel'
+    take it.  A failed node's line is followed by the last 20 lines of its output
+    (--quiet hides them).  One run at a time in a folder: a second one is refused.
     Exit code 0 when every node completed, 1 when one failed, 130 when cancelled.
     """
     from dde_ci.layout import Layout, segment
@@ -153,6 +175,7 @@ def run(
         not no_progress,
         webhook,
         len(loaded.nodes),
+        _tail(loaded.root, iteration_id, quiet),
     )
     return _report(summary, manifest)
 
@@ -176,6 +199,7 @@ Examples:
 @click.argument("run_id", required=False)
 @manifest_option
 @format_option("text", "json")
+@output_option
 def status(run_id: str | None, manifest: str, output_format: str) -> int:
     """Show the state of RUN_ID (default: the latest run) and of each of its nodes."""
     from dde_ci.runner.control import runner_alive
@@ -267,24 +291,42 @@ Examples:
 @click.argument("run_id")
 @manifest_option
 @click.option("--events-webhook", metavar="URL", default=None, help="As for 'dde-ci run'.")
-@click.option("--grace", type=click.FloatRange(0, 3600), default=5.0, show_default=True)
+@click.option(
+    "--grace",
+    type=click.FloatRange(0, 3600),
+    default=5.0,
+    show_default=True,
+    help="Seconds between SIGTERM and SIGKILL when a node is cancelled or times out.",
+)
 @click.option("--no-progress", is_flag=True, help="Plain lines instead of the live view.")
+@quiet_option
 def resume(
-    run_id: str, manifest: str, events_webhook: str | None, grace: float, no_progress: bool
+    run_id: str,
+    manifest: str,
+    events_webhook: str | None,
+    grace: float,
+    no_progress: bool,
+    quiet: bool,
 ) -> int:
     """Continue RUN_ID.
 
     A PAUSED run whose runner is still waiting continues there.  A run whose
     runner is gone (killed, crashed, or closed) continues in this process:
     completed nodes never run again; nodes that were running run again
-    (at-least-once).
+    (at-least-once).  A FAILED run is not resumed: 'dde-ci retry' runs its
+    failed nodes again.
     """
+    from dde_ci.errors import StateError
     from dde_ci.runner.control import request_resume, runner_alive
     from dde_ci.runner.scheduler import resume_run
 
     layout, store = _store(manifest)
     with store:
         record = store.run(run_id)
+        if record.state == "FAILED":
+            raise StateError(
+                f"run {run_id} is FAILED; 'dde-ci retry {run_id}' runs its failed nodes again"
+            )
         if runner_alive(layout, run_id):
             echo(request_resume(store, layout, run_id))
             return 0
@@ -295,5 +337,56 @@ def resume(
         not no_progress,
         webhook,
         None,
+        _tail(layout.root, record.iteration_id, quiet),
+    )
+    return _report(summary, record.manifest)
+
+
+@click.command(
+    epilog="""\b
+Examples:
+  dde-ci retry                                 the latest run of dde.yaml, if it FAILED
+  dde-ci retry r20261127T135501-3f9a1c -m examples/shop/dde.yaml --no-progress
+"""
+)
+@click.argument("run_id", required=False)
+@manifest_option
+@click.option("--events-webhook", metavar="URL", default=None, help="As for 'dde-ci run'.")
+@click.option(
+    "--grace",
+    type=click.FloatRange(0, 3600),
+    default=5.0,
+    show_default=True,
+    help="As for 'dde-ci run'.",
+)
+@click.option("--no-progress", is_flag=True, help="Plain lines instead of the live view.")
+@quiet_option
+def retry(
+    run_id: str | None,
+    manifest: str,
+    events_webhook: str | None,
+    grace: float,
+    no_progress: bool,
+    quiet: bool,
+) -> int:
+    """Run the FAILED nodes of RUN_ID (default: the latest run) again.
+
+    The nodes SKIPPED because of them run too, in the same iteration;
+    COMPLETED nodes are kept.  Only a FAILED run can be retried (a paused or
+    crashed one is continued with 'dde-ci resume').  Exit code 0 when every
+    node completed, 1 when one failed again, 130 when cancelled.
+    """
+    from dde_ci.runner.scheduler import retry_run
+
+    layout, store = _store(manifest)
+    with store:
+        record = store.run(run_id) if run_id else store.latest_run()
+    webhook = _webhook(events_webhook, f"urn:dde-ci:{record.workflow}")
+    summary = _execute(
+        lambda listeners: retry_run(layout, record.run_id, listeners=listeners, grace=grace),
+        not no_progress,
+        webhook,
+        None,
+        _tail(layout.root, record.iteration_id, quiet),
     )
     return _report(summary, record.manifest)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from dde_ci.cli.options import output_option
 from dde_ci.cli.output import echo
 
 
@@ -11,11 +12,13 @@ from dde_ci.cli.output import echo
     epilog="""\b
 Examples:
   dde-ci schema manifest > schemas/manifest.schema.json
+  dde-ci schema manifest -o dde.schema.json
   dde-ci schema --list
   dde-ci schema --write schemas
 """
 )
 @click.argument("name", required=False)
+@output_option
 @click.option("--list", "list_names", is_flag=True, help="List the schema names.")
 @click.option(
     "--write",

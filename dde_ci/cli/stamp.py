@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from dde_ci.cli.options import (
     format_option,
     iteration_option,
     manifest_option,
+    output_option,
     project_root,
     run_id_option,
 )
 from dde_ci.cli.output import echo, echo_json, report_diagnostics
+
+if TYPE_CHECKING:
+    from dde_ci.layout import Layout
 
 
 @click.command(
@@ -19,6 +25,7 @@ from dde_ci.cli.output import echo, echo_json, report_diagnostics
 Examples:
   dde-ci stamp BE.Orders build/app.whl dist/ --iteration Iter-42
   dde-ci stamp verify                   check every stored artifact against its stamp
+  dde-ci stamp verify --originals       and the working tree against the latest iteration
   dde-ci stamp verify --iteration Iter-42 --originals --format json
 
 \b
@@ -33,8 +40,14 @@ Exit codes: 0 ok, 1 an artifact no longer matches its stamp, 2 bad input.
 @iteration_option
 @run_id_option
 @click.option("--agent", metavar="ID", help="The agent or runner to record as the creator.")
-@click.option("--originals", is_flag=True, help="verify: also check the files in the working tree.")
+@click.option(
+    "--originals",
+    is_flag=True,
+    help="verify: also check the files in the working tree against the stamps of one "
+    "iteration (--iteration, default the latest).",
+)
 @format_option("text", "json")
+@output_option
 def stamp(
     node_id: str,
     paths: tuple[str, ...],
@@ -84,11 +97,20 @@ def _verify(manifest: str, iteration: str | None, originals: bool, output_format
     from dde_ci.stamping import verify_stamps
 
     layout = Layout(project_root(manifest))
+    if originals and iteration is None:
+        # the working tree is what the latest iteration built: earlier iterations' stamps
+        # of the same files differ by design
+        iteration = _latest_stamped(manifest, layout)
+        if iteration is not None and output_format != "json":
+            echo(
+                f"checking iteration {iteration} (the latest; --iteration ID for another)", err=True
+            )
     report = verify_stamps(layout, iteration, originals=originals)
     if output_format == "json":
         echo_json(
             {
                 "ok": report.ok,
+                "iteration_id": iteration,
                 "checked": report.checked,
                 "findings": [
                     {"location": str(d.location) if d.location else None, "message": d.message}
@@ -101,3 +123,16 @@ def _verify(manifest: str, iteration: str | None, originals: bool, output_format
         state = "ok" if report.ok else f"{len(report.findings)} problem(s)"
         echo(f"verified {report.checked} stamp(s): {state}")
     return 0 if report.ok else 1
+
+
+def _latest_stamped(manifest: str, layout: Layout) -> str | None:
+    """The latest iteration (as ``--iteration`` defaults to) when it stamped artifacts,
+    else the iteration whose stamps were written last; None when nothing is stamped."""
+    from dde_ci.manifest.iteration import current_iteration
+    from dde_ci.manifest.loader import load_manifest
+
+    latest = current_iteration(load_manifest(manifest).iteration, layout.reports_dir)
+    if (layout.artifacts_dir / latest).is_dir():
+        return latest
+    stamped = [p for p in layout.artifacts_dir.glob("*") if p.is_dir()]
+    return max(stamped, key=lambda p: p.stat().st_mtime).name if stamped else None

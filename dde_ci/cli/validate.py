@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dde_ci.cli.options import format_option, manifest_argument
+from dde_ci.cli.options import format_option, manifest_argument, output_option
 from dde_ci.cli.output import echo, echo_json, report_diagnostics
 
 
@@ -12,15 +12,16 @@ from dde_ci.cli.output import echo, echo_json, report_diagnostics
     epilog="""\b
 Examples:
   dde-ci validate
-  dde-ci validate examples/shop/dde.yaml
-  dde-ci validate dde.yaml --format json
+  dde-ci validate -m examples/shop/dde.yaml
+  dde-ci validate -m dde.yaml --format json
 """
 )
 @manifest_argument
 @format_option("text", "json")
+@output_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 2).")
 def validate(manifest: str, output_format: str, strict: bool) -> int:
-    """Check MANIFEST (default dde.yaml): shape, references, cycles and routing.
+    """Check the manifest: shape, references, cycles and routing.
 
     Every problem is reported as path:line:col: message, all in one run.
     Exit code 0 when valid, 2 when not.

@@ -40,11 +40,13 @@ from dde_ci.errors import DdeError, NotFound, StateError, did_you_mean
 from dde_ci.files import write_json_atomic
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from dde_ci.contracts.types import CheckedContract
     from dde_ci.layout import Layout
     from dde_ci.log import ExecutionLog
     from dde_ci.manifest.models import Manifest
-    from dde_ci.node import NodeStep
+    from dde_ci.results import NodeRun
 
 BUMP = {"breaking": 0, "additive": 1, "documentation": 2, "none": 2}
 
@@ -157,10 +159,14 @@ def lock_contract(
     node_id: str | None = None,
     iteration_id: str | None = None,
     commit: str | None = None,
+    user: str | None = None,
     log: ExecutionLog | None = None,
     now: str | None = None,
 ) -> LockOutcome:
-    """Lock the current content of contract ``name`` (see the module docstring)."""
+    """Lock the current content of contract ``name`` (see the module docstring).
+
+    ``user``: who ran a manual lock (recorded in the owner).
+    """
     from dde_ci.contracts.types import check_contract, digest_contract
     from dde_ci.layout import inside
     from dde_ci.log import now_rfc3339
@@ -180,7 +186,7 @@ def lock_contract(
     current = latest(layout, declared.domain, name)
     if current is None or current.digest != checked.digest:
         checked = check_contract(str(declared.type), source, manifest.root)
-    owner = Owner(node_id or (producer.id if producer else None), iteration_id, commit)
+    owner = Owner(node_id or (producer.id if producer else None), iteration_id, commit, user)
     with registry_lock(layout):
         outcome = _lock_locked(manifest, name, layout, checked, source, owner, now or now_rfc3339())
     if log is not None:
@@ -316,12 +322,13 @@ class ContractStepResult:
     outcomes: list[LockOutcome] = field(default_factory=list)
 
 
-def lock_node_contracts(step: NodeStep) -> ContractStepResult:
+def lock_node_contracts(
+    step: NodeRun, *, publisher: Callable[[LockedContract], LockedContract] | None = None
+) -> ContractStepResult:
     """Lock every contract an interface node produces (called after its gates passed).
 
-    When ``step.extra["contract_publisher"]`` holds a publisher (see
-    :func:`dde_ci.contracts.publish.release_publisher`), each new version is
-    also published there.
+    With a ``publisher`` (see :func:`dde_ci.contracts.publish.release_publisher`),
+    each new version is also published there.
     """
     from dde_ci.manifest.models import NodeType
 
@@ -344,8 +351,7 @@ def lock_node_contracts(step: NodeStep) -> ContractStepResult:
             return ContractStepResult(
                 True, f"cannot lock contract {name!r}: {exc}", result.warnings, result.outcomes
             )
-        publisher = step.extra.get("contract_publisher")
-        if outcome.contract.published is None and callable(publisher):
+        if outcome.contract.published is None and publisher is not None:
             try:
                 outcome.contract = publisher(outcome.contract)
             except DdeError as exc:

@@ -42,7 +42,7 @@ LOCK_TIMEOUT = 120.0
 LOCKFILE_VERSION = 1
 LOCKED = "LOCKED"
 SUPERSEDED = "SUPERSEDED"
-_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)\Z")
 
 
 @contextlib.contextmanager
@@ -82,16 +82,28 @@ def parse_version(text: str) -> tuple[int, int, int]:
     return (int(match.group(1)), int(match.group(2)), int(match.group(3)))
 
 
+MANUAL = "manual"
+"""The owner iteration of a version locked by a person's command, not by a node step."""
+
+
 @dataclass(frozen=True)
 class Owner:
-    """Who locked a version: the interface node, the iteration and the Git commit."""
+    """Who locked a version: the interface node, the iteration and the Git commit.
+
+    A lock run by hand (``dde-ci contract lock`` without ``--iteration``) has the
+    iteration :data:`MANUAL` and the person who ran it as ``user``.
+    """
 
     node_id: str | None
     iteration_id: str | None
     commit: str | None
+    user: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"node_id": self.node_id, "iteration_id": self.iteration_id, "commit": self.commit}
+        data = {"node_id": self.node_id, "iteration_id": self.iteration_id, "commit": self.commit}
+        if self.user is not None:
+            data["user"] = self.user
+        return data
 
 
 @dataclass(frozen=True)
@@ -153,7 +165,12 @@ class LockedContract:
             digest=data["digest"],
             locked_at=data["locked_at"],
             status=data["status"],
-            owner=Owner(owner.get("node_id"), owner.get("iteration_id"), owner.get("commit")),
+            owner=Owner(
+                owner.get("node_id"),
+                owner.get("iteration_id"),
+                owner.get("commit"),
+                owner.get("user"),
+            ),
             spec=data["spec"],
             supersedes=data.get("supersedes"),
             breaking_changes=list(data.get("breaking_changes") or []),

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from dde_ci.gates.results import GateOutcome
     from dde_ci.manifest.models import Manifest, Node
-    from dde_ci.node import NodeStep
+    from dde_ci.results import NodeRun
 
 __all__ = ["GateOutcome", "context_entries", "evaluate_node_gates", "has_gates"]
 
@@ -74,12 +74,12 @@ def has_gates(manifest: Manifest, node: Node, phase: str) -> bool:
     return bool(attached_gates(gate_set, node, phase))
 
 
-def evaluate_node_gates(step: NodeStep, phase: str) -> GateOutcome:
-    """Evaluate ``step.node``'s gates of ``phase`` ('pre' or 'post'); see
+def evaluate_node_gates(run: NodeRun, phase: str) -> GateOutcome:
+    """Evaluate ``run.node``'s gates of ``phase`` ('pre' or 'post'); see
     :func:`dde_ci.gates.evaluate.evaluate_node_gates`."""
-    from dde_ci.gates.evaluate import evaluate_node_gates as run
+    from dde_ci.gates.evaluate import evaluate_node_gates as evaluate
 
-    return run(step, phase)
+    return evaluate(run, phase)
 
 
 def __getattr__(name: str) -> Any:

@@ -29,7 +29,15 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from dde_ci.errors import Diagnostic, InputError, Location, ValidationError, did_you_mean
+from dde_ci.errors import (
+    Diagnostic,
+    InputError,
+    Location,
+    ValidationError,
+    did_you_mean,
+    not_one_of,
+    pydantic_choices,
+)
 from dde_ci.gates.conditions import AllOf, AnyOf, Comparison, Condition, ConditionNode
 from dde_ci.gates.evaluators import EVALUATORS, Params
 from dde_ci.manifest.models import NAME_PATTERN, NodeType
@@ -383,6 +391,9 @@ def _diagnostics(exc: Any, doc: YamlDocument, *, skip_evaluator_tags: bool) -> l
                 f"{_describe(key)}: {err.get('input')!r} is not a valid name; use letters, "
                 "digits, '.', '_' or '-', starting with a letter or digit"
             )
+            location = doc.locate(key)
+        elif (allowed := pydantic_choices(err)) is not None:
+            message = f"{_describe(key)}: {not_one_of(err['input'], allowed)}"
             location = doc.locate(key)
         elif kind == "missing" and key:
             message = f"{_describe(key[:-1])} is missing the required key {key[-1]!r}"

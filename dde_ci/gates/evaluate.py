@@ -27,10 +27,11 @@ from dde_ci.gates.conditions import evaluate as evaluate_conditions
 from dde_ci.gates.evaluators import EVALUATORS, GateContext, Measurement
 from dde_ci.gates.results import GateOutcome, GateResult, write_results
 from dde_ci.log import now_rfc3339
+from dde_ci.secrets import secret_env_values, secret_values
 
 if TYPE_CHECKING:
     from dde_ci.gates.definitions import Gate
-    from dde_ci.node import NodeStep
+    from dde_ci.results import NodeRun
 
 MAX_FINDINGS_IN_DETAILS = 20
 
@@ -68,6 +69,18 @@ def _actual_text(gate: Gate, metrics: dict[str, Any]) -> str:
     return ", ".join(f"{n} {v}" for n, v in shown.items())
 
 
+def _evaluator_failed(gate: Gate, exc: BaseException) -> str:
+    """The gate's failure when its evaluator raised (a report it could not read as it
+    should): the report named, the error, and that the gate does not pass."""
+    path = getattr(gate.definition.evaluator, "path", None)
+    subject = f"on {path!r}" if isinstance(path, str) else "while measuring"
+    detail = "nested too deeply" if isinstance(exc, RecursionError) else f"{exc}"[:500]
+    return (
+        f"the {gate.evaluator_name} evaluator failed {subject}: "
+        f"{type(exc).__name__}: {detail}; the gate does not pass"
+    )
+
+
 def evaluate_gate(gate: Gate, context: GateContext, *, today: date | None = None) -> GateResult:
     """Evaluate one gate and decide its status (bypass included)."""
     from dde_ci.gates.bypass import decide
@@ -78,6 +91,8 @@ def evaluate_gate(gate: Gate, context: GateContext, *, today: date | None = None
         measurement = evaluator.evaluate(gate.definition.evaluator, context)
     except DdeError as exc:
         measurement = Measurement(error=str(exc))
+    except Exception as exc:
+        measurement = Measurement(error=_evaluator_failed(gate, exc))
     # NaN and infinities (json.loads accepts them) never satisfy a condition nor reach JSON
     metrics = {
         k: None if isinstance(v, float) and not math.isfinite(v) else v
@@ -169,7 +184,7 @@ def evaluate_phase(context: GateContext, *, today: date | None = None) -> GateOu
     return outcome
 
 
-def evaluate_node_gates(step: NodeStep, phase: str) -> GateOutcome:
+def evaluate_node_gates(step: NodeRun, phase: str) -> GateOutcome:
     """The node step's call: evaluate, merge into ``gates.json``, emit one event per gate."""
     if phase not in ("pre", "post"):
         raise ValueError(f"phase must be 'pre' or 'post', not {phase!r}")
@@ -184,7 +199,11 @@ def evaluate_node_gates(step: NodeStep, phase: str) -> GateOutcome:
     )
     outcome = evaluate_phase(context)
     write_results(
-        step.layout.gates_file(step.iteration_id, step.node.id), step.iteration_id, outcome
+        step.layout.gates_file(step.iteration_id, step.node.id),
+        step.iteration_id,
+        outcome,
+        # the log's (this process's secret variables, tokens) and the node's own
+        secret_values([*step.log.secrets, *secret_env_values(step.node.env)]),
     )
     for result in outcome.results:
         step.log.emit(

@@ -13,12 +13,14 @@ failed | warning | bypassed), ``actual_value``, ``expected_value``,
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dde_ci.files import write_json_atomic
 from dde_ci.gates.evaluators.base import Finding
+from dde_ci.secrets import redact_value
 
 STATUSES = ("passed", "failed", "warning", "bypassed")
 
@@ -106,10 +108,14 @@ class GateOutcome:
         }
 
 
-def write_results(path: Path, iteration_id: str, outcome: GateOutcome) -> dict[str, Any]:
+def write_results(
+    path: Path, iteration_id: str, outcome: GateOutcome, secrets: Sequence[str] = ()
+) -> dict[str, Any]:
     """Merge ``outcome`` into ``gates.json``: results of the same phase are replaced.
 
-    Written to a temporary file and renamed, so a reader never sees half a file.
+    ``secrets`` (and token-shaped strings) are hidden in what is written (a gate's
+    command may print them).  Written to a temporary file and renamed, so a reader
+    never sees half a file.
     """
     kept: list[dict[str, Any]] = []
     try:
@@ -123,7 +129,7 @@ def write_results(path: Path, iteration_id: str, outcome: GateOutcome) -> dict[s
     data = {
         "iteration_id": iteration_id,
         "node_id": outcome.node_id,
-        "results": kept + [r.to_json() for r in outcome.results],
+        "results": kept + [redact_value(r.to_json(), secrets) for r in outcome.results],
     }
     write_json_atomic(path, data)
     return data

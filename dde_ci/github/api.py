@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 DEFAULT_BASE_URL = "https://api.github.com"
 RETRY_STATUSES = frozenset({403, 429, 500, 502, 503, 504})
-_REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+\Z")
 
 
 class GitHubApiError(ExternalError):

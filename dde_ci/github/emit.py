@@ -29,11 +29,11 @@ from typing import Any
 
 INDENT = "  "
 
-_PLAIN_BLOCK = re.compile(r"^[A-Za-z_./$][A-Za-z0-9_./ $,{}()!&|='*<>+@\[\]-]*$")
-_PLAIN_FLOW = re.compile(r"^[A-Za-z_./][A-Za-z0-9_./ -]*$")
+_PLAIN_BLOCK = re.compile(r"^[A-Za-z_./$][A-Za-z0-9_./ $,{}()!&|='*<>+@\[\]-]*\Z")
+_PLAIN_FLOW = re.compile(r"^[A-Za-z_./][A-Za-z0-9_./ -]*\Z")
 _RESERVED = re.compile(
     r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
-    r"|null|Null|NULL|~|\.inf|\.Inf|\.INF|\.nan|\.NaN|\.NAN|<<)$"
+    r"|null|Null|NULL|~|\.inf|\.Inf|\.INF|\.nan|\.NaN|\.NAN|<<)\Z"
 )
 _NUMBER_LIKE = re.compile(r"^\.[0-9_]")
 

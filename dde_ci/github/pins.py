@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_SHA = re.compile(r"^[0-9a-f]{40}$")
+_SHA = re.compile(r"^[0-9a-f]{40}\Z")
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ DOWNLOAD_ARTIFACT = Pin(
     "actions/download-artifact", "d3f86a106a0bac45b974a628896c90dbdf5c8093", "v4.3.0"
 )
 CACHE = Pin("actions/cache", "5a3ec84eff668545956fd18022155c47e93e2684", "v4.2.3")
+SETUP_UV = Pin("astral-sh/setup-uv", "20cfd1bf945f4377ade1205e4dbc17946fc9a30d", "v10.0.1")
 
-ALL_PINS = (CHECKOUT, SETUP_PYTHON, UPLOAD_ARTIFACT, DOWNLOAD_ARTIFACT, CACHE)
+ALL_PINS = (CHECKOUT, SETUP_PYTHON, UPLOAD_ARTIFACT, DOWNLOAD_ARTIFACT, CACHE, SETUP_UV)
 PINS: dict[str, Pin] = {pin.repository: pin for pin in ALL_PINS}

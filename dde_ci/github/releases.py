@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dde_ci.contracts.publish import contract_tag as contract_tag  # the tag rule is the domain's
 from dde_ci.errors import CheckFailed, InputError
 from dde_ci.github.api import ClientOptions, check_repo, connect, github_errors
 
@@ -33,12 +34,7 @@ if TYPE_CHECKING:
 PERMISSION = "'contents: write'"
 DIGEST_MARKER = "<!-- dde-ci:digest {digest} -->"
 _DIGEST_RE = re.compile(r"<!-- dde-ci:digest (sha256:[0-9a-f]{64}) -->")
-_TAG_RE = re.compile(r"^contract/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/v\d+\.\d+\.\d+$")
-
-
-def contract_tag(domain: str, name: str, version: str) -> str:
-    """The release tag of a locked contract version."""
-    return f"contract/{domain}/{name}/v{version}"
+_TAG_RE = re.compile(r"^contract/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/v\d+\.\d+\.\d+\Z")
 
 
 def recorded_digest(body: str | None) -> str | None:
@@ -209,3 +205,34 @@ def publish_contract(
             name=name, message=body, draft=False, make_latest="false"
         )
         return str(published.html_url)
+
+
+class GitHubReleases:
+    """The releases of one GitHub repository: the
+    :class:`~dde_ci.contracts.publish.ReleaseHost` that ``dde-ci contract publish
+    --github`` and ``dde-ci node run --github-release`` publish locked contracts to."""
+
+    def __init__(self, repository: str, *, token: str | None, base_url: str | None = None) -> None:
+        self.repository = repository
+        self._token = token
+        self._base_url = base_url
+
+    def publish(
+        self,
+        tag: str,
+        title: str,
+        files: Mapping[str, Path],
+        digest: str,
+        *,
+        target: str | None,
+    ) -> str:
+        return publish_contract(
+            self.repository,
+            tag,
+            title,
+            files,
+            digest,
+            token=self._token,
+            base_url=self._base_url,
+            target_commitish=target,
+        )

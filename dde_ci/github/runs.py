@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from github.WorkflowJob import WorkflowJob
     from github.WorkflowRun import WorkflowRun
 
-    from dde_ci.runner.metrics import RunMetrics
+    from dde_ci.metrics import RunMetrics
 
 PAUSE_CONTEXT = "dde/pause/{run_id}"
 PAUSE_CHECK_STEP = "dde pause check"
@@ -60,7 +60,7 @@ _CONCLUSIONS = {
     "cancelled": CANCELLED,
     "skipped": SKIPPED,
 }
-_MATRIX_LEG = re.compile(r"^.*\(([^()]*)\)$")
+_MATRIX_LEG = re.compile(r"^.*\(([^()]*)\)\Z")
 
 
 @dataclass(frozen=True)
@@ -411,7 +411,7 @@ def run_metrics(
     """The local runner's metrics from job timings: queue wait = created to started,
     execution = started to completed of a node's latest attempt, total = first job
     created to last job completed."""
-    from dde_ci.runner.metrics import NodeMetrics, RunMetrics, actual_critical_path
+    from dde_ci.metrics import NodeMetrics, RunMetrics, actual_critical_path
 
     by_node: dict[str, list[Job]] = {}
     for job in jobs:

@@ -6,7 +6,7 @@ last run; node ids and conventions are cached in ``.dde/cache/hooks``
 (ignored by Git through a ``.gitignore`` written next to it).
 """
 
-# ruff: noqa: PTH100, PTH103, PTH105, PTH110, PTH112, PTH113, PTH116, PTH118, PTH120
+# ruff: noqa: PTH100, PTH103, PTH105, PTH110, PTH112, PTH116, PTH118, PTH120
 # (os.path on purpose: importing pathlib costs more than this whole hook may take)
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 
 from dde_ci.hooks.patterns import DEFAULTS, PATTERN_FIELDS, pattern_problem
+from dde_ci.manifest.discovery import find_manifest as upward_manifest
+from dde_ci.manifest.discovery import find_repo_root as find_repo_root
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing costs more than this whole hook
@@ -90,11 +92,11 @@ class HookConfig:
         shown = relative if not relative.startswith("..") else shown
         return f"unknown node {node!r} in {shown}{did_you_mean(node, self.node_ids)}"
 
-    def nodes_line(self) -> list[str]:
+    def nodes_line(self, limit: int = 12) -> list[str]:
         if not self.node_ids:
             return []
-        shown = ", ".join(self.node_ids[:12])
-        more = f", ... ({len(self.node_ids)} in all)" if len(self.node_ids) > 12 else ""
+        shown = ", ".join(self.node_ids[:limit])
+        more = f", ... ({len(self.node_ids)} in all)" if len(self.node_ids) > limit else ""
         return [f"nodes:    {shown}{more}"]
 
 
@@ -107,32 +109,150 @@ class _Now:
         return time.strftime(spec or "%Y%m%d", time.gmtime())
 
 
-def find_repo_root(start: str) -> str | None:
-    """The nearest folder at or above ``start`` holding ``.git`` (a folder or a file)."""
-    current = os.path.abspath(start)
-    while True:
-        if os.path.exists(os.path.join(current, ".git")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return None
-        current = parent
-
-
 def find_manifest(start: str, explicit: str | None = None) -> str | None:
-    """``explicit``, else ``dde.yaml`` in ``start`` or a parent up to the repository root."""
-    if explicit:
-        return explicit
+    """The manifest the hooks check, or None when there is none (only shapes are checked).
+
+    ``explicit``, else ``DDE_MANIFEST``, else ``dde.yaml`` in ``start`` or a
+    parent up to the repository root, else the one ``dde.yaml`` Git tracks
+    anywhere in the repository (a manifest in a sub-folder such as
+    ``services/shop/dde.yaml``, with the hooks run from the root as pre-commit
+    does).  Several tracked manifests are an
+    :class:`~dde_ci.errors.InputError` that asks for ``--manifest``.
+    """
+    explicit = explicit or os.environ.get("DDE_MANIFEST")
+    found = upward_manifest(start, explicit)  # the one search every command does
+    if found is not None:
+        return found
     root = find_repo_root(start)
-    current = os.path.abspath(start)
-    while True:
-        candidate = os.path.join(current, "dde.yaml")
-        if os.path.isfile(candidate):
-            return candidate
-        parent = os.path.dirname(current)
-        if current == root or parent == current:
+    if root is None:
+        return None
+    tracked = tracked_manifests(root)
+    if len(tracked) > 1:
+        from dde_ci.errors import InputError
+
+        more = f", ... ({len(tracked)} in all)" if len(tracked) > 5 else ""
+        shown = ", ".join(tracked[:5]) + more
+        raise InputError(
+            f"no dde.yaml here or in a parent folder, and Git tracks {len(tracked)}: {shown}; "
+            f"name one with --manifest PATH (in .pre-commit-config.yaml: "
+            f"args: [--manifest, {tracked[0]}])"
+        )
+    return os.path.join(root, *tracked[0].split("/")) if tracked else None
+
+
+def tracked_manifests(root: str) -> list[str]:
+    """Every ``dde.yaml`` in Git's index under ``root`` (paths with '/'), sorted; [] without git."""
+    return sorted(_git_names(root, "ls-files", "-z", "--", ":(glob)**/dde.yaml"))
+
+
+def _git_names(root: str, *args: str) -> list[str]:
+    """The NUL-separated names ``git ARGS`` prints in ``root``; [] when git fails or is missing."""
+    out = _git_output(["git", "-C", root, *args])
+    if out is None:
+        return []
+    return [name for name in out.decode("utf-8", "surrogateescape").split("\0") if name]
+
+
+def _git_output(argv: list[str]) -> bytes | None:
+    """What ``argv`` prints, or None when it fails.
+
+    Where the OS has ``posix_spawn`` the process is started with it: importing
+    :mod:`subprocess` costs the commit-msg hook more than Git answering does
+    (``benchmarks/hook_speed.py``, manifest in a folder).
+    """
+    spawn = getattr(os, "posix_spawnp", None)
+    if spawn is None:  # pragma: no cover - Windows
+        import subprocess
+
+        try:
+            done = subprocess.run(argv, capture_output=True, timeout=30, check=False)
+        except (OSError, subprocess.TimeoutExpired):
             return None
-        current = parent
+        return done.stdout if done.returncode == 0 else None
+    read_end, write_end = os.pipe()
+    try:
+        pid = spawn(
+            argv[0],
+            argv,
+            os.environ,
+            file_actions=[
+                (os.POSIX_SPAWN_DUP2, write_end, 1),
+                (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+                (os.POSIX_SPAWN_CLOSE, read_end),
+            ],
+        )
+    except OSError:
+        os.close(read_end)
+        return None
+    finally:
+        os.close(write_end)
+    chunks = []
+    with os.fdopen(read_end, "rb") as pipe:
+        while chunk := pipe.read(65536):
+            chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    return b"".join(chunks) if os.waitstatus_to_exitcode(status) == 0 else None
+
+
+class Workspace:
+    """What a refused branch name is compared with, read only when a name is refused.
+
+    The staged files, the nodes' artifact patterns, the local branches and the
+    iterations that ran here (``reports/{iteration}/`` next to the manifest).
+    """
+
+    def __init__(self, start: str, manifest: str | None) -> None:
+        self.root = find_repo_root(start)
+        self.manifest = manifest
+        self.project = os.path.dirname(os.path.abspath(manifest)) if manifest else None
+
+    def staged_files(self) -> list[str]:
+        """Staged paths relative to the manifest's folder (those outside it are left out)."""
+        if self.root is None or self.project is None:
+            return []
+        names = _git_names(self.root, "diff", "--cached", "--name-only", "-z", "--no-renames")
+        out = []
+        for name in names:
+            relative = os.path.relpath(os.path.join(self.root, name), self.project)
+            if not relative.startswith(".." + os.sep) and relative != "..":
+                out.append(relative.replace(os.sep, "/"))
+        return out
+
+    def node_artifacts(self) -> dict[str, list[str]]:
+        """Each node's ``artifacts`` patterns, from the manifest (safe YAML loader)."""
+        if self.manifest is None:
+            return {}
+        from pathlib import Path
+
+        from dde_ci.yamlio import load_yaml_file
+
+        data = load_yaml_file(Path(self.manifest), what="manifest").data
+        nodes = data.get("nodes") if isinstance(data, dict) else None
+        found: dict[str, list[str]] = {}
+        for node in nodes if isinstance(nodes, list) else []:
+            if isinstance(node, dict) and isinstance(node.get("id"), str):
+                patterns = node.get("artifacts")
+                if isinstance(patterns, list):
+                    found[node["id"]] = [p for p in patterns if isinstance(p, str)]
+        return found
+
+    def branches(self) -> list[str]:
+        """The local branch names."""
+        if self.root is None:
+            return []
+        listed = _git_names(self.root, "for-each-ref", "--format=%(refname:short)%00", "refs/heads")
+        return [name.strip() for name in listed if name.strip()]
+
+    def ran_iterations(self) -> list[str]:
+        """The iterations with a ``reports/{iteration}/`` folder next to the manifest."""
+        if self.project is None:
+            return []
+        try:
+            entries = os.scandir(os.path.join(self.project, "reports"))
+        except OSError:
+            return []
+        with entries:
+            return sorted(e.name for e in entries if e.is_dir())
 
 
 def git_dir(start: str) -> str | None:

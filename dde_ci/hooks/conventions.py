@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dde_ci.hooks.config import (
     HookConfig,
+    Workspace,
     current_branch,
     find_manifest,
     find_repo_root,
@@ -56,6 +57,8 @@ __all__ = [
     "PATTERN_FIELDS",
     "HookConfig",
     "Verdict",
+    "Workspace",
+    "artifact_match",
     "check_branch_name",
     "check_commit_message",
     "check_pr_title",
@@ -72,6 +75,7 @@ __all__ = [
     "read_message",
     "render_example",
     "shown_form",
+    "suggest_branch",
     "template_of",
 ]
 
@@ -194,30 +198,150 @@ def check_commit_message(
     return Verdict(True), number
 
 
-def check_branch_name(branch: str | None, config: HookConfig) -> Verdict:
-    """Check the current branch (None, a detached HEAD, passes)."""
+def check_branch_name(
+    branch: str | None, config: HookConfig, workspace: Workspace | None = None
+) -> Verdict:
+    """Check the current branch (None, a detached HEAD, passes).
+
+    A refusal suggests a name (see :func:`suggest_branch`); ``workspace`` is
+    read only then, for the staged files, artifacts and known iterations.
+    """
     if branch is None:
         return Verdict(True)
     if any(glob_match(glob, branch) for glob in config.long_lived_branches):
         return Verdict(True)
-    example = render_example(config.branch_name, config.example_node(), config.example_iteration())
-    allowed = ", ".join(config.long_lived_branches)
-    more = [f"also allowed: {allowed} (conventions.long_lived_branches)"] if allowed else []
     groups = match_pattern(config.branch_name, branch)
-    if groups is None:
-        return Verdict(
-            False,
-            f"branch {branch!r} does not name its iteration and node",
-            shown_form(config.branch_name),
-            example,
-            [*more, *config.nodes_line(), f"rename it: git branch -m {example or '<name>'}"],
-        )
-    problem = config.node_problem(groups.get("node", ""))
-    if problem:
-        return Verdict(
-            False, f"branch {branch!r}: {problem}", shown_form(config.branch_name), example
-        )
-    return Verdict(True)
+    if groups is not None:
+        problem = config.node_problem(groups.get("node", ""))
+        if problem is None:
+            return Verdict(True)
+        reason = f"branch {branch!r}: {problem}"
+    else:
+        reason = f"branch {branch!r} does not name its iteration and node"
+    suggestion, why = suggest_branch(branch, groups, config, workspace)
+    lines = [why] if why else []
+    allowed = ", ".join(config.long_lived_branches)
+    if allowed:
+        lines.append(f"also allowed: {allowed} (conventions.long_lived_branches)")
+    if not suggestion:
+        lines.extend(config.nodes_line(limit=8))
+    rename = suggestion or _with_iteration(config)
+    if rename:
+        lines.append(f"rename it: git branch -m {rename}")
+    return Verdict(False, reason, shown_form(config.branch_name), suggestion, lines)
+
+
+def suggest_branch(
+    branch: str,
+    groups: dict[str, str] | None,
+    config: HookConfig,
+    workspace: Workspace | None,
+) -> tuple[str, str]:
+    """A valid branch name for a refused ``branch`` and why it was chosen, or ``("", "")``.
+
+    1. The nearest valid name, when ``branch`` is close to one (a typo in the
+       node or the iteration): the node corrected in a name that matches the
+       pattern, else the closest of the names built from every node and the
+       known iterations (the manifest's, those that ran, those of other branches).
+    2. Else the node whose artifacts the staged files are.
+    3. Else nothing: the caller shows the pattern and a few nodes.
+    """
+    import difflib
+
+    pattern = config.branch_name
+    iteration = (groups or {}).get("iteration") or config.example_iteration()
+    if not config.node_ids:
+        return "", ""
+    if groups is not None:
+        near = difflib.get_close_matches(groups.get("node", ""), config.node_ids, n=1, cutoff=0.6)
+        suggestion = render_example(pattern, near[0], iteration) if near else ""
+        if suggestion:
+            return suggestion, ""
+    else:
+        iterations = _known_iterations(config, workspace)
+        # The closest nodes first (with one iteration), then those nodes with every iteration.
+        named = {render_example(pattern, node, iterations[0]): node for node in config.node_ids}
+        named.pop("", None)
+        close = [named[c] for c in difflib.get_close_matches(branch, named, n=5, cutoff=0.5)]
+        candidates = {
+            render_example(pattern, node, known) for node in close for known in iterations
+        }
+        candidates.discard("")
+        near = difflib.get_close_matches(branch, sorted(candidates), n=1, cutoff=0.8)
+        if near:
+            return near[0], "(the valid name nearest to this one)"
+    if workspace is None:
+        return "", ""
+    touched = _touched_nodes(workspace.staged_files(), workspace.node_artifacts(), config)
+    if touched:
+        node, files = touched[0]
+        suggestion = render_example(pattern, node, iteration)
+        if suggestion:
+            shown = ", ".join(files[:3]) + (f", ... ({len(files)} files)" if len(files) > 3 else "")
+            why = f"the staged files are artifacts of {node}: {shown}"
+            others = [other for other, _ in touched[1:4]]
+            if others:
+                why += f" (also touched: {', '.join(others)})"
+            return suggestion, why
+    return "", ""
+
+
+def _known_iterations(config: HookConfig, workspace: Workspace | None) -> list[str]:
+    found = [config.example_iteration()]
+    if config.iteration and "{" not in config.iteration:
+        found.append(config.iteration)
+    if workspace is not None:
+        found.extend(workspace.ran_iterations())
+        for other in workspace.branches():
+            groups = match_pattern(config.branch_name, other)
+            if groups and groups.get("iteration"):
+                found.append(groups["iteration"])
+    return list(dict.fromkeys(found))[:50]
+
+
+def _touched_nodes(
+    staged: Sequence[str], artifacts: dict[str, list[str]], config: HookConfig
+) -> list[tuple[str, list[str]]]:
+    """The nodes whose artifact patterns match staged files, most files first (then plan order)."""
+    order = {node: n for n, node in enumerate(config.node_ids)}
+    touched = []
+    for node, patterns in artifacts.items():
+        if node not in order:
+            continue
+        files = [path for path in staged if any(artifact_match(p, path) for p in patterns)]
+        if files:
+            touched.append((node, files))
+    touched.sort(key=lambda item: (-len(item[1]), order[item[0]]))
+    return touched
+
+
+def artifact_match(pattern: str, path: str) -> bool:
+    """Whether ``path`` is a file an artifact ``pattern`` takes, as stamping globs it.
+
+    Path globs relative to the manifest's folder: ``*`` stays within a folder,
+    ``**`` spans folders, and a pattern naming a folder takes every file under it.
+    """
+    from fnmatch import fnmatchcase
+
+    parts = [p for p in pattern.split("/") if p not in ("", ".")]
+    names = path.split("/")
+
+    def walk(i: int, j: int) -> bool:
+        if i == len(parts):  # a folder (files under it count) or the file; ** takes folders only
+            return j < len(names) or parts[-1] != "**"
+        if parts[i] == "**":
+            return any(walk(i + 1, k) for k in range(j, len(names) + 1))
+        return j < len(names) and fnmatchcase(names[j], parts[i]) and walk(i + 1, j + 1)
+
+    return bool(parts) and walk(0, 0)
+
+
+def _with_iteration(config: HookConfig) -> str:
+    """The branch pattern with the iteration filled in and ``<node>`` left to choose."""
+    form = shown_form(config.branch_name)
+    if form.startswith("a match of"):
+        return ""
+    return form.replace("{iteration}", config.example_iteration()).replace("{node}", "<node>")
 
 
 def check_pr_title(title: str, config: HookConfig) -> Verdict:

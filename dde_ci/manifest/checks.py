@@ -6,16 +6,98 @@ person has to change.  The loader raises them together.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from dde_ci.errors import Diagnostic, Location, did_you_mean
 from dde_ci.graph import find_cycle, manifest_edges
 from dde_ci.layout import is_relative_inside
-from dde_ci.manifest.models import Manifest, NodeType
+from dde_ci.manifest.models import Capability, Manifest, NodeType, Worker
 from dde_ci.routing import Unroutable, rank_workers, route_runner
 from dde_ci.yamlio import PathKey
 
 Locate = Callable[[PathKey], Location]
+
+
+class NodeReferences(NamedTuple):
+    """What a node names of other nodes and contracts (from a model or raw YAML)."""
+
+    position: int
+    id: str
+    depends_on: Sequence[str]
+    produces: Sequence[str]
+    consumes: Sequence[str]
+
+
+def check_references(
+    nodes: Sequence[NodeReferences], contract_names: Sequence[str], locate: Locate
+) -> list[Diagnostic]:
+    """Duplicate ids and names, and references to nodes or contracts that do not exist.
+
+    Also run on a manifest whose shape is wrong (on what could be read of it), so
+    that a bad ``type`` does not hide a misspelt ``depends_on``.
+    """
+    out: list[Diagnostic] = []
+    ids = [n.id for n in nodes]
+    first: dict[str, int] = {}
+    for number, node in enumerate(nodes):
+        if node.id in first:
+            out.append(
+                Diagnostic(
+                    f"duplicate node id {node.id!r} (first used by node {first[node.id] + 1})",
+                    locate(("nodes", node.position, "id")),
+                )
+            )
+        else:
+            first[node.id] = number
+    seen: set[str] = set()
+    for i, name in enumerate(contract_names):
+        if name in seen:
+            out.append(
+                Diagnostic(f"duplicate contract name {name!r}", locate(("contracts", i, "name")))
+            )
+        seen.add(name)
+    for node in nodes:
+        base: PathKey = ("nodes", node.position)
+        for j, dep in enumerate(node.depends_on):
+            if dep == node.id:
+                out.append(
+                    Diagnostic(
+                        f"node {node.id!r} depends on itself", locate((*base, "depends_on", j))
+                    )
+                )
+            elif dep not in first:
+                out.append(
+                    Diagnostic(
+                        f"node {node.id!r} depends on unknown node {dep!r}{did_you_mean(dep, ids)}",
+                        locate((*base, "depends_on", j)),
+                    )
+                )
+        for field, names in (("produces", node.produces), ("consumes", node.consumes)):
+            for j, name in enumerate(names):
+                if name not in seen:
+                    out.append(
+                        Diagnostic(
+                            f"node {node.id!r} {field} unknown contract {name!r}"
+                            f"{did_you_mean(name, contract_names)}",
+                            locate((*base, field, j)),
+                        )
+                    )
+    return out
+
+
+def capability_hint(needed: Sequence[Capability], workers: Sequence[Worker]) -> str:
+    """`` (did you mean 'Frontend:JavaScript'?)`` for the first needed capability that no
+    worker offers by that name but one offers by a close one; else ``""``."""
+    offered = sorted({c.name for w in workers for c in w.capabilities})
+    for capability in needed:
+        if capability.name not in offered:
+            hint = did_you_mean(capability.name, offered)
+            if hint and len(needed) > 1:
+                return f" (for {capability.name!r}: did you mean {hint[len(' (did you mean ') :]}"
+            if hint:
+                return hint
+    return ""
 
 
 def check_manifest(manifest: Manifest, locate: Locate) -> list[Diagnostic]:
@@ -29,22 +111,20 @@ def check_manifest(manifest: Manifest, locate: Locate) -> list[Diagnostic]:
         out.append(Diagnostic(message, locate(key), "warning"))
 
     ids = [n.id for n in manifest.nodes]
-    first_index: dict[str, int] = {}
-    for i, node in enumerate(manifest.nodes):
-        if node.id in first_index:
-            error(
-                f"duplicate node id {node.id!r} (first used by node {first_index[node.id] + 1})",
-                ("nodes", i, "id"),
-            )
-        else:
-            first_index[node.id] = i
-
+    first_index = {n.id: i for i, n in reversed(list(enumerate(manifest.nodes)))}
     contract_names = [c.name for c in manifest.contracts]
-    seen_contracts: set[str] = set()
+    seen_contracts = set(contract_names)
+    out.extend(
+        check_references(
+            [
+                NodeReferences(i, n.id, n.depends_on, n.produces, n.consumes)
+                for i, n in enumerate(manifest.nodes)
+            ],
+            contract_names,
+            locate,
+        )
+    )
     for i, contract in enumerate(manifest.contracts):
-        if contract.name in seen_contracts:
-            error(f"duplicate contract name {contract.name!r}", ("contracts", i, "name"))
-        seen_contracts.add(contract.name)
         if not is_relative_inside(contract.path):
             error(
                 f"contract path {contract.path!r} must be a relative path inside the project",
@@ -54,22 +134,6 @@ def check_manifest(manifest: Manifest, locate: Locate) -> list[Diagnostic]:
     producers: dict[str, str] = {}
     for i, node in enumerate(manifest.nodes):
         base: PathKey = ("nodes", i)
-        for j, dep in enumerate(node.depends_on):
-            if dep == node.id:
-                error(f"node {node.id!r} depends on itself", (*base, "depends_on", j))
-            elif dep not in first_index:
-                error(
-                    f"node {node.id!r} depends on unknown node {dep!r}{did_you_mean(dep, ids)}",
-                    (*base, "depends_on", j),
-                )
-        for field in ("produces", "consumes"):
-            for j, name in enumerate(getattr(node, field)):
-                if name not in seen_contracts:
-                    error(
-                        f"node {node.id!r} {field} unknown contract {name!r}"
-                        f"{did_you_mean(name, contract_names)}",
-                        (*base, field, j),
-                    )
         for j, name in enumerate(node.produces):
             if node.type is not NodeType.INTERFACE:
                 error(
@@ -174,12 +238,13 @@ def check_manifest(manifest: Manifest, locate: Locate) -> list[Diagnostic]:
             try:
                 route = route_runner(manifest, node)
             except Unroutable as exc:
-                error(str(exc), base)
+                error(f"{exc}{capability_hint(node.capabilities, manifest.runners)}", base)
             else:
                 if route.warning:
-                    warn(route.warning, base)
+                    warn(route.warning + capability_hint(node.capabilities, manifest.runners), base)
         if manifest.agents and not rank_workers(node.capabilities, manifest.agents):
             needs = ", ".join(c.name for c in node.capabilities)
+            needs += capability_hint(node.capabilities, manifest.agents)
             if default_agent is None:
                 error(
                     f"no agent offers {needs} for node {node.id!r}; add the capability to an "

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from dde_ci.errors import InputError
 
-ITERATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+ITERATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
 _FIELD = re.compile(r"\{(date|seq)(?::([^}]*))?\}")
 
 
@@ -73,7 +73,7 @@ def render_template(
     pattern = re.escape(fill(None)).replace(re.escape("\0"), r"(\d+)")
     highest = 0
     if reports_dir.is_dir():
-        rx = re.compile(f"^{pattern}$")
+        rx = re.compile(f"^{pattern}\\Z")
         for child in reports_dir.iterdir():
             match = rx.match(child.name)
             if match and child.is_dir():

@@ -13,7 +13,14 @@ import typing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dde_ci.errors import Diagnostic, InputError, ValidationError, did_you_mean
+from dde_ci.errors import (
+    Diagnostic,
+    InputError,
+    ValidationError,
+    did_you_mean,
+    not_one_of,
+    pydantic_choices,
+)
 from dde_ci.perf import collector_paused
 from dde_ci.yamlio import PathKey, YamlDocument, load_yaml_file, load_yaml_text
 
@@ -61,7 +68,9 @@ def manifest_from_document(doc: YamlDocument, file: Path) -> Manifest:
     try:
         manifest = Manifest.model_validate(doc.data)
     except pydantic.ValidationError as exc:
-        raise ValidationError(_pydantic_diagnostics(exc, doc)) from None
+        found = _pydantic_diagnostics(exc, doc) + _raw_reference_diagnostics(doc)
+        unique = {(d.location, d.message): d for d in found}  # first of each kept
+        raise ValidationError(sorted(unique.values(), key=_order)) from None
     manifest._path = file.absolute()
     found = check_manifest(manifest, doc.locate)
     errors = [d for d in found if d.severity == "error"]
@@ -69,6 +78,36 @@ def manifest_from_document(doc: YamlDocument, file: Path) -> Manifest:
         raise ValidationError(sorted(found, key=_order))
     object.__setattr__(manifest, "_dde_warnings", [d for d in found if d.severity == "warning"])
     return manifest
+
+
+def _raw_reference_diagnostics(doc: YamlDocument) -> list[Diagnostic]:
+    """References between nodes and contracts, checked on the raw YAML of a manifest whose
+    shape is wrong: every node with a string ``id``, every contract with a string ``name``."""
+    from dde_ci.manifest.checks import NodeReferences, check_references
+
+    def strings(value: Any) -> list[str]:
+        return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+    data = doc.data if isinstance(doc.data, dict) else {}
+    raw_nodes = _list(data.get("nodes"))
+    raw_contracts = _list(data.get("contracts"))
+    nodes = [
+        NodeReferences(
+            i,
+            n["id"],
+            strings(n.get("depends_on")),
+            strings(n.get("produces")),
+            strings(n.get("consumes")),
+        )
+        for i, n in enumerate(raw_nodes)
+        if isinstance(n, dict) and isinstance(n.get("id"), str)
+    ]
+    names = [
+        c["name"] for c in raw_contracts if isinstance(c, dict) and isinstance(c.get("name"), str)
+    ]
+    if len(names) != len(raw_contracts):  # a contract unreadable: no contract is checked
+        names, nodes = [], [n._replace(produces=[], consumes=[]) for n in nodes]
+    return check_references(nodes, names, doc.locate)
 
 
 def _order(d: Diagnostic) -> tuple[int, int, str]:
@@ -151,6 +190,17 @@ def _pydantic_diagnostics(exc: Any, doc: YamlDocument) -> list[Diagnostic]:
             hint = _FRIENDLY_PATTERNS[str(key[-1])]
             message = f"{describe(key, doc.data)}: {value!r} is not valid; {hint}"
             location = doc.locate(key)
+        elif (allowed := pydantic_choices(err)) is not None:
+            message = f"{describe(key, doc.data)}: {not_one_of(err['input'], allowed)}"
+            location = doc.locate(key)
+        elif _is_scalar(err.get("input")) and not str(err["msg"]).startswith("Value error, "):
+            msg = str(err["msg"])
+            if msg.startswith("Input should be "):
+                msg = "it should be " + msg[len("Input should be ") :]
+            else:
+                msg = msg[:1].lower() + msg[1:]
+            message = f"{describe(key, doc.data)}: {err['input']!r} is not valid; {msg}"
+            location = doc.locate(key)
         else:
             msg = str(err["msg"])
             if msg.startswith("Value error, "):
@@ -163,6 +213,14 @@ def _pydantic_diagnostics(exc: Any, doc: YamlDocument) -> list[Diagnostic]:
             out.append(Diagnostic(message, location))
     out.sort(key=_order)
     return out
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool)) or value is None
 
 
 def _real_key(key: PathKey, data: Any) -> PathKey:

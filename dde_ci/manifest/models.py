@@ -26,6 +26,7 @@ from pydantic import (
 
 NODE_ID_PATTERN = r"^[A-Za-z][A-Za-z0-9._-]{0,99}$"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+RUNNER_LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"  # GitHub's own: self-hosted, x64
 CAPABILITY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._+#/-]*(:[A-Za-z0-9][A-Za-z0-9 ._+#/-]*)*$"
 BRANCH_FILTER_PATTERN = r"^[^\s~^:\\$\x00-\x1f\x7f]{1,255}$"
 
@@ -51,17 +52,19 @@ def _duration(value: Any) -> Any:
     return value
 
 
+MAX_DURATION = 7 * 24 * 3600.0  # a week: more than any node, delay or gate waits for
+
 Duration = Annotated[
     float,
     BeforeValidator(_duration),
-    Field(ge=0),
+    Field(ge=0, le=MAX_DURATION),
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "number", "minimum": 0},
+                {"type": "number", "minimum": 0, "maximum": MAX_DURATION},
                 {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*(ms|s|m|h)?\s*$"},
             ],
-            "description": "Seconds, or a string such as '90s', '10m', '1h'.",
+            "description": "Seconds, or a string such as '90s', '10m', '1h'; at most a week.",
         }
     ),
 ]
@@ -93,6 +96,10 @@ class ContractType(StrEnum):
     OPENAPI = "openapi"
     JSONSCHEMA = "jsonschema"
     GRAPHQL = "graphql"
+
+
+# a runner label is written into a workflow's runs-on: no colon, space, quote or newline
+RunnerLabel = Annotated[str, Field(pattern=RUNNER_LABEL_PATTERN)]
 
 
 class Capability(Strict):
@@ -140,7 +147,7 @@ class Runner(Worker):
     """A GitHub Actions runner label set and what its machines can do."""
 
     name: str = Field(pattern=NAME_PATTERN)
-    labels: list[str] = Field(min_length=1)
+    labels: list[RunnerLabel] = Field(min_length=1)
 
     @property
     def worker_id(self) -> str:
@@ -160,7 +167,7 @@ class Agent(Worker):
 class Settings(Strict):
     wip_limit: int = Field(default=4, ge=1, le=1000)
     interface_first: Literal["dependent", "strict"] = "dependent"
-    default_runs_on: list[str] | None = Field(default=None, min_length=1)
+    default_runs_on: list[RunnerLabel] | None = Field(default=None, min_length=1)
     default_agent: str | None = None
 
 
@@ -221,7 +228,7 @@ class Node(Strict):
     produces: list[str] = Field(default_factory=list)
     consumes: list[str] = Field(default_factory=list)
     capabilities: list[Capability] = Field(default_factory=list)
-    runs_on: list[str] | None = Field(default=None, min_length=1)
+    runs_on: list[RunnerLabel] | None = Field(default=None, min_length=1)
     run: str | None = None
     working_directory: str | None = None
     env: dict[str, EnvValue] = Field(default_factory=dict)
@@ -284,7 +291,7 @@ class GitHubSettings(Strict):
     )
     python_version: Version = "3.12"
     artifact_retention_days: int = Field(default=14, ge=1, le=90)
-    runs_on: list[str] | None = Field(
+    runs_on: list[RunnerLabel] | None = Field(
         default=None,
         min_length=1,
         description="Labels of the setup and audit jobs (default: settings.default_runs_on, "

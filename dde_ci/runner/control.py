@@ -8,6 +8,9 @@ long as it runs the run; the kernel drops the lock when the process dies
   state database, which the runner picks up within a fraction of a second;
 * runner gone: ``cancel`` marks the run CANCELLED itself, ``resume`` takes the
   run over in the calling process (see :func:`dde_ci.runner.scheduler.resume_run`).
+
+A runner also holds ``.dde/runner.lock`` (:class:`FolderLock`): one runner at a
+time in a folder; a second one is refused with the run and process holding it.
 """
 
 from __future__ import annotations
@@ -57,6 +60,44 @@ class RunLock:
 
     def release(self) -> None:
         if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+
+@dataclass
+class FolderLock:
+    """One runner at a time in a folder: an exclusive ``flock`` on ``.dde/runner.lock``,
+    which names the run and the process holding it."""
+
+    layout: Layout
+    fd: int | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.layout.dde_dir / "runner.lock"
+
+    def acquire(self, run_id: str) -> None:
+        """Take the lock for ``run_id``; StateError naming the holder when it is taken."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 4096).decode("utf-8", "replace").split()
+            os.close(fd)
+            run, pid = [*holder, "?", "?"][:2]
+            raise StateError(
+                f"{self.path}: run {run} (process {pid}) is running in this folder; wait for "
+                f"it to end or stop it with 'dde-ci cancel {run}', then try again"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{run_id} {os.getpid()}\n".encode())
+        self.fd = fd
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.ftruncate(self.fd, 0)
             fcntl.flock(self.fd, fcntl.LOCK_UN)
             os.close(self.fd)
             self.fd = None

@@ -11,16 +11,19 @@ Node states::
     PENDING -> READY -> RUNNING -> COMPLETED | FAILED | CANCELLED
     PENDING | READY -> SKIPPED | CANCELLED
     RUNNING -> READY            (only when a crashed run is resumed: at-least-once)
+    FAILED | SKIPPED -> PENDING (only when a FAILED run is retried: ``dde-ci retry``)
 
 Run states::
 
-    RUNNING <-> PAUSED,  RUNNING | PAUSED -> CANCELLED,  RUNNING -> COMPLETED | FAILED
+    RUNNING <-> PAUSED,  RUNNING | PAUSED -> CANCELLED,  RUNNING -> COMPLETED | FAILED,
+    FAILED -> RUNNING (retried)
 
 Any other change is refused with :class:`dde_ci.errors.StateError`.
 """
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -49,15 +52,15 @@ NODE_TRANSITIONS: dict[str, frozenset[str]] = {
     READY: frozenset({RUNNING, SKIPPED, CANCELLED}),
     RUNNING: frozenset({COMPLETED, FAILED, CANCELLED, READY}),
     COMPLETED: frozenset(),
-    FAILED: frozenset(),
-    SKIPPED: frozenset(),
+    FAILED: frozenset({PENDING}),
+    SKIPPED: frozenset({PENDING}),
     CANCELLED: frozenset(),
 }
 RUN_TRANSITIONS: dict[str, frozenset[str]] = {
     RUNNING: frozenset({PAUSED, COMPLETED, FAILED, CANCELLED}),
     PAUSED: frozenset({RUNNING, CANCELLED}),
     COMPLETED: frozenset(),
-    FAILED: frozenset(),
+    FAILED: frozenset({RUNNING}),
     CANCELLED: frozenset(),
 }
 
@@ -150,21 +153,46 @@ class NodeChange:
     message: str | None = None
 
 
+def storage_error(state_db: Path, exc: BaseException) -> StateError:
+    """What to tell the user when the state database or the disk fails (exit 2)."""
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "full" in str(exc):
+        where = getattr(exc, "filename", None) or state_db
+        return StateError(
+            f"{where}: no space left on the device; free some space, then continue the run "
+            "with 'dde-ci resume RUN_ID' ('dde-ci status' shows it)"
+        )
+    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+        return StateError(
+            f"{state_db}: the runner's state database is unreadable ({exc}); move it aside "
+            f"('mv {state_db} {state_db}.broken') and start a new run with 'dde-ci run' "
+            "(reports and artifacts stay; the old runs can no longer be resumed)"
+        )
+    if isinstance(exc, OSError):
+        where = exc.filename or state_db
+        return StateError(f"{where}: {exc.strerror or exc}; check the file and its folder")
+    return StateError(
+        f"{state_db}: cannot use the runner's state database ({exc}); check that the file "
+        "and its folder are readable and writable, or move the file aside to start afresh"
+    )
+
+
 class StateStore:
-    """The SQLite state database.  An instance is used by one thread at a time: its own,
-    or, as in the runner, whichever thread holds the lock its owner guards it with."""
+    """The SQLite state database, used by the thread that opened it."""
 
     def __init__(self, path: Path, *, create: bool = True) -> None:
         if not create and not path.exists():
             raise NotFound(f"no runs yet: {path} does not exist (start one with 'dde-ci run')")
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA busy_timeout=30000")
-        self.db.executescript(_SCHEMA)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA busy_timeout=30000")
+            self.db.executescript(_SCHEMA)
+        except (sqlite3.Error, OSError) as exc:
+            raise storage_error(path, exc) from exc
 
     def close(self) -> None:
         self.db.close()

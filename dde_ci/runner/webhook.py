@@ -10,9 +10,10 @@ Each event is POSTed as ``application/cloudevents+json``::
 With a secret, the body is signed: ``X-DDE-Signature: sha256=<hex HMAC-SHA256
 of the exact body bytes>`` (verify with ``hmac.compare_digest``).
 
-Events wait in a bounded queue served by one background thread that retries
-with exponential backoff, so a slow or dead endpoint never stalls the
-scheduler.  When the queue is full the newest event is dropped (and counted);
+Threads: the runner's owner thread hands events in (:meth:`WebhookSink.__call__`);
+one background thread, ``dde-webhook``, owns the HTTP connection and serves a
+bounded queue, retrying with exponential backoff, so a slow or dead endpoint
+never stalls the runner.  When the queue is full the newest event is dropped (and counted);
 the execution log on disk always has every event.
 """
 

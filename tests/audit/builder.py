@@ -200,9 +200,10 @@ class Project:
                     "predicate": {"iteration_id": self.iteration, "node_id": node},
                 },
             )
-            for name in artifacts:
+            for name, data in artifacts.items():  # as stamping logs them
+                details = {"artifact": name, "sha256": sha(data)}
                 self.events.append(
-                    self.event("artifact.stamped", clock + 0.8, node, details={"name": name})
+                    self.event("artifact.stamped", clock + 0.8, node, details=details)
                 )
         if node == "DB.Schema":
             self.gate_results(node, gate("tests-pass", node, "passed"))

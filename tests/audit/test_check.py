@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
-import warnings
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -31,12 +28,9 @@ def project(tmp_path: Path) -> Project:
 
 def audit(project: Project) -> AuditReport:
     manifest = load_manifest(project.manifest)
-    report = audit_iteration(manifest, project.iteration, now=NOW, parallel=False)
+    report = audit_iteration(manifest, project.iteration, now=NOW)
     for v in report.violations:  # every violation says what to do
         assert v.recommendation and v.message and v.severity in ("blocking", "warning")
-    # the log and the artifact store read in a forked child: the very same report
-    forked = audit_iteration(manifest, project.iteration, now=NOW, parallel=True)
-    assert forked.to_dict() == report.to_dict()
     return report
 
 
@@ -423,24 +417,6 @@ def test_a_torn_log_line_is_found(project: Project) -> None:
     assert report.result == "FAIL"
 
 
-def test_what_a_child_reads_crosses_the_pipe_whole(project: Project) -> None:
-    """The log, its problems and the stored artifacts, bad ones included, come back equal."""
-    import pickle
-
-    from dde_ci.audit.check import _preread, start_reading
-    from dde_ci.layout import Layout
-
-    (project.store("BE.Orders") / "build/backend/app.py").write_bytes(b"tampered\n")
-    (project.store("BE.Orders") / "bad.intoto.json").write_text("{", encoding="utf-8")
-    with project.log.open("ab") as handle:
-        handle.write(b"{not json\n{torn")
-    here = _preread(Layout(project.root), project.iteration)
-    assert here.log is not None and len(here.log[0]) == 2 and here.artifacts["BE.Orders"].invalid
-    assert pickle.loads(pickle.dumps(here)) == here
-    with start_reading(project.root, project.iteration, parallel=True) as pending:
-        assert pending.result() == here and pending.from_child
-
-
 def test_an_invalid_log_line_is_found(project: Project) -> None:
     lines = project.log.read_bytes().splitlines(keepends=True)
     lines.insert(3, b"{not json}\n")
@@ -588,92 +564,3 @@ def test_the_audit_does_not_make_up_a_log(project: Project) -> None:
     project.log.unlink()
     log_audit(audit(project), project.log)
     assert not project.log.exists()
-
-
-def _store_of(tmp_path: Path, folders: int) -> Any:
-    from dde_ci.audit.check import Share
-    from dde_ci.layout import Layout
-
-    layout = Layout(tmp_path)
-    for i in range(folders):
-        (layout.artifacts_dir / "It-1" / f"N{i:04d}").mkdir(parents=True, exist_ok=True)
-    return Share(layout, "It-1")
-
-
-@pytest.mark.parametrize("folders", [0, 1, 2, 300])
-def test_the_store_read_from_both_ends_at_once_is_read_whole(tmp_path: Path, folders: int) -> None:
-    """A forked child takes folders from the front while this process takes them from the
-    back: together every folder, whoever gets there first."""
-    import pickle
-
-    with _store_of(tmp_path, folders) as share:
-        read, write = os.pipe()
-        with warnings.catch_warnings():  # Python 3.12+ warns when the test runner has threads
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child
-            os.close(read)
-            os.write(write, pickle.dumps(sorted(share.read_front())))
-            os._exit(0)
-        os.close(write)
-        back = share.read_back()
-        with os.fdopen(read, "rb") as source:
-            front = pickle.loads(source.read())
-        os.waitpid(pid, 0)
-        assert set(front) | set(back) == set(share.names)
-        assert len(share.names) == folders
-
-
-def test_without_a_child_one_side_reads_it_all_and_the_other_nothing(tmp_path: Path) -> None:
-    with _store_of(tmp_path, 5) as share:
-        assert sorted(share.read_back()) == share.names
-        assert share.read_front() == {}
-    with _store_of(tmp_path, 5) as share:
-        assert sorted(share.read_front()) == share.names
-        assert share.read_back() == {}
-
-
-def test_the_log_sent_ahead_comes_back_equal(project: Project) -> None:
-    from dde_ci.audit.check import Share, _load_log
-    from dde_ci.layout import Layout
-
-    layout = Layout(project.root)
-    log = _load_log(layout.execution_log(project.iteration), project.iteration)
-    share = Share(layout, project.iteration)
-    with share:
-        assert share.take_log() == (False, None)
-        assert share.send_log(log)
-        assert share.take_log() == (True, log)
-    share.close()  # twice: harmless
-
-
-def test_a_child_that_dies_halfway_through_the_store_changes_nothing(
-    project: Project, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The child claims folders, sends the log ahead, then is killed before it answers:
-    what it claimed is read again here, and the report is the one read in one process."""
-    import signal
-    import struct
-
-    import dde_ci.audit.check as check
-
-    (project.store("BE.Orders") / "build/backend/app.py").write_bytes(b"tampered\n")
-    manifest = load_manifest(project.manifest)
-    alone = audit_iteration(manifest, project.iteration, now=NOW, parallel=False)
-    real = check._preread
-
-    def dies(layout: Any, iteration_id: str, share: Any = None, send: bool = False) -> Any:
-        if share is not None and send and os.getpid() != parent:  # in the child only
-            share.send_log(check._load_log(layout.execution_log(iteration_id), iteration_id))
-            first = share.names[: max(1, len(share.names) // 2)]
-            struct.pack_into("<i", share._mem, 0, len(first))  # claimed, never returned
-            os.kill(os.getpid(), signal.SIGKILL)
-        return real(layout, iteration_id, share, send)
-
-    parent = os.getpid()
-    monkeypatch.setattr(check, "_preread", dies)
-    with check.start_reading(project.root, project.iteration, parallel=True) as reading:
-        report = audit_iteration(manifest, project.iteration, now=NOW, reading=reading)
-        assert reading.forked and not reading.from_child
-    assert report.to_dict() == alone.to_dict()
-    assert "artifact_tampered" in {v.type for v in report.violations}

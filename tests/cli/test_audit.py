@@ -36,7 +36,7 @@ def fail(project: Project) -> None:
 def test_a_clean_iteration_exits_0_and_writes_both_reports(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = run_cli("audit", str(project.manifest), "--iteration", "Iter-T-001")
+    code = run_cli("audit", "-m", str(project.manifest), "--iteration", "Iter-T-001")
     out, err = capsys.readouterr()
     assert code == 0
     assert out.startswith("audit Iter-T-001: PASS, score 100% (4/4 nodes completed)\n")
@@ -52,50 +52,17 @@ def test_a_failed_audit_exits_1_and_names_the_violation(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fail(project)
-    assert run_cli("audit", str(project.manifest), "--iteration", "Iter-T-001") == 1
+    assert run_cli("audit", "-m", str(project.manifest), "--iteration", "Iter-T-001") == 1
     out = capsys.readouterr().out
     assert "audit Iter-T-001: FAIL" in out
     assert "blocking gate_failed: blocking gate tests-pass failed on node DB.Schema" in out
-
-
-def test_a_log_read_in_a_child_while_the_manifest_loads_gives_the_same_report(
-    project: Project, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """The command reads the log in a forked child when it is large: the same verdict."""
-    import dde_ci.audit.check as check
-
-    fail(project)
-    (project.store("BE.Orders") / "build/backend/app.py").write_bytes(b"tampered\n")
-    args = ["audit", str(project.manifest), "--iteration", "Iter-T-001", "--format", "json"]
-    reports = []
-    log = project.log.read_bytes()
-    for large in (False, True):
-        project.log.write_bytes(log)  # without the first audit's own audit.completed
-        if large:  # any log counts as large, and forking is allowed
-            monkeypatch.setattr(check, "PARALLEL_LOG_BYTES", 0)
-            monkeypatch.setattr(check, "can_fork", lambda: True)
-        started: list[Any] = []
-        real = check.start_reading
-
-        def spy(*a: Any, _real: Any = real, _started: list[Any] = started, **k: Any) -> Any:
-            _started.append(_real(*a, **k))
-            return _started[-1]
-
-        monkeypatch.setattr(check, "start_reading", spy)
-        assert run_cli(*args) == 1
-        data = json.loads(capsys.readouterr().out)
-        data.pop("audited_at")
-        reports.append(data)
-        assert started[0].forked == large and started[0].from_child == large
-    assert reports[0] == reports[1]
-    assert {v["type"] for v in reports[0]["violations"]} >= {"gate_failed", "artifact_tampered"}
 
 
 def test_json_and_markdown_formats_and_out_folder(
     project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out_dir = tmp_path / "out"
-    args = [str(project.manifest), "--iteration", "Iter-T-001", "--out", str(out_dir)]
+    args = ["-m", str(project.manifest), "--iteration", "Iter-T-001", "--out", str(out_dir)]
     assert run_cli("audit", *args, "--format", "json") == 0
     assert json.loads(capsys.readouterr().out)["score"] == 1.0
     assert (out_dir / "audit.json").exists() and (out_dir / "audit.md").exists()
@@ -108,23 +75,23 @@ def test_iteration_comes_from_the_environment_or_the_latest_run(
     project: Project, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("DDE_ITERATION", "Iter-T-001")
-    assert run_cli("audit", str(project.manifest)) == 0
+    assert run_cli("audit", "-m", str(project.manifest)) == 0
     monkeypatch.delenv("DDE_ITERATION")
     text = project.manifest.read_text().replace("iteration: Iter-T-001", "iteration: It-{seq}")
     project.manifest.write_text(text)
-    assert run_cli("audit", str(project.manifest)) == 0  # the latest iteration with a log
+    assert run_cli("audit", "-m", str(project.manifest)) == 0  # the latest iteration with a log
     assert "audit Iter-T-001: PASS" in capsys.readouterr().out
     shutil.rmtree(project.root / "reports")
-    assert run_cli("audit", str(project.manifest)) == 2
+    assert run_cli("audit", "-m", str(project.manifest)) == 2
     assert "no iteration to audit" in capsys.readouterr().err
 
 
 def test_bad_input_exits_2_without_traceback(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run_cli("audit", str(project.root / "none.yaml"), "--iteration", "I-1") == 2
+    assert run_cli("audit", "-m", str(project.root / "none.yaml"), "--iteration", "I-1") == 2
     assert "manifest not found" in capsys.readouterr().err
-    assert run_cli("audit", str(project.manifest), "--iteration", "../x") == 2
+    assert run_cli("audit", "-m", str(project.manifest), "--iteration", "../x") == 2
     assert "iteration id '../x' is not valid" in capsys.readouterr().err
 
 
@@ -134,7 +101,7 @@ def test_markdown_goes_to_the_step_summary(
     summary = tmp_path / "summary.md"
     summary.write_text("# earlier step\n")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    assert run_cli("audit", str(project.manifest), "--iteration", "Iter-T-001") == 0
+    assert run_cli("audit", "-m", str(project.manifest), "--iteration", "Iter-T-001") == 0
     text = summary.read_text()
     assert text.startswith("# earlier step\n## dde-ci audit: Iter-T-001 — ✅ PASS")
 
@@ -159,7 +126,7 @@ def test_an_override_lets_a_failed_audit_through_and_is_logged(
 ) -> None:
     fail(project)
     adr = project.adr("0007-ship.md", OVERRIDE, title="Ship with the failing suite")
-    args = [str(project.manifest), "--iteration", "Iter-T-001", "--override-adr", str(adr)]
+    args = ["-m", str(project.manifest), "--iteration", "Iter-T-001", "--override-adr", str(adr)]
     assert run_cli("audit", *args) == 0
     assert "FAIL (overridden)" in capsys.readouterr().out
     events = read_log(project.log).events
@@ -179,7 +146,7 @@ def test_an_override_for_another_iteration_is_refused(
 ) -> None:
     fail(project)
     adr = project.adr("0008.md", OVERRIDE.replace("Iter-T-001", "Iter-OTHER"))
-    args = [str(project.manifest), "--iteration", "Iter-T-001", "--override-adr", str(adr)]
+    args = ["-m", str(project.manifest), "--iteration", "Iter-T-001", "--override-adr", str(adr)]
     assert run_cli("audit", *args) == 2
     err = capsys.readouterr().err
     assert f"{adr}:5:14: override ADR names iteration(s) Iter-OTHER, not 'Iter-T-001'" in err
@@ -215,7 +182,7 @@ def test_github_status_reports_the_verdict_with_a_link_to_the_run(
     set_github_env(monkeypatch)
     with mocked_github(monkeypatch) as gh:
         gh.post(f"{REPO_API}/statuses/{SHA}", status=201, json=status(state))
-        args = [str(project.manifest), "--iteration", "Iter-T-001", "--github-status"]
+        args = ["-m", str(project.manifest), "--iteration", "Iter-T-001", "--github-status"]
         assert run_cli("audit", *args) == code
         sent: dict[str, Any] = json.loads(gh.calls[0].request.body)
     assert sent["state"] == state
@@ -233,7 +200,7 @@ def test_github_status_says_overridden(project: Project, monkeypatch: pytest.Mon
     with mocked_github(monkeypatch) as gh:
         gh.post(f"{REPO_API}/statuses/{SHA}", status=201, json=status("success"))
         args = ["--iteration", "Iter-T-001", "--github-status", "--override-adr", str(adr)]
-        assert run_cli("audit", str(project.manifest), *args) == 0
+        assert run_cli("audit", "-m", str(project.manifest), *args) == 0
         sent = json.loads(gh.calls[0].request.body)
     assert sent["state"] == "success"
     assert sent["description"].startswith("Overridden by ADR; audit FAIL")
@@ -244,7 +211,7 @@ def test_github_status_without_token_is_bad_input(
 ) -> None:
     for key in ("GITHUB_REPOSITORY", "GITHUB_SHA"):
         monkeypatch.delenv(key, raising=False)
-    args = [str(project.manifest), "--iteration", "Iter-T-001", "--github-status"]
+    args = ["-m", str(project.manifest), "--iteration", "Iter-T-001", "--github-status"]
     assert run_cli("audit", *args) == 2
     err = capsys.readouterr().err
     assert "--github-status needs GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_SHA" in err
@@ -262,7 +229,7 @@ def test_under_github_actions_blocking_violations_are_annotations(
 ) -> None:
     fail(project)
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
-    args = [str(project.manifest), "--iteration", "Iter-T-001", "--format", "json"]
+    args = ["-m", str(project.manifest), "--iteration", "Iter-T-001", "--format", "json"]
     assert run_cli("audit", *args) == 1
     out, err = capsys.readouterr()
     assert json.loads(out)["result"] == "FAIL"  # stdout stays JSON
@@ -283,6 +250,32 @@ def test_on_a_pull_request_the_status_goes_on_its_head_commit(
     monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
     with mocked_github(monkeypatch) as gh:
         gh.post(f"{REPO_API}/statuses/{head}", status=201, json=status("success"))
-        args = [str(project.manifest), "--iteration", "Iter-T-001", "--github-status"]
+        args = ["-m", str(project.manifest), "--iteration", "Iter-T-001", "--github-status"]
         assert run_cli("audit", *args) == 0
         assert gh.calls[0].request.url.endswith(f"/statuses/{head}")
+
+
+def test_an_iteration_that_never_ran_is_bad_input_and_writes_nothing(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = sorted(p.relative_to(project.root) for p in project.root.rglob("*"))
+    assert run_cli("audit", "-m", str(project.manifest), "--iteration", "Nope-1") == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"error: iteration 'Nope-1' never ran here: {project.root}/reports/Nope-1/execution.log "
+        "does not exist; iterations that ran: Iter-T-001\n"
+    )
+    assert sorted(p.relative_to(project.root) for p in project.root.rglob("*")) == before
+
+
+def test_out_dir_is_deprecated_and_output_writes_a_copy(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["-m", str(project.manifest), "--iteration", "Iter-T-001"]
+    assert run_cli("audit", *args, "--format", "json", "-o", str(tmp_path / "a.json")) == 0
+    assert json.loads((tmp_path / "a.json").read_text())["result"] == "PASS"
+    assert capsys.readouterr().out == ""
+    assert run_cli("audit", *args, "--out", str(tmp_path / "old")) == 0
+    assert "warning: --out DIR is deprecated" in capsys.readouterr().err
+    assert (tmp_path / "old" / "audit.json").exists()

@@ -48,7 +48,7 @@ def test_lock_then_no_op_then_breaking(tmp_path: Path, capsys: Capsys) -> None:
     spec = openapi()
     del spec["paths"]["/orders/{orderId}"]
     write_openapi(tmp_path, spec)
-    assert main(["contract", "lock", "orders-api", str(manifest), "--iteration", "It-1"]) == 0
+    assert main(["contract", "lock", "orders-api", "-m", str(manifest), "--iteration", "It-1"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0].startswith("locked orders-api 2.0.0 (breaking since 1.0.0): sha256:")
     assert (
@@ -68,14 +68,14 @@ def test_lock_then_no_op_then_breaking(tmp_path: Path, capsys: Capsys) -> None:
 
 def test_lock_bad_input_is_exit_2_with_a_place(tmp_path: Path, capsys: Capsys) -> None:
     manifest = make_project(tmp_path)
-    assert main(["contract", "lock", "order-api", str(manifest), "--iteration", "It-1"]) == 2
+    assert main(["contract", "lock", "order-api", "-m", str(manifest), "--iteration", "It-1"]) == 2
     assert "no contract named 'order-api' in the manifest (did you mean 'orders-api'?)" in (
         capsys.readouterr().err
     )
     spec = openapi()
     spec["components"]["schemas"]["Order"] = {"$ref": "https://example.com/order.json"}
     write_openapi(tmp_path, spec)
-    assert main(["contract", "lock", "orders-api", str(manifest), "--iteration", "It-1"]) == 2
+    assert main(["contract", "lock", "orders-api", "-m", str(manifest), "--iteration", "It-1"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("contracts/orders-api.yaml:")
     assert "never fetches remote references" in err
@@ -85,7 +85,7 @@ def test_lock_bad_input_is_exit_2_with_a_place(tmp_path: Path, capsys: Capsys) -
 def test_verify_exit_codes_and_report(tmp_path: Path, capsys: Capsys) -> None:
     manifest = make_project(tmp_path)
     for name in ("orders-api", "order-created"):
-        assert main(["contract", "lock", name, str(manifest), "--iteration", "It-1"]) == 0
+        assert main(["contract", "lock", name, "-m", str(manifest), "--iteration", "It-1"]) == 0
     loaded = load_manifest(manifest)
     layout = Layout(loaded.root)
     context = layout.context_file("It-1", "BE.Orders")
@@ -93,7 +93,9 @@ def test_verify_exit_codes_and_report(tmp_path: Path, capsys: Capsys) -> None:
     entries = context_entries(loaded, loaded.node("BE.Orders"), layout)
     context.write_text(json.dumps({"locked_contracts": entries}))
     capsys.readouterr()
-    assert main(["contract", "verify", "BE.Orders", str(manifest), "--iteration", "It-1"]) == 0
+    assert (
+        main(["contract", "verify", "BE.Orders", "-m", str(manifest), "--iteration", "It-1"]) == 0
+    )
     assert capsys.readouterr().out.splitlines() == [
         "orders-api 1.0.0: ok",
         "order-created 1.0.0: ok",
@@ -120,7 +122,7 @@ def test_verify_exit_codes_and_report(tmp_path: Path, capsys: Capsys) -> None:
     assert finding["pointer"] == "/order_id" and "5 is not of type 'string'" in finding["message"]
     saved = json.loads((tmp_path / "reports/It-1/BE.Orders/contracts.json").read_text())
     assert saved["results"] == report["results"]
-    assert main(["contract", "verify", "BE.Order", str(manifest), "--iteration", "It-1"]) == 2
+    assert main(["contract", "verify", "BE.Order", "-m", str(manifest), "--iteration", "It-1"]) == 2
 
 
 def test_history_json_and_markdown(tmp_path: Path, capsys: Capsys) -> None:
@@ -133,7 +135,7 @@ def test_history_json_and_markdown(tmp_path: Path, capsys: Capsys) -> None:
     spec["components"]["schemas"]["Order"]["properties"]["total_cents"]["type"] = "string"
     write_openapi(tmp_path, spec)
     _lock(manifest, capsys)
-    assert main(["contract", "history", "orders-api", str(manifest), "--format", "json"]) == 0
+    assert main(["contract", "history", "orders-api", "-m", str(manifest), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     rows = [
         (v["version"], v["status"], v["supersedes"], v["breaking"], v["kind"])
@@ -148,22 +150,23 @@ def test_history_json_and_markdown(tmp_path: Path, capsys: Capsys) -> None:
     assert [c["id"] for c in data["versions"][2]["changes"]] == [
         "response-property-type-changed",
         "response-property-type-changed",
+        "api-version-not-bumped",  # info.version stayed 1.0.0 (oasdiff's versioning policy)
     ]
-    assert main(["contract", "history", "orders-api", str(manifest)]) == 0
+    assert main(["contract", "history", "orders-api", "-m", str(manifest)]) == 0
     md = capsys.readouterr().out
     assert "| Version | Locked at | Owner | Status | Digest | Supersedes | Breaking |" in md
     assert "| 2.0.0 |" in md and "| **yes** |" in md
     assert "### 2.0.0 (breaking, since 1.0.1)" in md
-    assert main(["contract", "history", "nothing", str(manifest)]) == 2
+    assert main(["contract", "history", "nothing", "-m", str(manifest)]) == 2
     assert "contract 'nothing' has no locked version" in capsys.readouterr().err
 
 
 def test_publish_locally_shows_the_registry_entry(tmp_path: Path, capsys: Capsys) -> None:
     manifest = make_project(tmp_path)
-    assert main(["contract", "publish", "orders-api", str(manifest)]) == 2
+    assert main(["contract", "publish", "orders-api", "-m", str(manifest)]) == 2
     assert "lock it: dde-ci contract lock orders-api" in capsys.readouterr().err
     _lock(manifest, capsys)
-    assert main(["contract", "publish", "orders-api", str(manifest)]) == 0
+    assert main(["contract", "publish", "orders-api", "-m", str(manifest)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("orders-api 1.0.0 (LOCKED) sha256:")
     assert ".dde/contracts/orders/orders-api/1.0.0" in out
@@ -233,7 +236,7 @@ def test_publish_to_github_records_the_release(
 def test_publish_to_github_needs_a_repository(tmp_path: Path, capsys: Capsys) -> None:
     manifest = make_project(tmp_path)
     _lock(manifest, capsys)
-    assert main(["contract", "publish", "orders-api", str(manifest), "--github"]) == 2
+    assert main(["contract", "publish", "orders-api", "-m", str(manifest), "--github"]) == 2
     assert "--github needs --repo OWNER/NAME" in capsys.readouterr().err
 
 
@@ -289,7 +292,16 @@ def test_node_run_publishes_the_locked_contract_as_a_release(
     monkeypatch.setenv("GITHUB_REPOSITORY", REPO)
     monkeypatch.setenv("GITHUB_API_URL", "https://api.github.com")
     code = main(
-        ["node", "run", "API.Orders", str(manifest), "--iteration", "Iter-1", "--github-release"]
+        [
+            "node",
+            "run",
+            "API.Orders",
+            "-m",
+            str(manifest),
+            "--iteration",
+            "Iter-1",
+            "--github-release",
+        ]
     )
     captured = capsys.readouterr()
     assert code == 0, captured.err + captured.out
@@ -303,5 +315,34 @@ def test_node_run_github_release_needs_the_repository(
 ) -> None:
     manifest = make_project(tmp_path)
     monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
-    assert main(["node", "run", "API.Orders", str(manifest), "--github-release"]) == 2
+    assert main(["node", "run", "API.Orders", "-m", str(manifest), "--github-release"]) == 2
     assert "--github-release needs GITHUB_REPOSITORY and GITHUB_TOKEN" in capsys.readouterr().err
+
+
+def test_a_manual_lock_is_owned_by_the_persons_command(
+    tmp_path: Path, capsys: Capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not by whichever iteration ran last: the commit, the user and 'manual'."""
+    import subprocess
+
+    manifest = make_project(tmp_path)
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "config", "user.name", "Ada Lovelace"], check=True)
+    subprocess.run(
+        ["git", "-C", str(tmp_path), "config", "user.email", "ada@example.invalid"], check=True
+    )
+    (tmp_path / "reports" / "Cancelled-7").mkdir(parents=True)  # an iteration that ran last
+    (tmp_path / "reports" / "Cancelled-7" / "execution.log").write_text("")
+    text = manifest.read_text().replace("iteration: Iter-1", "iteration: It-{seq}")
+    manifest.write_text(text)
+    assert "It-{seq}" in manifest.read_text()
+    assert main(["contract", "lock", "orders-api", "-m", str(manifest), "--commit", "c0ffee"]) == 0
+    capsys.readouterr()
+    assert main(["contract", "history", "orders-api", "-m", str(manifest), "--format", "json"]) == 0
+    (version,) = json.loads(capsys.readouterr().out)["versions"]
+    assert version["owner"] == {
+        "node_id": "API.Orders",
+        "iteration_id": "manual",
+        "commit": "c0ffee",
+        "user": "Ada Lovelace <ada@example.invalid>",
+    }

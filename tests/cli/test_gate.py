@@ -46,7 +46,7 @@ def project(tmp_path: Path, sample_reports: dict[str, Path], bandit_sarif: Path)
 
 
 def _run(project: Path, *args: str) -> int:
-    return main(["gate", "run", *args[:1], str(project / "dde.yaml"), *args[1:]])
+    return main(["gate", "run", *args[:1], "-m", str(project / "dde.yaml"), *args[1:]])
 
 
 def test_check_ok_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -89,7 +89,7 @@ def test_check_annotates_on_github(
 
 
 def test_list(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["gate", "list", str(project / "dde.yaml")]) == 0
+    assert main(["gate", "list", "-m", str(project / "dde.yaml")]) == 0
     assert capsys.readouterr().out == (
         "A: (no gates)\n"
         "T:\n"
@@ -97,7 +97,10 @@ def test_list(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "  post blocking tests-pass: failed == 0 and errors == 0 and total > 0\n"
         "  post warning  findings: error == 0\n"
     )
-    assert main(["gate", "list", str(project / "dde.yaml"), "--node", "X", "--format", "json"]) == 2
+    assert (
+        main(["gate", "list", "-m", str(project / "dde.yaml"), "--node", "X", "--format", "json"])
+        == 2
+    )
     assert "no node 'X' in dde.yaml" in capsys.readouterr().err
 
 
@@ -162,7 +165,9 @@ def test_run_on_github_annotates_and_writes_the_summary(
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     out_file = tmp_path / "report.json"
-    code = _run(project, "T", "--phase", "post", "--iteration", "I", "-o", str(out_file))
+    code = _run(
+        project, "T", "--phase", "post", "--iteration", "I", "-o", str(out_file), "--format", "json"
+    )
     assert code == 1
     captured = capsys.readouterr()
     assert captured.out == ""
@@ -192,7 +197,7 @@ def test_run_without_iteration_reads_the_latest_run_of_a_template(
     ExecutionLog(layout.execution_log(ran), ran, "run-1").emit("workflow.started")
     layout.result_file(ran, "A").parent.mkdir(parents=True)
     layout.result_file(ran, "A").write_text(json.dumps({"node_id": "A", "status": "COMPLETED"}))
-    assert _run(project, "T", "--phase", "pre") == 0
+    assert _run(project, "T", "--phase", "pre", "--format", "json") == 0
     assert json.loads(capsys.readouterr().out)["iteration_id"] == ran
     on_disk = json.loads(layout.gates_file(ran, "T").read_text())
     assert [r["status"] for r in on_disk["results"]] == ["passed"]

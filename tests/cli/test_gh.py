@@ -163,7 +163,7 @@ def test_metrics_json_has_the_local_runner_fields(
             ],
         },
     )
-    assert main(["gh", "metrics", str(RUN), "-m", MANIFEST]) == 0
+    assert main(["gh", "metrics", str(RUN), "-m", MANIFEST, "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert set(data) >= {
         "run_id",

@@ -20,7 +20,7 @@ def test_the_starter_validates_runs_and_passes_its_audit(
     for name in STARTER_FILES:
         assert (folder / name).read_text("utf-8") == starter_text(name)
         assert f"wrote {folder / name}" in out
-    assert f"next: dde-ci validate {folder / 'dde.yaml'}" in out
+    assert f"next: dde-ci validate -m {folder / 'dde.yaml'}" in out
     manifest = str(folder / "dde.yaml")
     assert run_cli("validate", manifest, "--strict") == 0
     assert run_cli("gate", "check", str(folder / "gates.yaml")) == 0

@@ -69,7 +69,7 @@ def test_on_github_every_run_gets_its_own_id_and_a_rerun_keeps_it(
     def run_id(number: str, attempt: str) -> str:
         monkeypatch.setenv("GITHUB_RUN_NUMBER", number)
         monkeypatch.setenv("GITHUB_RUN_ATTEMPT", attempt)
-        assert cli("iteration", str(manifest)) == 0
+        assert cli("iteration", "-m", str(manifest)) == 0
         return capsys.readouterr().out.strip()
 
     first, second, rerun = run_id("41", "1"), run_id("42", "1"), run_id("42", "2")

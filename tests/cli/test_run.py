@@ -111,6 +111,7 @@ def test_node_run_failure_and_unknown_node(
         ["status"],
         ["pause"],
         ["resume"],
+        ["retry"],
         ["cancel"],
         ["node", "run"],
         ["context"],
@@ -143,49 +144,70 @@ def test_plain_progress_lines() -> None:
     assert describe(make_event("gate.passed", iteration_id="i")) is None
 
 
-def test_plain_progress_reaches_a_pipe_soon_without_a_flush_per_line() -> None:
-    """Lines are buffered and flushed by the progress thread within its interval, even
-    when no event follows; a burst of lines costs a flush or two, not one each."""
+def test_plain_progress_reaches_a_pipe_at_once_with_a_failed_nodes_output_tail() -> None:
     import io
     import os
     import select
-    import time
 
     from dde_ci.cli.progress import PlainProgress
 
-    class Counted(io.TextIOWrapper):
-        flushes = 0
-
-        def flush(self) -> None:
-            Counted.flushes += 1
-            super().flush()
-
     read_fd, write_fd = os.pipe()
-    stream = Counted(io.BufferedWriter(io.FileIO(write_fd, "w")), encoding="utf-8")
+    stream = io.TextIOWrapper(io.BufferedWriter(io.FileIO(write_fd, "w")), encoding="utf-8")
     try:
-        with PlainProgress(stream, interval=0.05) as view:
-            started = make_event("node.started", iteration_id="i", node_id="A", attempt=1)
-            view.on_event(started)
-            ready, _, _ = select.select([read_fd], [], [], 5.0)  # no further event comes
-            assert ready, "the line never reached the pipe"
-            assert b"started   A" in os.read(read_fd, 65536)
-            before = Counted.flushes
-            for n in range(200):
-                view.on_event(make_event("node.completed", iteration_id="i", node_id=f"N{n}"))
-            time.sleep(0.12)
-            assert Counted.flushes - before <= 20  # one a line would be 200
-            view.on_event(make_event("node.started", iteration_id="i", node_id="last"))
-        tail = b""
-        while select.select([read_fd], [], [], 0.5)[0]:
-            chunk = os.read(read_fd, 65536)
-            if not chunk:
-                break
-            tail += chunk
-        assert tail.count(b"completed") == 200
-        assert tail.endswith(b"started   last (agent None, attempt None)\n")  # flushed at exit
+        view = PlainProgress(stream, tail=lambda node: [f"last of {node}"])
+        view.on_event(make_event("node.started", iteration_id="i", node_id="A", attempt=1))
+        assert select.select([read_fd], [], [], 5.0)[0], "the line never reached the pipe"
+        assert b"started   A" in os.read(read_fd, 65536)
+        failed = make_event("node.failed", iteration_id="i", node_id="A", details={"message": "x"})
+        view.on_event(failed)
+        assert select.select([read_fd], [], [], 5.0)[0]
+        assert os.read(read_fd, 65536).decode().endswith("FAILED    A : x\n    | last of A\n")
     finally:
         stream.close()
         os.close(read_fd)
+
+
+def test_a_failed_nodes_line_is_followed_by_its_last_20_output_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = "for i in $(seq 1 30); do echo line-$i; done; exit 3"
+    manifest = chain_manifest(tmp_path, {"A": ([], script)})
+    assert run_cli("run", str(manifest.path), "--no-progress") == 1
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if "FAILED    A" in line)
+    assert lines[at + 1 : at + 21] == [f"    | line-{i}" for i in range(11, 31)]
+    assert run_cli("run", str(manifest.path), "--no-progress", "--quiet") == 1
+    assert "| line-" not in capsys.readouterr().out
+
+
+def test_retry_runs_the_failed_nodes_again_and_the_audit_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nodes = {
+        "A": ([], "echo ran >> A.runs"),
+        "B": (["A"], "echo ran >> B.runs; test -f fixed"),
+        "C": (["B"], "echo ran >> C.runs"),
+        "D": ([], "echo ran >> D.runs"),
+    }
+    manifest = chain_manifest(tmp_path, nodes)
+    path = str(manifest.path)
+    assert run_cli("run", path, "--run-id", "r1", "--no-progress") == 1
+    err = capsys.readouterr().err
+    assert "run them again with 'dde-ci retry r1'" in err
+    assert run_cli("resume", "r1", "-m", path, "--no-progress") == 2
+    assert (
+        "run r1 is FAILED; 'dde-ci retry r1' runs its failed nodes again" in capsys.readouterr().err
+    )
+    (tmp_path / "fixed").touch()
+    assert run_cli("retry", "-m", path, "--no-progress") == 0
+    out = capsys.readouterr().out
+    assert "resumed   run (retry: B, C)" in out and "run r1 COMPLETED" in out
+    runs = {n: len((tmp_path / f"{n}.runs").read_text().split()) for n in "ABCD"}
+    assert runs == {"A": 1, "B": 2, "C": 1, "D": 1}
+    assert run_cli("retry", "r1", "-m", path) == 2
+    assert "run r1 is COMPLETED; only a FAILED run can be retried" in capsys.readouterr().err
+    assert run_cli("audit", path, "--iteration", "it1") == 0, capsys.readouterr()
 
 
 def test_live_view_renders_running_nodes_and_counts() -> None:
@@ -219,7 +241,7 @@ def test_plain_progress_into_a_closed_pipe_does_not_raise() -> None:
     read_fd, write_fd = os.pipe()
     os.close(read_fd)
     stream = io.TextIOWrapper(io.BufferedWriter(io.FileIO(write_fd, "w"), 64), encoding="utf-8")
-    with PlainProgress(stream, interval=0.01) as view:
+    with PlainProgress(stream) as view:
         for n in range(500):  # well past the buffers: writes reach the closed pipe
             view.on_event(make_event("node.completed", iteration_id="i", node_id=f"N{n}"))
     with contextlib.suppress(OSError):

@@ -64,3 +64,23 @@ def test_stamp_json_and_bad_input(project: Path, capsys: pytest.CaptureFixture[s
     assert main(["stamp", "BE.Orders"]) == 2
     assert main(["stamp", "verify", "--iteration", "It-404"]) == 2
     assert "no stamped artifacts for iteration 'It-404'" in capsys.readouterr().err
+
+
+def test_verify_originals_checks_the_latest_iteration_by_default(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file rebuilt by each iteration matches its latest stamp: no problem to report."""
+    manifest = project / "dde.yaml"
+    manifest.write_text(MANIFEST.replace("iteration: It-1", "iteration: It-{seq}"))
+    for number, content in ((1, "v1\n"), (2, "v2\n"), (3, "v3\n")):
+        (project / "build" / "app.txt").write_text(content)
+        assert main(["stamp", "BE.Orders", "build/app.txt", "--iteration", f"It-{number}"]) == 0
+    capsys.readouterr()
+    assert main(["stamp", "verify", "--originals"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "verified 1 stamp(s): ok\n"
+    assert captured.err == "checking iteration It-3 (the latest; --iteration ID for another)\n"
+    assert main(["stamp", "verify", "--originals", "--iteration", "It-1"]) == 1
+    assert "no longer matches" in capsys.readouterr().err
+    assert main(["stamp", "verify"]) == 0  # the stored copies: every iteration, all intact
+    assert capsys.readouterr().out == "verified 3 stamp(s): ok\n"

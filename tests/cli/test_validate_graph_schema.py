@@ -150,11 +150,10 @@ def test_shared_options_are_spelled_one_way() -> None:
             for param in cmd.params:
                 if not isinstance(param, click.Option):
                     continue
-                flag, where = param.opts[0], f"dde-ci {path} {param.opts}"
-                seen.add(flag)
-                if "--manifest" in param.opts and not path.startswith("hook"):
-                    # hook commands look for dde.yaml upwards, so they have no default
-                    assert param.opts == ["--manifest", "-m"], where
+                where = f"dde-ci {path} {param.opts}"
+                seen.update(param.opts)
+                if "--manifest" in param.opts:
+                    assert param.opts == ["-m", "--manifest"], where
                     assert param.envvar == "DDE_MANIFEST", where
                 if "--format" in param.opts:
                     assert param.name == "output_format", where

@@ -306,14 +306,14 @@ def test_versions_follow_the_kind_of_change(tmp_path: Path) -> None:
 
 def test_node_step_locks_what_an_interface_node_produces(tmp_path: Path) -> None:
     from dde_ci.contracts.lock import lock_node_contracts
-    from dde_ci.node import NodeStep
+    from dde_ci.results import NodeRun
 
     manifest, layout = _project(tmp_path)
     log = ExecutionLog(layout.execution_log("Iter-1"), "Iter-1", "run-1")
 
-    def step(node_id: str) -> NodeStep:
-        return NodeStep(
-            manifest, manifest.node(node_id), "Iter-1", "run-1", layout, log, commit="c0ffee"
+    def step(node_id: str) -> NodeRun:
+        return NodeRun(
+            manifest, manifest.node(node_id), layout, "Iter-1", "run-1", log, commit="c0ffee"
         )
 
     assert lock_node_contracts(step("BE.Orders")).outcomes == []

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from dde_ci.contracts.publish import release_publisher
+from dde_ci.github.releases import GitHubReleases
 from dde_ci.layout import Layout
 from dde_ci.log import ExecutionLog, read_log
 from dde_ci.manifest.loader import load_manifest
@@ -119,7 +120,7 @@ def test_step_five_publishes_through_the_publisher_and_consumers_get_the_url(
             ),
         )
         step = _step(tmp_path, "EVT.OrderCreated")
-        step.extra["contract_publisher"] = release_publisher(REPO, token="t")
+        step.contract_publisher = release_publisher(GitHubReleases(REPO, token="t"))
         outcome = run_node_step(step)
     assert outcome.status == "COMPLETED", outcome.message
     stored = json.loads(

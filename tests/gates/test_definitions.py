@@ -86,7 +86,7 @@ def test_every_problem_is_reported_with_its_place(tmp_path: Path) -> None:
         "contract-conformance",
         "gates.yaml:5:16: gates[1].evaluator is missing the required key 'path'",
         "gates.yaml:5:33: unknown key 'pth' in gates[1].evaluator (did you mean 'path'?)",
-        "gates.yaml:6:15: gates[1].severity: input should be 'blocking', 'warning' or 'info'",
+        "gates.yaml:6:15: gates[1].severity: 'fatal' is not one of 'blocking', 'warning', 'info'",
         "gates.yaml:7:11: gates[2].name: 'bad cond' is not a valid name; use letters, digits, "
         "'.', '_' or '-', starting with a letter or digit",
         "gates.yaml:9:18: gates[2].conditions[0]: condition 'failed = 0' is not 'metric op "
@@ -236,3 +236,14 @@ def test_gate_files_must_stay_inside_the_project(tmp_path: Path) -> None:
     )
     with pytest.raises(ValidationError, match=r"gate file 'gone\.yaml' listed in gate_files"):
         load_manifest(root / "dde.yaml")
+
+
+def test_a_huge_gate_timeout_is_refused(tmp_path: Path) -> None:
+    gates = (
+        'version: "1"\ngates:\n  - name: slow\n'
+        "    evaluator: {type: command, run: 'true', timeout: 3000000h}\n"
+    )
+    with pytest.raises(ValidationError) as info:
+        write_project(tmp_path, gates, "- {id: A, type: implementation, gates: [slow]}\n")
+    assert info.value.exit_code == 2
+    assert "timeout: input should be less than or equal to 604800" in str(info.value)

@@ -65,11 +65,11 @@ def test_pre_gate_blocks_until_dependencies_complete(
     tmp_path: Path, sample_reports: dict[str, Path]
 ) -> None:
     manifest = _project(tmp_path, sample_reports, _covered(sample_reports))
-    outcome = evaluate_node_gates(make_step(manifest, "T"), "pre")
+    outcome = evaluate_node_gates(make_step(manifest, "T").run(), "pre")
     assert outcome.blocked
     assert outcome.message == "gate 'deps' failed on T: incomplete is 1, expected == 0"
     write_result(manifest, "A", "COMPLETED")
-    outcome = evaluate_node_gates(make_step(manifest, "T"), "pre")
+    outcome = evaluate_node_gates(make_step(manifest, "T").run(), "pre")
     assert not outcome.blocked
     assert [r.status for r in outcome.results] == ["passed"]
 
@@ -77,7 +77,7 @@ def test_pre_gate_blocks_until_dependencies_complete(
 def test_post_gates_by_severity(tmp_path: Path, sample_reports: dict[str, Path]) -> None:
     covered = _covered(sample_reports)
     manifest = _project(tmp_path, sample_reports, covered)
-    outcome = evaluate_node_gates(make_step(manifest, "T"), "post")
+    outcome = evaluate_node_gates(make_step(manifest, "T").run(), "post")
     by_name = {r.gate_name: r for r in outcome.results}
     # order: 'lines' has order 1, the rest 100 in file order; 'disabled' never runs
     assert list(by_name) == ["lines", "tests-pass", "cov-warn", "cov-info"]
@@ -105,7 +105,7 @@ def test_post_gates_by_severity(tmp_path: Path, sample_reports: dict[str, Path])
 def test_one_above_the_threshold_fails(tmp_path: Path, sample_reports: dict[str, Path]) -> None:
     covered = _covered(sample_reports)
     manifest = _project(tmp_path, sample_reports, covered + 1)
-    outcome = evaluate_node_gates(make_step(manifest, "T"), "post")
+    outcome = evaluate_node_gates(make_step(manifest, "T").run(), "post")
     lines = outcome.results[0]
     assert (lines.gate_name, lines.status) == ("lines", "failed")
     assert lines.message == (
@@ -118,9 +118,9 @@ def test_gates_json_merges_phases_and_events_are_logged(
 ) -> None:
     manifest = _project(tmp_path, sample_reports, _covered(sample_reports))
     write_result(manifest, "A", "COMPLETED")
-    evaluate_node_gates(make_step(manifest, "T"), "pre")
-    evaluate_node_gates(make_step(manifest, "T"), "post")
-    evaluate_node_gates(make_step(manifest, "T"), "post")  # re-run replaces the post results
+    evaluate_node_gates(make_step(manifest, "T").run(), "pre")
+    evaluate_node_gates(make_step(manifest, "T").run(), "post")
+    evaluate_node_gates(make_step(manifest, "T").run(), "post")  # re-run replaces the post results
     data = gates_json(manifest, "T")
     assert (data["iteration_id"], data["node_id"]) == ("Iter-1", "T")
     assert [(r["phase"], r["gate_name"]) for r in data["results"]] == [
@@ -176,7 +176,7 @@ def test_bypass_keeps_the_actual_values(tmp_path: Path, sample_reports: dict[str
             """
         )
     )
-    outcome = evaluate_node_gates(make_step(manifest, "T"), "post")
+    outcome = evaluate_node_gates(make_step(manifest, "T").run(), "post")
     tests = next(r for r in outcome.results if r.gate_name == "tests-pass")
     assert tests.status == "bypassed"
     assert tests.adr == "docs/adr/0001-flaky-test.md"
@@ -186,7 +186,7 @@ def test_bypass_keeps_the_actual_values(tmp_path: Path, sample_reports: dict[str
     (folder / "0001-flaky-test.md").write_text(
         (folder / "0001-flaky-test.md").read_text().replace("2999-12-31", "2000-01-01")
     )
-    outcome = evaluate_node_gates(make_step(manifest, "T"), "post")
+    outcome = evaluate_node_gates(make_step(manifest, "T").run(), "post")
     assert outcome.blocked
     assert outcome.message.endswith(
         "(bypass refused: docs/adr/0001-flaky-test.md: expired on 2000-01-01)"
@@ -199,7 +199,7 @@ def test_gate_removed_from_the_file_fails_the_node(
     manifest = _project(tmp_path, sample_reports, _covered(sample_reports))
     text = (tmp_path / "gates.yaml").read_text().replace("name: cov-info", "name: cov-note")
     (tmp_path / "gates.yaml").write_text(text + "\n")  # size changes: re-read (hot reload)
-    outcome = evaluate_node_gates(make_step(manifest, "T"), "post")
+    outcome = evaluate_node_gates(make_step(manifest, "T").run(), "post")
     assert outcome.results[0].gate_name == "cov-info"
     assert outcome.results[0].message == (
         "gate 'cov-info' is named on node 'T' but no gate file defines it"
@@ -233,7 +233,7 @@ def test_non_finite_metrics_never_pass(tmp_path: Path) -> None:
         "- {id: A, type: implementation, gates: [m]}\n",
     )
     (tmp_path / "m.json").write_text('{"v": NaN}')
-    outcome = evaluate_node_gates(make_step(manifest, "A"), "post")
+    outcome = evaluate_node_gates(make_step(manifest, "A").run(), "post")
     assert outcome.blocked
     assert outcome.results[0].actual_value is None
     assert outcome.message == "gate 'm' failed on A: value is not reported, expected >= 0"

@@ -219,7 +219,7 @@ def test_sarif_level_defaults_to_rule_then_warning(tmp_path: Path) -> None:
     log["version"] = "2.0.0"
     (tmp_path / "f.sarif").write_text(json.dumps(log))
     assert _measure("sarif", {"path": "f.sarif"}, context).error == (
-        "f.sarif: SARIF version '2.0.0'; expected '2.1.0'"
+        "f.sarif: not a SARIF 2.1.0 log: version: '2.0.0' is not one of ['2.1.0']"
     )
 
 

@@ -76,7 +76,7 @@ def test_every_uses_is_a_pin_from_the_table() -> None:
                 assert value in pins, f"{path}: {value} is not in dde_ci/github/pins.py"
                 assert comment == f" # {pins[value].tag}", line
                 found.add(pins[value].repository)
-    assert found == {"actions/setup-python", "actions/cache"}
+    assert found == {"actions/setup-python", "astral-sh/setup-uv", "actions/cache"}
 
 
 def test_scripts_hold_no_expressions_and_inputs_are_declared() -> None:
@@ -139,6 +139,8 @@ def test_requirements_are_hash_locked_and_cover_the_dependencies() -> None:
     install = next(s for s in steps(ROOT_ACTION) if s.get("id") == "install")["run"]
     assert "--require-hashes" in install and "--only-binary=:all:" in install
     assert "--no-build-isolation" in install and "--no-index" in install
+    assert "pip install" in install and '"$DDE_UV" pip install' in install  # uv, not pip
+    assert "--no-config" in install  # a uv.toml in the user's repository changes nothing
 
 
 # -- the scripts, run for real ------------------------------------------------------------

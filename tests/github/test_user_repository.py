@@ -107,6 +107,7 @@ def checkout_copy(folder: Path) -> Path:
     subprocess.run(["git", "-C", str(source), "checkout", "-q", head], check=True)
     for rel in git("ls-files", "-z").stdout.split("\0"):
         if rel and (REPO_ROOT / rel).is_file():
+            (source / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(REPO_ROOT / rel, source / rel)
     return source
 
@@ -191,7 +192,7 @@ def test_a_new_repository_gets_a_workflow_that_runs_untouched(
     data = yaml.safe_load(text)
     # Paths are relative to the repository root.
     setup = data["jobs"]["setup"]
-    assert setup["steps"][1]["with"]["command"] == "iteration services/shop/dde.yaml"
+    assert setup["steps"][1]["with"]["command"] == "iteration -m services/shop/dde.yaml"
     node_jobs = [j for j in data["jobs"] if j not in ("setup", "audit")]
     for job_id in node_jobs:
         steps = data["jobs"][job_id]["steps"]

@@ -9,13 +9,14 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dde_ci.cli.hook_fast import run_hook
 from dde_ci.cli.main import main
 from dde_ci.hooks.conventions import (
     DEFAULTS,
+    artifact_match,
     clean_message,
     current_branch,
     match_pattern,
@@ -202,10 +203,103 @@ def test_branch_name(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     err = capsys.readouterr().err
     assert err.startswith("error: branch 'wip' does not name its iteration and node\n")
     assert "  expected: feature/{iteration}/{node}\n" in err
-    assert "  example:  feature/It-7/API.Orders\n" in err
-    assert "git branch -m feature/It-7/API.Orders" in err
+    assert "  nodes:    API.Orders, BE.Orders\n" in err
+    assert "rename it: git branch -m feature/It-7/<node>" in err
+    assert "example:" not in err  # nothing tells which node: no node is proposed
     assert run_hook(["branch-name", "--branch", "feature/It-7/Nope"]) == 1
     assert "unknown node 'Nope'" in capsys.readouterr().err
+
+
+def branch_refusal(branch: str, capsys: pytest.CaptureFixture[str]) -> str:
+    capsys.readouterr()
+    assert run_hook(["branch-name", "--branch", branch]) == 1
+    return capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("branch", "suggested"),
+    [
+        ("feature/It-7/BE.Ordrs", "feature/It-7/BE.Orders"),  # the node, in a matching name
+        ("feature/It-8/be.orders", "feature/It-8/BE.Orders"),  # its own iteration is kept
+        ("featrue/It-7/BE.Orders", "feature/It-7/BE.Orders"),  # the fixed text
+        ("feature/It-7-BE.Orders", "feature/It-7/BE.Orders"),
+        ("feature/It 7/API.Orders", "feature/It-7/API.Orders"),  # the manifest's iteration
+    ],
+)
+def test_a_branch_close_to_a_valid_one_gets_the_nearest(
+    repo: Path, branch: str, suggested: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = branch_refusal(branch, capsys)
+    assert f"  example:  {suggested}\n" in err
+    assert err.endswith(f"  rename it: git branch -m {suggested}\n")
+
+
+def test_the_nearest_iteration_is_one_that_ran_or_another_branch_names(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "reports" / "Sprint-12").mkdir(parents=True)
+    (repo / "f").write_text("x")
+    git(repo, "add", "f")
+    git(repo, "commit", "-q", "--no-verify", "-m", "[BE.Orders] f")
+    git(repo, "branch", "feature/Iter-20261101-004/API.Orders")
+    err = branch_refusal("feature/Sprint 12/BE.Orders", capsys)
+    assert "  example:  feature/Sprint-12/BE.Orders\n" in err
+    err = branch_refusal("feature/Iter-20261101_004:BE.Orders", capsys)
+    assert "  example:  feature/Iter-20261101-004/BE.Orders\n" in err
+
+
+def test_a_branch_far_from_any_is_named_after_the_node_the_staged_files_belong_to(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "dde.yaml").write_text(
+        MANIFEST.replace(
+            "type: interface\n", "type: interface\n    artifacts: [contracts]\n"
+        ).replace("type: implementation\n", "type: implementation\n    artifacts: [src/**/*.py]\n")
+    )
+    for name in ("src/orders/api.py", "src/orders/db/model.py", "contracts/orders.yaml", "x.md"):
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text("x")
+    git(repo, "add", "-A")
+    err = branch_refusal("login-page", capsys)
+    assert "  example:  feature/It-7/BE.Orders\n" in err
+    assert (
+        "  the staged files are artifacts of BE.Orders: src/orders/api.py, "
+        "src/orders/db/model.py (also touched: API.Orders)\n"
+    ) in err
+    git(repo, "reset", "-q", "src")
+    err = branch_refusal("login-page", capsys)
+    assert "  example:  feature/It-7/API.Orders\n" in err
+    assert "artifacts of API.Orders: contracts/orders.yaml\n" in err
+    git(repo, "reset", "-q")
+    assert "example:" not in branch_refusal("login-page", capsys)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "taken"),
+    [
+        ("contracts/orders-api.yaml", "contracts/orders-api.yaml", True),
+        ("contracts/orders-api.yaml", "contracts/orders-api.yml", False),
+        ("build/backend/**", "build/backend/app/main.py", True),
+        ("build/backend", "build/backend/app/main.py", True),  # a folder takes what is in it
+        ("build/events/*.json", "build/events/a.json", True),
+        ("build/events/*.json", "build/events/x/a.json", False),  # * stays in its folder
+        ("*.json", "a/b.json", False),
+        ("src/**/*.py", "src/a.py", True),
+        ("src/**/*.py", "src/a/b/c.py", True),
+        ("./docs/*.md", "docs/a.md", True),
+        ("", "a", False),
+    ],
+)
+def test_artifact_patterns_take_files_as_stamping_globs_them(
+    pattern: str, path: str, taken: bool, tmp_path: Path
+) -> None:
+    assert artifact_match(pattern, path) is taken
+    if pattern:  # the same answer as the glob that stamps a node's artifacts
+        from dde_ci.stamping import expand_artifact_globs
+
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("x")
+        assert (path in expand_artifact_globs(tmp_path, [pattern])[0]) is taken
 
 
 def test_branch_name_reads_head_and_passes_a_detached_head(repo: Path) -> None:
@@ -331,3 +425,24 @@ def test_under_github_actions_a_refusal_is_also_an_annotation(
     out = capsys.readouterr().out
     assert out.startswith("::error title=dde-ci convention::pull request title 'publish it'")
     assert "%0A  example:  [It-7/API.Orders] describe the change" in out
+
+
+SEGMENTS = st.sampled_from(["a", "b", "a.py", "b.json", ".h"])
+GLOBS = st.sampled_from(["a", "b", "*", "**", "*.py", "b*", "?", ".*", "a.py"])
+
+
+@settings(max_examples=60, deadline=None)  # file-system work, on a loaded CI machine too
+@given(
+    path=st.lists(SEGMENTS, min_size=1, max_size=4).map("/".join),
+    pattern=st.lists(GLOBS, min_size=1, max_size=4).map("/".join),
+)
+def test_artifact_match_agrees_with_the_stamping_glob(path: str, pattern: str) -> None:
+    import tempfile
+
+    from dde_ci.stamping import expand_artifact_globs
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text("x")
+        assert artifact_match(pattern, path) is (path in expand_artifact_globs(root, [pattern])[0])

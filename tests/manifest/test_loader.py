@@ -33,7 +33,10 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "15-missing-node-type": ("4:5", "nodes[0] (A) is missing the required key 'type'"),
     "16-missing-nodes": ("1:1", "manifest is missing the required key 'nodes'"),
     "17-bad-node-id": ("4:9", "nodes[0] (1-first).id: '1-first' is not valid; use a letter"),
-    "18-bad-node-type": ("5:11", "nodes[0] (A).type: input should be 'interface', "),
+    "18-bad-node-type": (
+        "5:11",
+        "nodes[0] (A).type: 'interfac' is not one of 'interface', 'implementation', ",
+    ),
     "19-unknown-dependency": (
         "8:18",
         "node 'BE-ORDERS' depends on unknown node 'DB-SCHEMA' (did you mean 'DB.SCHEMA'?)",
@@ -51,18 +54,27 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "27-artifact-escapes": ("6:32", "artifact pattern '../../etc/passwd' must be relative"),
     "28-contract-absolute-path": ("4:61", "contract path '/etc/passwd' must be a relative path"),
     "29-python-tag": ("5:11", "unsupported YAML tag 'tag:yaml.org,2002:python/object:os.system'"),
-    "30-retry-zero-attempts": ("7:21", "retry.max_attempts: input should be greater than or equal"),
+    "30-retry-zero-attempts": (
+        "7:21",
+        "retry.max_attempts: 0 is not valid; it should be greater than or equal to 1",
+    ),
     "31-bad-duration": ("6:14", "'ten minutes' is not a duration; use seconds or '90s'"),
     "32-no-runner-offers": ("10:19", "no runner offers Frontend:React for node 'A'"),
     "33-reserved-env": ("7:21", "environment variable 'GITHUB_TOKEN' is reserved"),
     "34-no-nodes": ("3:8", "nodes: list should have at least 1 item"),
     "35-non-string-key": ("7:9", "mapping keys must be strings, not collections"),
-    "36-unknown-contract-type": ("4:46", "contracts[0].type: input should be 'openapi'"),
+    "36-unknown-contract-type": (
+        "4:46",
+        "contracts[0].type: 'swagger' is not one of 'openapi', 'jsonschema', 'graphql'",
+    ),
     "37-unknown-default-agent": (
         "4:18",
         "settings.default_agent 'builder' is not an agent (did you mean 'builders'?)",
     ),
-    "38-proficiency-out-of-range": ("7:40", "proficiency: input should be less than or equal to 5"),
+    "38-proficiency-out-of-range": (
+        "7:40",
+        "proficiency: 9 is not valid; it should be less than or equal to 5",
+    ),
     "39-nul-byte": ("2:1", "manifest contains a NUL character"),
 }
 
@@ -80,7 +92,7 @@ def test_bad_manifest_exits_2_with_location(
     path = BAD / f"{name}.yaml"
     from dde_ci.cli.main import main
 
-    code = main(["validate", str(path)])
+    code = main(["validate", "-m", str(path)])
     out, err = capsys.readouterr()
     assert code == 2
     assert "Traceback" not in out + err
@@ -149,14 +161,14 @@ def test_oversized_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture
 
     path = tmp_path / "dde.yaml"
     path.write_bytes(b"# padding\n" * (2 * 1024 * 1024))
-    assert main(["validate", str(path)]) == 2
+    assert main(["validate", "-m", str(path)]) == 2
     assert "over the limit of 16,777,216 bytes" in capsys.readouterr().err
 
 
 def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from dde_ci.cli.main import main
 
-    assert main(["validate", str(tmp_path / "nope.yaml")]) == 2
+    assert main(["validate", "-m", str(tmp_path / "nope.yaml")]) == 2
     assert capsys.readouterr().err.strip() == f"{tmp_path / 'nope.yaml'}: manifest not found"
 
 
@@ -190,3 +202,95 @@ nodes:
     assert len(warnings) == 1
     assert "falls back to the default runner labels ['self-hosted']" in warnings[0].message
     assert warnings[0].location is not None and warnings[0].location.line == 6
+
+
+def test_huge_timeouts_and_delays_are_refused_with_their_place(tmp_path: Path) -> None:
+    """A timeout of 3,000,000 h or a retry delay of a year cannot be waited for: bad input."""
+    text = """\
+workflow: w
+nodes:
+  - id: A
+    type: test
+    timeout: 3000000h
+    retry: {max_attempts: 2, initial_delay: 31536000, max_delay: 8000h}
+"""
+    with pytest.raises(ValidationError) as info:
+        load_manifest_text(text, tmp_path / "dde.yaml")
+    assert info.value.exit_code == 2
+    shown = [str(d) for d in info.value.diagnostics]
+    assert any(
+        ":5:14: nodes[0] (A).timeout: '3000000h' is not valid; it should be less than or equal to"
+        in s
+        for s in shown
+    )
+    assert any("retry.initial_delay" in s for s in shown)
+    assert any("retry.max_delay" in s for s in shown)
+
+
+def test_a_shape_error_does_not_hide_reference_errors(tmp_path: Path) -> None:
+    """validate reports every problem in one run: a bad type, a negative effort and a
+    misspelt depends_on together."""
+    from dde_ci.errors import ValidationError
+    from dde_ci.manifest.loader import load_manifest
+
+    path = tmp_path / "dde.yaml"
+    path.write_text(
+        "workflow: w\n"
+        "contracts:\n"
+        "  - {name: orders-api, type: openapi, path: api.yaml, domain: shop}\n"
+        "nodes:\n"
+        "  - id: API\n"
+        "    type: spaceship\n"
+        "    estimated_effort: -3\n"
+        "    produces: [orders-api]\n"
+        "  - id: BE\n"
+        "    type: implementation\n"
+        "    depends_on: [APl]\n"
+        "    consumes: [order-api]\n"
+    )
+    with pytest.raises(ValidationError) as caught:
+        load_manifest(path)
+    assert [str(d) for d in caught.value.diagnostics] == [
+        f"{path}:6:11: nodes[0] (API).type: 'spaceship' is not one of 'interface', "
+        "'implementation', 'test', 'integration', 'deployment', 'action'",
+        f"{path}:7:23: nodes[0] (API).estimated_effort: -3 is not valid; it should be "
+        "greater than or equal to 0",
+        f"{path}:11:18: node 'BE' depends on unknown node 'APl' (did you mean 'API'?)",
+        f"{path}:12:16: node 'BE' consumes unknown contract 'order-api' "
+        "(did you mean 'orders-api'?)",
+    ]
+
+
+def test_a_rejected_enum_value_is_named_with_the_closest(tmp_path: Path) -> None:
+    from dde_ci.errors import ValidationError
+    from dde_ci.manifest.loader import load_manifest
+
+    path = tmp_path / "dde.yaml"
+    path.write_text("workflow: w\nnodes:\n  - {id: A, type: deploy}\n")
+    with pytest.raises(ValidationError) as caught:
+        load_manifest(path)
+    assert str(caught.value.diagnostics[0]).endswith(
+        "nodes[0] (A).type: 'deploy' is not one of 'interface', 'implementation', 'test', "
+        "'integration', 'deployment', 'action' (did you mean 'deployment'?)"
+    )
+
+
+def test_a_misspelt_capability_names_the_one_an_agent_offers(tmp_path: Path) -> None:
+    from dde_ci.errors import ValidationError
+    from dde_ci.manifest.loader import load_manifest
+
+    path = tmp_path / "dde.yaml"
+    path.write_text(
+        "workflow: w\n"
+        "agents:\n"
+        "  - {id: web, capabilities: [Frontend:JavaScript]}\n"
+        "nodes:\n"
+        "  - {id: A, type: test, capabilities: [Frontend:Javscript]}\n"
+    )
+    with pytest.raises(ValidationError) as caught:
+        load_manifest(path)
+    assert str(caught.value.diagnostics[0]) == (
+        f"{path}:5:39: no agent offers Frontend:Javscript (did you mean "
+        "'Frontend:JavaScript'?) for node 'A'; add the capability to an agent or set "
+        "'settings.default_agent'"
+    )

@@ -92,12 +92,12 @@ def test_sigkill_and_resume(tmp_path: Path, runners: list[subprocess.Popen[bytes
     try:
         wait_for(lambda: node_states(tmp_path, "crash1").get("B") == "RUNNING")
         wait_for(lambda: (tmp_path / "B.runs").exists())
-        it_dir = Layout(tmp_path).iteration_dir("it1")
-        wait_for(lambda: (it_dir / "C" / ".context.json.staged").is_file())  # while B runs
+        wait_for(lambda: node_states(tmp_path, "crash1").get("D") == "COMPLETED")
+        # the runner keeps B's process id while B runs (a moment after B starts)
+        wait_for(lambda: (tmp_path / ".dde" / "runs" / "crash1" / "B.pid").is_file())
         runner.send_signal(signal.SIGKILL)
         runner.wait()
         assert node_states(tmp_path, "crash1")["B"] == "RUNNING"
-        assert (it_dir / "C" / ".context.json.staged").is_file()  # left by the killed runner
         code = run_cli("resume", "crash1", "-m", str(manifest.path), "--no-progress")
         # the command the killed runner left running was stopped before B ran again
         first_b = int((tmp_path / "B.pids").read_text().split()[0])
@@ -108,7 +108,6 @@ def test_sigkill_and_resume(tmp_path: Path, runners: list[subprocess.Popen[bytes
     assert node_states(tmp_path, "crash1") == dict.fromkeys("ABCD", "COMPLETED")
     runs = {n: len((tmp_path / f"{n}.runs").read_text().split()) for n in "ABCD"}
     assert runs == {"A": 1, "B": 2, "C": 1, "D": 1}  # completed nodes never run again
-    assert not list(it_dir.rglob("*.staged"))  # what the killed runner staged is gone
     contents = read_log(Layout(tmp_path).execution_log("it1"))
     assert contents.problems == []  # nothing torn
     resumed = [e for e in contents.events if e["event_type"] == "workflow.resumed"]
@@ -272,3 +271,22 @@ def test_resume_takes_over_a_paused_run_whose_runner_is_gone(
     assert node_states(tmp_path, "gone") == {"A": "COMPLETED", "B": "COMPLETED"}
     with StateStore(Layout(tmp_path).state_db) as store:
         assert store.run("gone").state == "COMPLETED"
+
+
+@pytest.mark.slow
+def test_a_second_run_in_the_same_folder_is_refused_and_names_the_first(
+    tmp_path: Path, runners: list[subprocess.Popen[bytes]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = chain_manifest(
+        tmp_path, {"A": ([], "echo ran >> A.runs; while [ ! -f go ]; do sleep 0.02; done")}
+    )
+    first = start_runner(manifest.path, "first", runners)
+    wait_for(lambda: (tmp_path / "A.runs").exists())
+    assert run_cli("run", str(manifest.path), "--run-id", "second", "--no-progress") == 2
+    err = capsys.readouterr().err
+    assert f"runner.lock: run first (process {first.pid}) is running in this folder" in err
+    assert "'dde-ci cancel first'" in err
+    (tmp_path / "go").touch()
+    assert first.wait(timeout=60) == 0
+    assert (tmp_path / "A.runs").read_text().split() == ["ran"]  # the second ran nothing
+    assert run_cli("run", str(manifest.path), "--run-id", "third", "--no-progress") == 0

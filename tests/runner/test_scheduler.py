@@ -114,10 +114,9 @@ def test_failure_skips_dependents_and_independent_branches_go_on(tmp_path: Path)
     skipped = [e for e in events(manifest) if e["event_type"] == "node.skipped"]
     assert [(e["node_id"], e["details"]["because"]) for e in skipped] == [("B", "A"), ("C", "A")]
     assert events(manifest)[-1]["event_type"] == "workflow.failed"
-    # the files staged for nodes that never ran are gone, with the folders made for them
+    # nodes that never ran leave no folder
     it_dir = Layout(tmp_path).iteration_dir("it1")
     assert sorted(p.name for p in it_dir.iterdir() if p.is_dir()) == ["A", "X", "Y"]
-    assert not list(it_dir.rglob("*.staged"))
     for node in ("A", "X", "Y"):
         assert sorted(p.name for p in (it_dir / node).iterdir()) == [
             "context.json",
@@ -218,17 +217,15 @@ def test_random_dags_respect_dependencies_and_wip(
     assert summary.state == ("FAILED" if "FAILED" in states.values() else "COMPLETED")
 
 
-def test_observed_log_redacts_once_for_the_file_and_the_listeners(tmp_path: Path) -> None:
-    from dde_ci.runner.scheduler import ObservedLog
+def test_the_run_log_redacts_once_for_the_file_and_the_listeners(tmp_path: Path) -> None:
+    from dde_ci.runner.scheduler import RunLog
 
     seen: list[dict[str, Any]] = []
-    log = ObservedLog(
+    log = RunLog(
         tmp_path / "execution.log", "it", "r1", secrets=["s3cr3t-value"], listeners=[seen.append]
     )
-    log.start_background_sync(interval=0.01)
     written = log.emit("node.warning", node_id="A", details={"message": "uses s3cr3t-value"})
     log.append({**written, "details": {"message": "again s3cr3t-value"}})
-    log.sync()
     log.close()
     text = (tmp_path / "execution.log").read_text()
     assert "s3cr3t-value" not in text and text.count("***") == 2
@@ -236,139 +233,42 @@ def test_observed_log_redacts_once_for_the_file_and_the_listeners(tmp_path: Path
     assert written["details"]["message"] == "uses ***"
 
 
-def _spy_prepared(monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> list[str]:
-    """Record the nodes whose context the scheduler prepared while they waited."""
-    from dde_ci.runner.scheduler import Prepared, Scheduler
-
-    prepared: list[str] = []
-    real = Scheduler._prepare
-
-    def prepare(self: Scheduler, node_id: str, agent: str) -> Prepared:
-        prepared.append(node_id)
-        if fail:
-            raise OSError(28, "No space left on device")
-        return real(self, node_id, agent)
-
-    monkeypatch.setattr(Scheduler, "_prepare", prepare)
-    return prepared
-
-
-FAN_OUT = {
-    "A": ([], 'echo "release=1.2" >> "$DDE_OUTPUT"'),
-    **{n: (["A"], 'cp "$DDE_CONTEXT" "seen-$0.json"; sleep 0.05') for n in ("B", "C", "D", "E")},
-}
-
-
-@pytest.mark.parametrize("fail", [False, True])
-def test_waiting_nodes_get_the_context_they_would_have_built(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail: bool
-) -> None:
-    """Built while a node waits for a slot (or by the step when that failed): the same file."""
-    from dde_ci.context import build_context
-
-    prepared = _spy_prepared(monkeypatch, fail=fail)
-    manifest = chain_manifest(tmp_path, FAN_OUT)
-    summary = start_run(manifest, iteration_id="it1", jobs=1)
-    assert summary.state == "COMPLETED"
-    assert len(prepared) >= 2  # B, C, D and E wait behind one another at WIP 1
-    layout = Layout(tmp_path)
-    for node in ("B", "C", "D", "E"):
-        seen = json.loads((tmp_path / f"seen-{node}.json").read_text())
-        assert seen == build_context(
-            manifest, node, layout, iteration_id="it1", run_id=summary.run_id, agent_id="local"
-        )
-        assert seen["depends_on_outputs"]["A"]["outputs"] == {"release": "1.2"}
-    check_log_invariants(events(manifest), {n: deps for n, (deps, _) in FAN_OUT.items()}, 1)
-
-
-def test_a_program_a_dependency_puts_earlier_on_path_is_the_one_that_runs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A waiting node's command is looked up on PATH while it is READY (its dependencies
-    have completed): what they installed is found; a retry looks again."""
-    prepared = _spy_prepared(monkeypatch)
-    early, late = tmp_path / "early", tmp_path / "late"
-    early.mkdir()
-    late.mkdir()
-    tool = late / "mytool"
-    tool.write_text(
-        "#!/bin/sh\n"
-        "sleep 0.2\n"  # long enough for the next node to be prepared meanwhile
-        'echo "late $0" >> "$DDE_ROOT/marks"\n'
-        '[ "$DDE_NODE" != E ] || { cp "$DDE_ROOT/early.sh" "$DDE_ROOT/early/othertool"; exit 1; }\n'
-    )
-    tool.chmod(0o755)
-    (late / "othertool").write_bytes(tool.read_bytes())
-    (late / "othertool").chmod(0o755)
-    (tmp_path / "early.sh").write_text(
-        '#!/bin/sh\nsleep 0.2\necho "early $0" >> "$DDE_ROOT/marks"\n'
-    )
-    path = f"{early}:{late}:/usr/bin:/bin"
-    install = f'cp early.sh early/mytool && chmod +x early.sh early/mytool && echo "{path}"'
+def test_a_node_steps_events_reach_the_log_through_the_owner(tmp_path: Path) -> None:
+    """Workers never write the log: a node's secret is redacted in its step, and the
+    events of one node keep their order."""
     text = json.dumps(
         {
             "workflow": "t",
             "iteration": "it1",
-            "settings": {"wip_limit": 1},
             "nodes": [
-                {"id": "A", "type": "implementation", "run": install},
-                *[
-                    {
-                        "id": n,
-                        "type": "implementation",
-                        "depends_on": ["A"],
-                        "run": "mytool",
-                        "env": {"PATH": path},
-                    }
-                    for n in ("B", "C", "D")
-                ],
                 {
-                    "id": "E",
+                    "id": n,
                     "type": "implementation",
-                    "depends_on": ["A"],
-                    "run": "othertool",
-                    "env": {"PATH": path},
-                    "retry": {"max_attempts": 2, "initial_delay": 0.01},
-                },
+                    "env": {"API_TOKEN": f"tok-{n}-secret"},
+                    "run": 'echo "$API_TOKEN"',
+                }
+                for n in "ABC"
             ],
         }
     )
     manifest = load(tmp_path, text)
-    summary = start_run(manifest, iteration_id="it1", jobs=1)
-    assert summary.state == "COMPLETED", summary
-    assert prepared  # B to E wait behind one another at WIP 1: one at least is prepared
-    marks = (tmp_path / "marks").read_text().splitlines()
-    assert marks.count(f"early {early}/mytool") == 3  # B, C, D: never the late one
-    # E: the first attempt runs what was there when E became READY, the retry looks again
-    assert [m for m in marks if "othertool" in m] == [
-        f"late {late}/othertool",
-        f"early {early}/othertool",
-    ]
+    assert start_run(manifest, iteration_id="it1", jobs=3).state == "COMPLETED"
+    log = (tmp_path / "reports/it1/execution.log").read_text()
+    assert "secret" not in log
+    for node in "ABC":
+        kinds = [e["event_type"] for e in events(manifest) if e.get("node_id") == node]
+        assert kinds == ["node.ready", "node.started", "node.completed"]
 
 
-def test_contexts_are_prepared_only_for_nodes_one_agent_alone_serves(
+def test_the_state_database_failing_mid_run_stops_the_run_and_names_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    prepared = _spy_prepared(monkeypatch)
-    docs = '  - {id: docs, type: implementation, capabilities: ["Docs"], run: "true"}\n'
-    text = AGENTS.replace("wip_limit: 4", "wip_limit: 1").replace(
-        "  - {id: p1,", docs + "  - {id: p1,"
-    )
-    manifest = load(tmp_path, text)
-    assert start_run(manifest, iteration_id="it1").state == "COMPLETED"
-    assert "docs" in prepared  # only the generalist offers Docs
-    # p1 and p2 may go to py1, py2 or expert (by load); ops to the default agent (fallback)
-    assert not {"p1", "p2", "ops"} & set(prepared)
-
-
-def test_a_worker_that_cannot_record_an_end_stops_the_run_with_that_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The workers record ends themselves: when that fails (the database gone bad), the
-    run stops with the error instead of waiting for a node that will never end."""
+    """An error the owner cannot get past (the database gone bad) stops the run at once,
+    with an error (exit 2) that names the file and says what to do."""
     import sqlite3
     import time
 
+    from dde_ci.errors import StateError
     from dde_ci.runner.state import StateStore
 
     real = StateStore.apply
@@ -376,16 +276,17 @@ def test_a_worker_that_cannot_record_an_end_stops_the_run_with_that_error(
 
     def apply(self: StateStore, run_id: str, changes: Any) -> None:
         calls.append(1)
-        if len(calls) == 4:  # the main thread's first two, then the workers'
-            raise sqlite3.OperationalError("disk I/O error")
+        if len(calls) == 3:
+            raise sqlite3.OperationalError("database or disk is full")
         real(self, run_id, changes)
 
     monkeypatch.setattr(StateStore, "apply", apply)
     nodes: dict[str, tuple[list[str], str]] = {n: ([], "sleep 0.05") for n in "ABCDEF"}
     manifest = chain_manifest(tmp_path, nodes)
     started = time.monotonic()
-    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+    with pytest.raises(StateError, match=r"state\.db: no space left on the device") as caught:
         start_run(manifest, iteration_id="it1", jobs=2)
+    assert caught.value.exit_code == 2
     assert time.monotonic() - started < 10
 
 
@@ -394,6 +295,8 @@ def test_a_log_that_cannot_be_written_stops_the_run_with_that_error(tmp_path: Pa
     wait for the node forever."""
     import time
 
+    from dde_ci.errors import StateError
+
     def listener(event: dict[str, Any]) -> None:
         if event["event_type"] in ("node.completed", "node.failed") and event["node_id"] == "B":
             raise OSError(28, "No space left on device")
@@ -401,6 +304,6 @@ def test_a_log_that_cannot_be_written_stops_the_run_with_that_error(tmp_path: Pa
     nodes: dict[str, tuple[list[str], str]] = {"A": ([], "true"), "B": ([], "true")}
     manifest = chain_manifest(tmp_path, nodes)
     started = time.monotonic()
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(StateError, match="no space left on the device"):
         start_run(manifest, iteration_id="it1", jobs=2, listeners=[listener])
     assert time.monotonic() - started < 10

@@ -133,9 +133,11 @@ def test_grouped_changes_end_as_one_by_one(steps: list[list[tuple[int, str]]]) -
         alone.close()
 
 
-def test_every_finished_state_is_final() -> None:
-    for state in (COMPLETED, FAILED, SKIPPED, CANCELLED):
+def test_finished_states_are_final_but_for_a_retry() -> None:
+    for state in (COMPLETED, CANCELLED):
         assert NODE_TRANSITIONS[state] == frozenset()
+    for state in (FAILED, SKIPPED):  # dde-ci retry runs them again
+        assert NODE_TRANSITIONS[state] == frozenset({PENDING})
 
 
 def test_run_transitions(tmp_path: Path) -> None:
@@ -169,3 +171,21 @@ def test_unknown_run_and_missing_database(tmp_path: Path) -> None:
         StateStore(tmp_path / "nowhere" / "state.db", create=False)
     with pytest.raises(NotFound, match="run r1 has no node 'C'"):
         store.apply("r1", [NodeChange("C", READY)])
+
+
+def test_a_corrupt_state_database_names_the_file_and_the_way_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import run_cli
+    from tests.runner.project import chain_manifest
+
+    manifest = chain_manifest(tmp_path, {"A": ([], "true")})
+    db = tmp_path / ".dde" / "state.db"
+    db.parent.mkdir()
+    db.write_bytes(b"this is not SQLite" * 512)
+    assert run_cli("run", str(manifest.path), "--no-progress") == 2
+    err = capsys.readouterr().err
+    assert f"{db}: the runner's state database is unreadable" in err
+    assert f"'mv {db} {db}.broken'" in err
+    assert run_cli("status", "-m", str(manifest.path)) == 2
+    assert "state database is unreadable" in capsys.readouterr().err

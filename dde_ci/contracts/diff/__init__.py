@@ -12,8 +12,9 @@ Public API::
                            #   "path", "operation", "location"}]}
 
 One module per contract type: :mod:`.openapi` (built-in, oasdiff's check ids
-and levels), :mod:`.jsonschema` (own rules), :mod:`.graphql` (graphql-core's
-breaking and dangerous change finders); :mod:`.oasdiff` runs the ``oasdiff``
+and levels), :mod:`.jsonschema` (own rules; oasdiff's ids for the 2020-12
+keywords), :mod:`.graphql` (graphql-core's breaking and dangerous change
+finders); :mod:`.oasdiff` runs the ``oasdiff``
 executable when ``engine="oasdiff"``.  ``kind`` maps to semantic versioning:
 breaking -> major, additive -> minor, documentation (only descriptions,
 summaries, titles, examples or ``info`` changed) -> patch.
@@ -26,14 +27,17 @@ from pathlib import Path
 from typing import Any
 
 from dde_ci.contracts.diff.changes import KINDS, LEVELS, Change, DiffResult, sort_changes
+from dde_ci.contracts.diff.options import COMPOSE_MODES, STABILITY_LEVELS, DiffOptions
 from dde_ci.errors import InputError, Location, did_you_mean
 
 __all__ = [
+    "COMPOSE_MODES",
     "CONTRACT_TYPES",
     "ENGINES",
     "KINDS",
     "LEVELS",
     "Change",
+    "DiffOptions",
     "DiffResult",
     "diff_contracts",
     "diff_files",
@@ -162,6 +166,7 @@ def diff_contracts(
     *,
     engine: str = "builtin",
     resolved: bool = False,
+    options: DiffOptions | None = None,
 ) -> DiffResult:
     """Classify every change from ``base`` to ``revision``.
 
@@ -171,9 +176,21 @@ def diff_contracts(
     caller did it already; a reference to another file is followed only by
     :func:`diff_files` (or :func:`dde_ci.contracts.refs.load_document` first):
     in data it is kept as it is and not followed.  The ``oasdiff``
-    engine needs files: use :func:`diff_files` for it.
+    engine needs files: use :func:`diff_files` for it.  ``options`` (see
+    :class:`DiffOptions`) choose oasdiff-compatible composition handling and the
+    deprecation periods.
     """
     _check_type(contract_type)
+    options = options or DiffOptions()
+    if options.compose not in COMPOSE_MODES:
+        raise InputError(
+            f"unknown compose mode {options.compose!r}; expected {' or '.join(COMPOSE_MODES)}"
+        )
+    if options.stability_level not in STABILITY_LEVELS:
+        raise InputError(
+            f"unknown stability level {options.stability_level!r}; "
+            f"expected one of {', '.join(STABILITY_LEVELS)}"
+        )
     if engine != "builtin":
         raise InputError(f"engine {engine!r} needs files; use diff_files() or --engine builtin")
     if contract_type != "graphql" and not resolved:
@@ -188,7 +205,7 @@ def diff_contracts(
         from dde_ci.contracts.diff.openapi import diff_openapi
 
         b, r = _openapi_document(base, "base"), _openapi_document(revision, "revision")
-        result.changes = sort_changes(diff_openapi(b, r))
+        result.changes = sort_changes(diff_openapi(b, r, options))
         _classify_rest(result, b, r)
     elif contract_type == "jsonschema":
         from dde_ci.contracts.diff.jsonschema import diff_jsonschema
@@ -196,7 +213,7 @@ def diff_contracts(
         for side, value in (("base", base), ("revision", revision)):
             if not isinstance(value, (dict, bool)):
                 raise InputError(f"the {side} JSON Schema is not a mapping or a boolean")
-        result.changes = sort_changes(diff_jsonschema(base, revision))
+        result.changes = sort_changes(diff_jsonschema(base, revision, options))
         _classify_rest(result, base, revision)
     else:
         from dde_ci.contracts.diff.graphql import diff_graphql
@@ -306,6 +323,7 @@ def diff_files(
     contract_type: str | None = None,
     engine: str = "builtin",
     root: Path | None = None,
+    options: DiffOptions | None = None,
 ) -> DiffResult:
     """Load two contract files, resolve their ``$ref`` s inside the project, and diff them.
 
@@ -343,7 +361,7 @@ def diff_files(
         result = DiffResult("openapi", sort_changes(run_oasdiff(base, revision)))
         _classify_rest(result, bdata, rdata)
         return result
-    result = diff_contracts(kind, bdata, rdata, resolved=True)
+    result = diff_contracts(kind, bdata, rdata, resolved=True, options=options)
     locators = {"base": _locator(bdoc), "revision": _locator(rdoc)}
     located: list[Change] = []
     for change in result.changes:

@@ -41,14 +41,27 @@ id                                 level    when
 ``exclusive-minimum``, ``max-length``, ``min-length``, ``max-items``,
 ``min-items``, ``max-properties``, ``min-properties``, ``multiple-of``,
 ``unique-items``.
+
+JSON Schema 2020-12 keywords use oasdiff's schema rule ids without their
+``request-body-`` prefix, at the level oasdiff gives them in a request (a
+payload that was valid must stay valid): ``contains-added`` (error),
+``min-contains-increased``, ``dependent-required-added``/``-changed``,
+``dependent-schema-added``, ``pattern-property-added``,
+``property-names-added``, ``unevaluated-items-added``,
+``unevaluated-properties-added``, ``content-schema-added``,
+``content-media-type-changed``, ``content-encoding-changed``,
+``prefix-items-removed``, ``if-added``/``then-added``/``else-added`` (error);
+their opposites are info (see :mod:`dde_ci.contracts.diff.keywords`).  The
+subschemas of ``not``, ``if``/``then``/``else``, ``contains``,
+``propertyNames``, ``patternProperties``, ``dependentSchemas``,
+``prefixItems``, ``unevaluated*`` and ``contentSchema`` are compared in place.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from dde_ci.contracts.diff.changes import Change
-from dde_ci.contracts.diff.openapi import (
+from dde_ci.contracts.diff.base import (
     MAX_SCHEMA_DEPTH,
     PointerKey,
     _canon,
@@ -62,6 +75,22 @@ from dde_ci.contracts.diff.openapi import (
     nullable,
     pointer,
     schema_types,
+)
+from dde_ci.contracts.diff.changes import Change
+from dde_ci.contracts.diff.keywords import keyword_changes
+from dde_ci.contracts.diff.options import DiffOptions
+
+# keywords whose value is one subschema, compared in place
+_SUBSCHEMAS = (
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "contentSchema",
 )
 
 # keyword -> (id stem, True when a larger value tightens)
@@ -219,6 +248,26 @@ class JsonSchemaDiffer:
             self._schema(bi, ri, f"{where}/items", (*ptr, "items"), depth + 1)
         elif bi is not False and ri is False:
             add("max-items-tightened", "error", f"{shown}: no further items allowed")
+        for rule, level, text in keyword_changes(base, rev, "request", "body", shown):
+            rule = rule.removeprefix("request-body-")
+            if not rule.startswith("const-"):  # const is covered above
+                add(rule, level, text)
+        for keyword in _SUBSCHEMAS:
+            bsub, rsub = base.get(keyword), rev.get(keyword)
+            if isinstance(bsub, dict) and isinstance(rsub, dict):
+                self._schema(bsub, rsub, f"{where}/{keyword}", (*ptr, keyword), depth + 1)
+        for keyword in ("patternProperties", "dependentSchemas"):
+            bmap, rmap = _d(base.get(keyword)), _d(rev.get(keyword))
+            for key in sorted(bmap.keys() & rmap.keys()):
+                if isinstance(bmap[key], dict) and isinstance(rmap[key], dict):
+                    sub = (*ptr, keyword, key)
+                    self._schema(bmap[key], rmap[key], f"{where}/{keyword}[{key}]", sub, depth + 1)
+        for index, (bsub, rsub) in enumerate(
+            zip(_l(base.get("prefixItems")), _l(rev.get("prefixItems")), strict=False)
+        ):
+            if isinstance(bsub, dict) and isinstance(rsub, dict):
+                sub = (*ptr, "prefixItems", index)
+                self._schema(bsub, rsub, f"{where}/prefixItems[{index}]", sub, depth + 1)
         for keyword in ("anyOf", "oneOf"):
             bl, rl = _l(base.get(keyword)), _l(rev.get(keyword))
             if bl == rl:
@@ -347,6 +396,7 @@ def _t(types: frozenset[str]) -> str:
     return "'" + ("/".join(sorted(types)) or "any") + "'"
 
 
-def diff_jsonschema(base: Any, revision: Any) -> list[Change]:
+def diff_jsonschema(base: Any, revision: Any, options: DiffOptions | None = None) -> list[Change]:
     """Changes from ``base`` to ``revision`` (both resolved JSON Schemas)."""
+    del options
     return JsonSchemaDiffer().run(base, revision)

@@ -15,7 +15,7 @@ from dde_ci.contracts.types import LoadedContract, canonical_json
 from dde_ci.contracts.types._refcheck import check_refs, has_file_refs
 from dde_ci.errors import Diagnostic, InputError, Location
 
-_VERSION = re.compile(r"^3\.(0|1)\.\d+$")
+_VERSION = re.compile(r"^3\.(0|1)\.\d+\Z")
 
 
 def json_pointer(path: Any) -> str:

@@ -1,8 +1,10 @@
 """``command``: run a command; its exit code, and optionally metrics it prints as JSON.
 
-The command runs with ``/bin/sh -c`` in the manifest folder (or ``cwd``), with
-``DDE_NODE``, ``DDE_ITERATION``, ``DDE_PHASE`` (and ``DDE_CONTEXT`` when the
-context file exists) set.  Metrics: ``exit_code``, ``timed_out``; with
+The command runs with ``/bin/sh -c`` in the manifest folder (or ``cwd``), with the
+environment node commands get (this process's less the credentials dde-ci holds,
+:data:`dde_ci.secrets.WITHHELD_ENV`), its ``env``, and ``DDE_NODE``,
+``DDE_ITERATION``, ``DDE_PHASE`` (and ``DDE_CONTEXT`` when the context file exists)
+set.  Metrics: ``exit_code``, ``timed_out``; with
 ``metrics_from_stdout: true`` every number or boolean of the JSON object on
 stdout too (nested keys joined with ``.``: ``{"lint": {"errors": 0}}`` gives
 ``lint.errors``).
@@ -11,7 +13,6 @@ stdout too (nested keys joined with ``.``: ``{"lint": {"errors": 0}}`` gives
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
@@ -21,6 +22,7 @@ from pydantic import Field
 from dde_ci.errors import InputError
 from dde_ci.gates.evaluators.base import GateContext, Measurement, Metric, Params
 from dde_ci.manifest.models import Duration
+from dde_ci.secrets import withheld_environment
 
 OUTPUT_TAIL = 4000
 
@@ -58,7 +60,7 @@ class CommandEvaluator:
             cwd = context.path(params.cwd, what="cwd") if params.cwd else context.root
         except InputError as exc:
             return Measurement(error=exc.message)
-        env = dict(os.environ)
+        env = withheld_environment()  # what node commands get: no credential of dde-ci's
         env.update(params.env)
         env.update(
             DDE_NODE=context.node.id, DDE_ITERATION=context.iteration_id, DDE_PHASE=context.phase

@@ -9,11 +9,17 @@ Metrics: ``line_rate``, ``line_percent``, ``lines_valid``, ``lines_covered``,
 and when branches were measured ``branch_rate``, ``branch_percent``,
 ``branches_valid``, ``branches_covered`` (otherwise those are absent and a
 condition on them does not hold).
+
+A report that does not hold what its format says (counts that are not whole
+numbers, more lines covered than valid, a rate outside 0..1) is an input error,
+and the gate does not pass.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -40,8 +46,13 @@ class CoverageParams(Params):
 
 
 def _rates(
-    lines_valid: int, lines_covered: int, branches_valid: int | None, branches_covered: int | None
+    shown: str,
+    lines_valid: int,
+    lines_covered: int,
+    branches_valid: int | None,
+    branches_covered: int | None,
 ) -> dict[str, Metric]:
+    _counted(shown, "lines", lines_valid, lines_covered)
     line_rate = lines_covered / lines_valid if lines_valid else 1.0
     out: dict[str, Metric] = {
         "line_rate": line_rate,
@@ -49,15 +60,46 @@ def _rates(
         "lines_valid": lines_valid,
         "lines_covered": lines_covered,
     }
-    if branches_valid is not None and branches_covered is not None and branches_valid > 0:
-        rate = branches_covered / branches_valid
-        out.update(
-            branch_rate=rate,
-            branch_percent=rate * 100.0,
-            branches_valid=branches_valid,
-            branches_covered=branches_covered,
-        )
+    if branches_valid is not None and branches_covered is not None:
+        _counted(shown, "branches", branches_valid, branches_covered)
+        if branches_valid > 0:
+            rate = branches_covered / branches_valid
+            out.update(
+                branch_rate=rate,
+                branch_percent=rate * 100.0,
+                branches_valid=branches_valid,
+                branches_covered=branches_covered,
+            )
     return out
+
+
+def _counted(shown: str, what: str, valid: int, covered: int) -> None:
+    """Counts a report can hold: whole numbers, ``0 <= covered <= valid``."""
+    if not 0 <= covered <= valid:
+        raise InputError(
+            f"{shown}: {covered} {what} covered of {valid} valid; "
+            f"a coverage report covers 0 to {valid}"
+        )
+
+
+def _count(shown: str, name: str, value: object) -> int:
+    """A count from a report: a whole number (in XML, its digits), else an input error."""
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,18}", value):
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise InputError(f"{shown}: {name} is {value!r}, not a whole number of lines or branches")
+
+
+def _rate(shown: str, name: str, text: str) -> float:
+    """A rate from Cobertura XML: a number from 0 to 1, else an input error."""
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = math.nan
+    if not 0.0 <= rate <= 1.0:  # NaN too
+        raise InputError(f"{shown}: {name}={text!r} is not a rate from 0 to 1")
+    return rate
 
 
 def read_cobertura(path: Path, shown: str) -> dict[str, Metric]:
@@ -71,22 +113,23 @@ def read_cobertura(path: Path, shown: str) -> dict[str, Metric]:
             break
         else:  # pragma: no cover - iterparse raises on an empty document
             raise InputError(f"{shown}: empty XML document")
-    try:
-        if "lines-valid" in attrs:
-            lines_valid = int(attrs["lines-valid"])
-            lines_covered = int(attrs["lines-covered"])
-            branches_valid = int(attrs.get("branches-valid", "0"))
-            branches_covered = int(attrs.get("branches-covered", "0"))
-            return _rates(lines_valid, lines_covered, branches_valid, branches_covered)
-        rate = float(attrs["line-rate"])
-    except (KeyError, ValueError) as exc:
-        raise InputError(f"{shown}: <coverage> lacks a usable {exc} attribute") from None
-    out: dict[str, Metric] = {"line_rate": rate, "line_percent": rate * 100.0}
-    if "branch-rate" in attrs and float(attrs["branch-rate"]) > 0:
-        out.update(
-            branch_rate=float(attrs["branch-rate"]),
-            branch_percent=float(attrs["branch-rate"]) * 100.0,
+    if "lines-valid" in attrs:
+        if "lines-covered" not in attrs:
+            raise InputError(f"{shown}: <coverage> has lines-valid but no lines-covered")
+        return _rates(
+            shown,
+            _count(shown, "lines-valid", attrs["lines-valid"]),
+            _count(shown, "lines-covered", attrs["lines-covered"]),
+            _count(shown, "branches-valid", attrs.get("branches-valid", "0")),
+            _count(shown, "branches-covered", attrs.get("branches-covered", "0")),
         )
+    if "line-rate" not in attrs:
+        raise InputError(f"{shown}: <coverage> has neither lines-valid nor line-rate")
+    rate = _rate(shown, "line-rate", attrs["line-rate"])
+    out: dict[str, Metric] = {"line_rate": rate, "line_percent": rate * 100.0}
+    branch = _rate(shown, "branch-rate", attrs["branch-rate"]) if "branch-rate" in attrs else 0.0
+    if branch > 0:
+        out.update(branch_rate=branch, branch_percent=branch * 100.0)
     return out
 
 
@@ -95,18 +138,25 @@ def read_coverage_json(path: Path, shown: str) -> dict[str, Metric]:
         data = json.loads(read_text(path, max_bytes=MAX_JSON_BYTES, what="coverage report"))
     except ValueError as exc:
         raise InputError(f"{shown}: not valid JSON: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{shown}: not coverage.py JSON: nested too deeply") from None
     totals = data.get("totals") if isinstance(data, dict) else None
     if not isinstance(totals, dict) or "num_statements" not in totals:
         raise InputError(f"{shown}: not coverage.py JSON (no 'totals.num_statements')")
-    try:
-        return _rates(
-            int(totals["num_statements"]),
-            int(totals["covered_lines"]),
-            int(totals["num_branches"]) if "num_branches" in totals else None,
-            int(totals["covered_branches"]) if "covered_branches" in totals else None,
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"{shown}: coverage.py totals lack a usable {exc}") from None
+    if "covered_lines" not in totals:
+        raise InputError(f"{shown}: coverage.py totals lack 'covered_lines'")
+    has_branches = "num_branches" in totals and "covered_branches" in totals
+    if any(isinstance(totals.get(k), str) for k in ("num_statements", "covered_lines")):
+        raise InputError(f"{shown}: coverage.py totals hold numbers, not strings")
+    return _rates(
+        shown,
+        _count(shown, "totals.num_statements", totals["num_statements"]),
+        _count(shown, "totals.covered_lines", totals["covered_lines"]),
+        _count(shown, "totals.num_branches", totals["num_branches"]) if has_branches else None,
+        _count(shown, "totals.covered_branches", totals["covered_branches"])
+        if has_branches
+        else None,
+    )
 
 
 class CoverageEvaluator:

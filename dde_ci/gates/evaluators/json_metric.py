@@ -89,6 +89,8 @@ class JsonMetricEvaluator:
             return Measurement(error=f"{shown}: JSON Pointer {params.pointer!r}: {exc}")
         except ValueError as exc:
             return Measurement(error=f"{shown}: {params.pointer}: {exc}")
+        except RecursionError:
+            return Measurement(error=f"{shown}: not usable JSON: nested too deeply")
         return Measurement(
             metrics={params.metric: value},
             details={"file": shown, "pointer": params.pointer},

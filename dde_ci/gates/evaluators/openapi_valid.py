@@ -84,15 +84,33 @@ def openapi_problems(document: Any) -> list[str]:
     try:
         for error in cls(document, base_uri="urn:dde-ci:offline").iter_errors():
             path = "/".join(str(p) for p in getattr(error, "absolute_path", []) or [])
-            message = getattr(error, "message", str(error))
+            message = _bounded(getattr(error, "message", str(error)), error)
             problems.append(f"#/{path}: {message}" if path else message)
             if len(problems) >= MAX_ERRORS:
                 break
     except OpenAPIValidationError as exc:
         problems.append(str(exc))
     except LookupError as exc:  # referencing.Unresolvable is a LookupError subclass? keep safe
-        problems.append(f"unresolvable reference: {exc}")
+        problems.append(f"unresolvable reference: {_bounded(str(exc))}")
+    except RecursionError:
+        problems.append(
+            "cyclic $ref: a schema includes itself and cannot be validated; "
+            "give the cycle a property or array item in between"
+        )
     return problems
+
+
+MAX_MESSAGE = 300
+
+
+def _bounded(message: str, error: Any = None) -> str:
+    """A validator's message of a sensible length: jsonschema writes the failing value's
+    ``repr`` into it, which for a ``$ref`` to ``#`` is the whole document."""
+    if len(message) <= MAX_MESSAGE:
+        return message
+    keyword = getattr(error, "validator", None)
+    rule = f"fails the OpenAPI schema's {keyword!r} rule" if keyword else "is not valid"
+    return f"{rule}: {message[:120]}... ({len(message) - 120:,} characters cut)"
 
 
 class OpenApiValidEvaluator:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from dde_ci.contracts.diff import diff_contracts
 
 
@@ -76,3 +78,74 @@ def test_documentation_kind() -> None:
 def test_unclassified_change_counts_as_additive() -> None:
     result = diff_contracts("jsonschema", {"type": "string"}, {"type": "string", "$comment": "x"})
     assert result.changes == [] and result.kind == "additive"
+
+
+# JSON Schema 2020-12 keywords: oasdiff's schema rule ids without the request-body- prefix,
+# at the level oasdiff gives them in a request (a payload valid before must stay valid)
+KEYWORD_CASES = [
+    ({}, {"contains": {"const": "x"}}, ("contains-added", "error")),
+    ({"contains": {"const": "x"}}, {}, ("contains-removed", "info")),
+    ({"minContains": 1}, {"minContains": 2}, ("min-contains-increased", "error")),
+    ({"maxContains": 3}, {"maxContains": 2}, ("max-contains-decreased", "error")),
+    ({}, {"if": {"type": "object"}}, ("if-added", "error")),
+    ({"then": {"required": ["a"]}}, {}, ("then-removed", "info")),
+    ({}, {"else": {"required": ["a"]}}, ("else-added", "error")),
+    ({}, {"dependentRequired": {"a": ["b"]}}, ("dependent-required-added", "error")),
+    (
+        {"dependentRequired": {"a": ["b"]}},
+        {"dependentRequired": {"a": ["c"]}},
+        ("dependent-required-changed", "error"),
+    ),
+    ({}, {"dependentSchemas": {"a": {"required": ["b"]}}}, ("dependent-schema-added", "error")),
+    ({}, {"patternProperties": {"^x-": {}}}, ("pattern-property-added", "error")),
+    ({}, {"propertyNames": {"maxLength": 3}}, ("property-names-added", "error")),
+    ({}, {"unevaluatedProperties": False}, ("unevaluated-properties-added", "error")),
+    ({"unevaluatedItems": False}, {}, ("unevaluated-items-removed", "info")),
+    ({}, {"contentSchema": {"type": "object"}}, ("content-schema-added", "error")),
+    (
+        {"contentMediaType": "a/b"},
+        {"contentMediaType": "a/c"},
+        ("content-media-type-changed", "error"),
+    ),
+    ({}, {"contentEncoding": "base64"}, ("content-encoding-changed", "error")),
+    ({"prefixItems": [{}, {}]}, {"prefixItems": [{}]}, ("prefix-items-removed", "error")),
+    ({"prefixItems": [{}]}, {"prefixItems": [{}, {}]}, ("prefix-items-added", "info")),
+]
+
+
+@pytest.mark.parametrize(("base", "revision", "expected"), KEYWORD_CASES)
+def test_2020_12_keywords(
+    base: dict[str, Any], revision: dict[str, Any], expected: tuple[str, str]
+) -> None:
+    assert [(rule, level) for rule, level, _ in found(base, revision)] == [expected]
+
+
+def test_subschemas_of_2020_12_keywords_are_compared_in_place() -> None:
+    def schema(min_length: int) -> dict[str, Any]:
+        inner = {"type": "string", "minLength": min_length}
+        return {
+            "if": {"properties": {"kind": inner}},
+            "then": {"properties": {"value": inner}},
+            "not": inner,
+            "contains": inner,
+            "propertyNames": inner,
+            "patternProperties": {"^a": inner},
+            "dependentSchemas": {"a": inner},
+            "prefixItems": [inner],
+        }
+
+    paths = sorted(
+        str(p) for rule, _, p in found(schema(1), schema(3)) if rule == "min-length-tightened"
+    )
+    assert paths == sorted(
+        [
+            "/contains",
+            "/dependentSchemas[a]",
+            "/if/kind",
+            "/not",
+            "/patternProperties[^a]",
+            "/prefixItems[0]",
+            "/propertyNames",
+            "/then/value",
+        ]
+    )

@@ -95,11 +95,11 @@ def test_same_change_judged_by_direction() -> None:
     assert ids(response_base, response_rev) == [("response-property-max-increased", "error")]
 
 
-def test_write_only_property_removed_from_response_is_not_reported() -> None:
+def test_write_only_property_removed_from_response_is_info() -> None:
     schema = {"type": "object", "properties": {"pw": {"type": "string", "writeOnly": True}}}
     base = api(**{"/a": {"get": op(responses=ok(schema))}})
     revision = api(**{"/a": {"get": op(responses=ok({"type": "object", "properties": {}}))}})
-    assert ids(base, revision) == []
+    assert ids(base, revision) == [("response-optional-write-only-property-removed", "info")]
 
 
 def test_all_of_is_merged_before_comparing() -> None:
@@ -122,10 +122,18 @@ def test_all_of_is_merged_before_comparing() -> None:
 
 
 def test_one_of_alternative_removed_in_request_is_breaking() -> None:
-    a, b = {"type": "string"}, {"type": "integer"}
+    a = {"type": "object", "properties": {"a": {"type": "string"}}}
+    b = {"type": "object", "properties": {"b": {"type": "integer"}}}
     base = api(**{"/a": {"post": op(requestBody=body({"oneOf": [a, b]}))}})
     revision = api(**{"/a": {"post": op(requestBody=body({"oneOf": [a]}))}})
     assert ids(base, revision) == [("request-body-one-of-removed", "error")]
+
+
+def test_a_one_of_of_plain_types_is_a_list_of_types() -> None:
+    a, b = {"type": "string"}, {"type": "integer"}
+    base = api(**{"/a": {"post": op(requestBody=body({"oneOf": [a, b]}))}})
+    revision = api(**{"/a": {"post": op(requestBody=body({"oneOf": [a]}))}})
+    assert ids(base, revision) == [("request-body-list-of-types-narrowed", "error")]
 
 
 def test_security_changes_follow_oasdiff_levels() -> None:
@@ -154,7 +162,7 @@ def test_parameter_header_default_and_pattern_rules() -> None:
     revision = with_param({"type": "string", "default": "slow", "pattern": "^[a-z]+$"})
     assert sorted(ids(base, revision)) == [
         ("request-parameter-default-value-changed", "error"),
-        ("request-parameter-pattern-added", "warning"),
+        ("request-parameter-pattern-added", "error"),
     ]
 
 
@@ -199,3 +207,37 @@ def test_deep_schema_nesting_is_bounded() -> None:
     # past the bound: a clear error, never a RecursionError
     with pytest.raises(InputError, match="nests more than 200 levels"):
         diff_contracts("openapi", nested(150, "string"), nested(150, "integer"))
+
+
+def test_exclusive_bounds_in_the_openapi_3_0_boolean_form() -> None:
+    def doc(schema: dict[str, Any], where: str) -> dict[str, Any]:
+        if where == "request":
+            return api(**{"/a": {"post": op(requestBody=body(schema))}})
+        return api(**{"/a": {"get": op(responses=ok(schema))}})
+
+    inclusive = {"type": "integer", "minimum": 1, "maximum": 9}
+    exclusive = {**inclusive, "exclusiveMinimum": True, "exclusiveMaximum": True}
+    assert sorted(ids(doc(inclusive, "request"), doc(exclusive, "request"))) == [
+        ("request-body-exclusive-max-set", "warning"),
+        ("request-body-exclusive-min-set", "warning"),
+    ]
+    assert sorted(ids(doc(exclusive, "response"), doc(inclusive, "response"))) == [
+        ("response-body-exclusive-max-increased", "error"),
+        ("response-body-exclusive-min-decreased", "error"),
+    ]
+    assert ids(doc(inclusive, "response"), doc(exclusive, "response")) == []
+
+
+def test_an_enum_dropped_widens_a_request_and_is_reported_value_by_value_in_a_response() -> None:
+    enum = {"type": "object", "properties": {"s": {"type": "string", "enum": ["a", "b"]}}}
+    free = {"type": "object", "properties": {"s": {"type": "string"}}}
+    request = (
+        api(**{"/a": {"post": op(requestBody=body(enum))}}),
+        api(**{"/a": {"post": op(requestBody=body(free))}}),
+    )
+    assert ids(*request) == []
+    response = (
+        api(**{"/a": {"get": op(responses=ok(enum))}}),
+        api(**{"/a": {"get": op(responses=ok(free))}}),
+    )
+    assert ids(*response) == [("response-property-enum-value-removed", "info")] * 2
