@@ -22,9 +22,9 @@ from functools import cache
 from pathlib import Path
 
 DISTRIBUTION = "dde-ci"
-_GITHUB_HOME = re.compile(r"^https://github\.com/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+?)(?:\.git)?/?$")
-_NODE = re.compile(r"^g?([0-9a-f]{40})$")
-_RELEASE = re.compile(r"^\d+\.\d+\.\d+$")
+_GITHUB_HOME = re.compile(r"^https://github\.com/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+?)(?:\.git)?/?\Z")
+_NODE = re.compile(r"^g?([0-9a-f]{40})\Z")
+_RELEASE = re.compile(r"^\d+\.\d+\.\d+\Z")
 
 
 @dataclass(frozen=True)

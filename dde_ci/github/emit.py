@@ -69,7 +69,7 @@ class Alias:
     name: str
 
 
-_ANCHOR_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+_ANCHOR_NAME = re.compile(r"^[a-z][a-z0-9-]*\Z")
 
 
 @dataclass(frozen=True)
