@@ -52,8 +52,8 @@ def contract() -> None:
 
 _IGNORE_HELP = (
     "Ignore file of accepted {what}, in the format of oasdiff's option of the same name; "
-    "each line also names an accepted ADR ('adr: docs/adr/0007-x.md') or a last day "
-    "('expires: 2027-01-31')."
+    "each line also names "
+    "an accepted ADR ('adr: docs/adr/0007-x.md') or a last day ('expires: 2027-01-31')."
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -15,12 +16,17 @@ from dde_ci.errors import CheckFailed, Diagnostic, Location
     epilog="""\b
 Examples:
   dde-ci generate -o .github/workflows/dde.yml           write the workflow of dde.yaml
-  dde-ci generate -m examples/shop/dde.yaml                 print it
+  dde-ci generate -m examples/shop/dde.yaml              print it
+  dde-ci generate -m services/shop/dde.yaml -o .github/workflows/shop.yml
+                                                         a manifest in a sub-folder
   dde-ci generate -o .github/workflows/dde.yml --check   exit 1 (with a diff) when stale
 
-The workflow runs one job per node (twins share a matrix job) on the runner
-labels capability routing chooses, then an audit job to require in branch
-protection (status dde/audit).  See docs/github.md.
+The workflow must live in .github/workflows/ at the repository root (the
+manifest may be in a sub-folder).  It runs one job per node (twins share a
+matrix job) on the runner labels capability routing chooses, then an audit job
+to require in branch protection (status dde/audit).  The dde-ci actions are
+pinned to this dde-ci build's commit (dde-ci --version), or to the manifest's
+github.action.  See docs/github.md.
 """
 )
 @manifest_argument
@@ -49,11 +55,14 @@ def generate(manifest: str, output: str | None, check: bool, root: str | None) -
     Paths in the workflow are relative to the repository root.  The output is
     deterministic: the same manifest always gives the same bytes.
     """
+    from dde_ci.build import this_build
     from dde_ci.github.workflow import (
         DEFAULT_OUTPUT,
+        check_output_location,
         generate_workflow,
         read_committed,
         repository_root,
+        resolve_action,
         stale_diff,
         workflow_options,
         write_workflow,
@@ -64,9 +73,18 @@ def generate(manifest: str, output: str | None, check: bool, root: str | None) -
     report_diagnostics(manifest_warnings(loaded))
     base = Path(root) if root else repository_root(loaded.root)
     target = Path(output) if output else (base / DEFAULT_OUTPUT if check else None)
+    if target is not None:
+        check_output_location(target, base)
     options = workflow_options(Path(manifest), target or base / DEFAULT_OUTPUT, base)
+    build = this_build()
+    options = replace(options, action=resolve_action(loaded, base, build))
     generated = generate_workflow(loaded, options)
-    _warn_missing_action(loaded.github.action, base, manifest)
+    if build.modified and options.action.sha == build.commit:
+        message = (
+            f"this dde-ci was built with uncommitted changes; the workflow pins the dde-ci "
+            f"actions to its commit {build.commit}, which does not have them"
+        )
+        report_diagnostics([Diagnostic(message, Location(manifest), "warning")])
 
     if target is None:
         echo(generated.text.rstrip("\n"))
@@ -94,17 +112,17 @@ def generate(manifest: str, output: str | None, check: bool, root: str | None) -
     matrices = sum(1 for job in plan.jobs if job.is_matrix)
     echo(
         f"{shown}: {'written' if changed else 'unchanged'}: {len(plan.jobs)} node jobs "
-        f"({matrices} matrix) for {len(plan.job_of)} nodes, {generated.size / 1024:.0f} KiB"
+        f"({matrices} matrix) for {len(plan.job_of)} nodes, {generated.size / 1000:.0f} KB"
     )
-    return 0
+    if plan.grouping == "levels":
+        from dde_ci.github.workflow import simulate_makespan
+        from dde_ci.graph import build_graph
 
-
-def _warn_missing_action(action: str | None, root: Path, manifest: str) -> None:
-    setup = root / "actions" / "setup" / "action.yml"
-    if action is None and not setup.exists():
-        message = (
-            "the workflow uses the dde-ci actions of this repository ('uses: $/actions/...') "
-            f"but {setup} does not exist; set github.action to 'OWNER/dde-ci@<commit SHA>' "
-            "(and github.action_version) in the manifest"
+        graph = build_graph(loaded)
+        span = simulate_makespan(plan, graph.weights)
+        echo(
+            "one job per node would exceed GitHub's 500 KB, so the nodes of each depth level "
+            f"share matrix jobs: every dependency holds; the makespan by estimated_effort is "
+            f"{span:g} against a critical path of {graph.critical_path_length:g}"
         )
-        report_diagnostics([Diagnostic(message, Location(manifest), "warning")])
+    return 0

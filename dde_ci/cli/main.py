@@ -17,7 +17,6 @@ from typing import Any
 
 import click
 
-from dde_ci import __version__
 from dde_ci.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_UNEXPECTED, DdeError, safe_text
 
 # name -> "module:attribute"; one line per command or command group.
@@ -96,8 +95,25 @@ class LazyGroup(click.Group):
 _DEBUG = {"on": False}
 
 
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``dde-ci --version``: version, home and commit (what ``generate`` pins the actions to)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from dde_ci.build import this_build
+
+    click.echo(this_build().describe())
+    ctx.exit()
+
+
 @click.group(cls=LazyGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="dde-ci", message="%(prog)s %(version)s")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Show the version, the home and the commit of this dde-ci build, and exit.",
+)
 @click.option("--debug", is_flag=True, help="Show a traceback for unexpected errors.")
 def cli(debug: bool) -> None:
     """dde-ci: run a delivery plan (a YAML manifest of nodes) as a gated, audited graph.

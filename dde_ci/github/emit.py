@@ -12,7 +12,11 @@ does the job and makes every quoting decision explicit:
   key, a comment or a document;
 * :class:`Commented` puts a comment after a scalar, :class:`Flow` writes a list
   of scalars as ``[a, b]``, :class:`Spaced` puts a blank line between the items
-  of a mapping, :class:`Block` writes a multi-line string as a literal ``|``.
+  of a mapping, :class:`Block` writes a multi-line string as a literal ``|``;
+* :class:`Anchored` names a mapping or list (``&name``) that an :class:`Alias`
+  (``*name``) repeats later in the document: GitHub reads YAML anchors and
+  aliases (not merge keys), and a workflow of many identical step lists stays
+  small that way.
 """
 
 from __future__ import annotations
@@ -48,6 +52,24 @@ class Flow(list[Any]):
 
 class Spaced(dict[str, Any]):
     """A mapping whose items are separated by blank lines (e.g. the jobs)."""
+
+
+@dataclass(frozen=True)
+class Anchored:
+    """A mapping or list written with an anchor, ``key: &name``, for :class:`Alias` to repeat."""
+
+    value: Any
+    name: str
+
+
+@dataclass(frozen=True)
+class Alias:
+    """``*name``: the value of the :class:`Anchored` of that name, written earlier."""
+
+    name: str
+
+
+_ANCHOR_NAME = re.compile(r"^[a-z][a-z0-9-]*\Z")
 
 
 @dataclass(frozen=True)
@@ -135,6 +157,8 @@ def _value_text(value: Any, indent: int) -> str:
                 [f"{pad}{line}" if line else "" for line in text[:-1].split("\n")]
             )
         return quoted(text)
+    if kind is Alias:
+        return f"*{_anchor_name(value.name)}"
     if kind is dict or kind is Spaced:
         return "{}"
     if kind is list:
@@ -150,6 +174,12 @@ def _mapping(data: dict[str, Any], indent: int, lines: list[str]) -> None:
             lines.append("")
         head = f"{pad}{scalar(key)}:"
         kind = type(value)
+        if kind is Anchored:
+            head = f"{head} &{_anchor_name(value.name)}"
+            value = value.value
+            kind = type(value)
+            if not ((kind is dict or kind is list) and value):  # pragma: no cover
+                raise TypeError("only a non-empty mapping or list can be anchored")
         if (kind is dict or kind is Spaced) and value:
             lines.append(head)
             _mapping(value, indent + 1, lines)
@@ -174,3 +204,9 @@ def _sequence(items: list[Any], indent: int, lines: list[str]) -> None:
             _sequence(item, indent + 1, lines)
         else:
             lines.append(f"{pad}- {_value_text(item, indent)}")
+
+
+def _anchor_name(name: str) -> str:
+    if not _ANCHOR_NAME.fullmatch(name):  # pragma: no cover - names are the generator's own
+        raise ValueError(f"not an anchor name: {name!r}")
+    return name

@@ -5,26 +5,36 @@ The shape of the workflow (see ``docs/github.md``)::
     setup            fixes the iteration id once for the run (job output)
     one job per node runs the node step through the dde-ci actions; nodes that
                      are twins (same dependencies, same dependents, same runner
-                     labels, same permissions) share one matrix job
+                     labels, same permissions) share one matrix job; a plan
+                     too big for 500 KB that way also groups the nodes with the
+                     most slack by depth level (:func:`generate_workflow`)
     audit            needs every node job, runs unless the run was cancelled,
                      and fails when any needed job did not succeed
+
+The node jobs of a kind run the same steps, written once with a YAML anchor and
+repeated by alias; what differs per job (the node id, its artifact paths) is in
+the job's ``env``.  The setup and audit jobs run only for pushes, manual runs and
+pull requests from this repository's own branches, never a fork's (self-hosted
+runners: :data:`SAME_REPOSITORY`).
 
 Rules the generator keeps, each checked by ``tests/github/test_workflow.py``:
 
 * ``needs`` is the transitive reduction of the dependency graph mapped to jobs,
-  so the workflow adds no wait the graph does not have (the makespan the
+  so one job per node adds no wait the graph does not have (the makespan the
   ``needs`` imply equals the graph's critical path: :func:`simulate_makespan`);
+  grouping by level keeps every dependency and may add waits;
 * least privilege: ``permissions: {}`` at the top, per job only what it uses
   (``contents: write`` only for interface nodes, which publish contracts;
   ``statuses: write`` only for the audit);
-* every ``uses:`` is pinned by commit SHA from :mod:`dde_ci.github.pins`;
+* every ``uses:`` is pinned by commit SHA: official actions from
+  :mod:`dde_ci.github.pins`, the dde-ci actions by :func:`resolve_action`;
 * no ``run:`` script contains anything from the manifest: node ids, names,
   commands and env values reach the node step through the manifest file and
   action inputs (which the actions pass to scripts through ``env:``); manifest
   text that lands in an expression-evaluated field (a job name, a path) has
   every ``${{`` neutralised (:func:`literal`);
 * GitHub's documented limits: a matrix of more than 256 legs is split, a file
-  over 500 KiB is an error, and job outputs carry only the iteration id (at
+  over 500 KB is an error, and job outputs carry only the iteration id (at
   most 128 bytes; node outputs travel in workflow artifacts), far below 1 MB;
 * the output is deterministic: the same manifest gives the same bytes.
 """
@@ -33,21 +43,23 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from dde_ci.errors import Diagnostic, InputError, Location
-from dde_ci.github.emit import Block, Commented, Flow, Spaced, yaml_document
+from dde_ci.github.emit import Alias, Anchored, Block, Commented, Flow, Spaced, yaml_document
 from dde_ci.github.pins import CHECKOUT, DOWNLOAD_ARTIFACT, UPLOAD_ARTIFACT, Pin
 
 if TYPE_CHECKING:
+    from dde_ci.build import Build
     from dde_ci.graph import Graph
     from dde_ci.manifest.models import Manifest, Node
 
 MAX_MATRIX_LEGS = 256  # GitHub: a matrix generates at most 256 jobs
-MAX_WORKFLOW_BYTES = 500 * 1024  # GitHub: a workflow file is at most 500 KiB
+MAX_WORKFLOW_BYTES = 500_000  # GitHub: a workflow file is at most 500 KB (read as 10^3 bytes)
 MAX_JOB_OUTPUTS_BYTES = 1024 * 1024  # GitHub: all outputs of a job together, at most 1 MB
 MAX_ITERATION_ID_BYTES = 128  # dde_ci.manifest.iteration.ITERATION_ID
 MAX_JOB_MINUTES = 7200  # GitHub: a job on a self-hosted runner runs at most 5 days
@@ -70,6 +82,13 @@ PERMISSION_REASONS = {
     "statuses: write": "set the dde/audit commit status",
     "statuses: read": "read the pause marker (dde-ci gh pause)",
 }
+# Self-hosted runners never run a fork's pull request (GitHub's hardening guide): the setup
+# job (which every node job needs) and the audit job run only for pushes, manual runs and
+# pull requests from branches of this repository.
+SAME_REPOSITORY = (
+    "github.event_name != 'pull_request' || "
+    "github.event.pull_request.head.repo.full_name == github.repository"
+)
 # dde_ci.github.runs.PAUSE_CHECK_STEP: `dde-ci gh status` knows a paused node by this step name
 PAUSE_CHECK_STEP = "dde pause check"
 
@@ -100,21 +119,33 @@ class JobPlan:
         return len(self.nodes) > 1
 
 
+Grouping = Literal["twins", "levels"]
+
+
 @dataclass
 class WorkflowPlan:
-    """The jobs of a workflow, in topological order, and which job runs each node."""
+    """The jobs of a workflow, in topological order, and which job runs each node.
+
+    ``grouping`` says how nodes share jobs: ``"twins"`` (only nodes with the
+    same dependencies and dependents share a matrix job: no added wait) or
+    ``"levels"`` (the nodes of one depth level with the same runner labels and
+    permissions share a matrix job, except the nodes with the least slack,
+    which keep their own: fewer bytes, possibly some added wait).
+    """
 
     jobs: list[JobPlan]
     job_of: dict[str, str]
+    grouping: Grouping = "twins"
 
 
 @dataclass(frozen=True)
 class ActionRef:
-    """Where the dde-ci composite actions live.
+    """Where the dde-ci composite actions live (:func:`resolve_action` chooses).
 
-    Unset in the manifest, they are this repository's, referenced with GitHub's
+    ``repository`` unset: this repository's own, referenced with GitHub's
     self-repository syntax (``$/actions/node``: this repository at the running
-    commit).  Else ``github.action`` names a repository pinned to a commit.
+    commit).  Else a repository pinned to a full commit SHA, with its release
+    tag (if any) in a comment.
     """
 
     repository: str | None = None  # "OWNER/REPO"
@@ -155,8 +186,17 @@ def _publishes(node: Node) -> bool:
     return node.type.value == "interface" and bool(node.produces)
 
 
-def plan_jobs(manifest: Manifest, graph: Graph) -> WorkflowPlan:
-    """Group nodes into jobs (twins into matrices) and compute each job's ``needs``."""
+def plan_jobs(
+    manifest: Manifest,
+    graph: Graph,
+    grouping: Grouping = "twins",
+    alone: frozenset[str] = frozenset(),
+) -> WorkflowPlan:
+    """Group nodes into jobs (matrices, see :class:`WorkflowPlan`) and compute each job's ``needs``.
+
+    Either way every dependency is honoured: a job needs the job of every
+    node that any of its nodes depends on (transitively reduced).
+    """
     from dde_ci.routing import Unroutable, route_runner
 
     where = Location(str(manifest.path))
@@ -175,17 +215,24 @@ def plan_jobs(manifest: Manifest, graph: Graph) -> WorkflowPlan:
         raise ValidationError(errors)
 
     # Twins: same dependencies, same dependents, same labels, same permissions.
+    # Levels: same depth, same labels, same permissions.
     by_id = {node.id: node for node in manifest.nodes}
+    depth = {n: d for d, level in enumerate(graph.levels) for n in level}
     groups: dict[tuple[Any, ...], list[str]] = {}
     for node_id in graph.order:
         node = by_id[node_id]
-        key = (
-            tuple(graph.preds[node_id]),
-            tuple(graph.succs[node_id]),
-            labels[node_id],
-            _publishes(node),
-        )
+        if grouping == "levels" and node_id not in alone:
+            where_in_graph: tuple[Any, ...] = (depth[node_id],)
+        else:
+            where_in_graph = (tuple(graph.preds[node_id]), tuple(graph.succs[node_id]))
+        key = (*where_in_graph, labels[node_id], _publishes(node))
         groups.setdefault(key, []).append(node_id)
+    if grouping == "levels":  # jobs in topological order: by level
+
+        def level(item: tuple[tuple[Any, ...], list[str]]) -> int:
+            return depth[item[1][0]]
+
+        groups = dict(sorted(groups.items(), key=level))
 
     taken: set[str] = {SETUP_JOB, AUDIT_JOB}
     chunks: list[tuple[str, list[str]]] = []  # (job id, its nodes)
@@ -209,18 +256,21 @@ def plan_jobs(manifest: Manifest, graph: Graph) -> WorkflowPlan:
                 if job_of[pred] not in needs:
                     needs.append(job_of[pred])
         first = by_id[part[0]]
+        dependencies: list[str] = []
+        for member in part:
+            dependencies.extend(p for p in graph.preds[member] if p not in dependencies)
         jobs.append(
             JobPlan(
                 job_id=job_id,
                 nodes=tuple(part),
                 needs=tuple(needs),
-                dependencies=tuple(graph.preds[part[0]]),
+                dependencies=tuple(dependencies),
                 labels=labels[part[0]],
                 timeout_minutes=max(job_minutes(by_id[n]) for n in part),
                 publishes=_publishes(first),
             )
         )
-    return WorkflowPlan(jobs=jobs, job_of=job_of)
+    return WorkflowPlan(jobs=jobs, job_of=job_of, grouping=grouping)
 
 
 def _job_base(members: Sequence[str]) -> str:
@@ -255,16 +305,29 @@ def _unique(job_id: str, taken: set[str]) -> str:
     return candidate
 
 
-def simulate_makespan(plan: WorkflowPlan, weights: Mapping[str, float]) -> float:
-    """The makespan the plan's ``needs`` imply with unlimited runners.
+def simulate_makespan(
+    plan: WorkflowPlan,
+    weights: Mapping[str, float],
+    job_overhead: float = 0.0,
+    max_parallel: int | None = None,
+) -> float:
+    """The makespan the plan's ``needs`` imply with as many runners as there are jobs.
 
-    A job starts when the last job it needs has finished; a matrix job's legs
-    run side by side, so it lasts as long as its heaviest node.
+    A job starts when the last job it needs has finished.  A matrix job's legs
+    run side by side, at most ``max_parallel`` at a time (its ``max-parallel``,
+    heaviest leg first), so with enough room it lasts as long as its heaviest
+    node.  Every job or leg adds ``job_overhead`` (runner start, checkout,
+    set-up, artifact transfer), in the unit of ``weights``.
     """
+    import heapq
+
     finish: dict[str, float] = {}
     for job in plan.jobs:  # jobs are in topological order
         start = max((finish[n] for n in job.needs), default=0.0)
-        finish[job.job_id] = start + max(weights[n] for n in job.nodes)
+        slots = [0.0] * min(max_parallel or len(job.nodes), len(job.nodes))
+        for node in sorted(job.nodes, key=lambda n: -weights[n]):
+            heapq.heappush(slots, heapq.heappop(slots) + job_overhead + weights[node])
+        finish[job.job_id] = start + max(slots)
     return max(finish.values(), default=0.0)
 
 
@@ -323,8 +386,9 @@ def _artifact_paths(manifest_dir: str, node: Node, where: Location) -> list[str]
 class WorkflowOptions:
     """Where things are, relative to the repository root that GitHub checks out."""
 
-    manifest_path: str  # e.g. "examples/shop/dde.yaml"
+    manifest_path: str  # e.g. "services/shop/dde.yaml"
     output_path: str  # e.g. ".github/workflows/dde.yml" (shown in the header)
+    action: ActionRef = ActionRef()  # where the dde-ci actions are (resolve_action)
 
     @property
     def manifest_dir(self) -> str:
@@ -336,8 +400,8 @@ def header_lines(options: WorkflowOptions) -> list[str]:
     manifest, output = options.manifest_path, options.output_path
     return [
         f"Generated by dde-ci from {manifest}. Do not edit: change the manifest and regenerate:",
-        f"  dde-ci generate {manifest} -o {output}",
-        f"Check that it is current: dde-ci generate {manifest} -o {output} --check",
+        f"  dde-ci generate -m {manifest} -o {output}",
+        f"Check that it is current: dde-ci generate -m {manifest} -o {output} --check",
         "(the dde-workflow-sync pre-commit hook runs that check)",
     ]
 
@@ -347,7 +411,7 @@ def workflow_document(
 ) -> dict[str, Any]:
     """The workflow as a tree of dicts and lists, ready for :func:`yaml_document`."""
     gh = manifest.github
-    action = _action_ref(manifest)
+    action = options.action
     setup_labels = tuple(gh.runs_on or manifest.settings.default_runs_on or DEFAULT_RUNS_ON)
     mdir = options.manifest_dir
     mpath = options.manifest_path
@@ -371,15 +435,17 @@ def workflow_document(
 
     jobs: dict[str, Any] = Spaced()
     setup_with: dict[str, Any] = {
-        "command": f"iteration {mpath}",
+        "command": f"iteration -m {mpath}",
         "python-version": gh.python_version,
         # it reads the pull request's manifest: its messages issue no workflow command
         "fence-output": "true",
     }
     if "workflow_dispatch" in gh.triggers:
         setup_with["iteration"] = "${{ inputs.iteration }}"
+    guard = SAME_REPOSITORY if "pull_request" in gh.triggers else None
     jobs[SETUP_JOB] = {
         "name": "setup",
+        **({"if": f"${{{{ {guard} }}}}"} if guard else {}),
         "runs-on": _labels(setup_labels),
         "timeout-minutes": SETUP_MINUTES,
         "permissions": _permissions("contents: read"),
@@ -394,9 +460,10 @@ def workflow_document(
             },
         ],
     }
+    shared = _Shared(Counter(name for job in plan.jobs for name in _shared_names(job)))
     for job in plan.jobs:
-        jobs[job.job_id] = _node_job(manifest, job, action, mdir, mpath)
-    jobs[AUDIT_JOB] = _audit_job(manifest, plan, action, setup_labels, mdir, mpath)
+        jobs[job.job_id] = _node_job(manifest, job, action, mdir, mpath, shared)
+    jobs[AUDIT_JOB] = _audit_job(manifest, plan, action, setup_labels, mdir, mpath, guard)
 
     return {
         "name": f"dde {manifest.workflow}",
@@ -419,12 +486,33 @@ def _nodes_by_id(manifest: Manifest) -> dict[str, Node]:
     return cached
 
 
-def _action_ref(manifest: Manifest) -> ActionRef:
-    given = manifest.github.action
-    if not given:
-        return ActionRef()
-    repository, sha = given.split("@", 1)
-    return ActionRef(repository, sha, manifest.github.action_version)
+NODE_ENV = "DDE_WORKFLOW_NODE"  # the job's node id: the shared steps read it
+ARTIFACTS_ENV = "DDE_WORKFLOW_ARTIFACTS"  # the node's artifact paths, one a line
+
+
+class _Shared:
+    """Values written once with an anchor and repeated by alias (``&name`` / ``*name``).
+
+    A value used once is written plainly (actionlint refuses an unused anchor).
+    """
+
+    def __init__(self, uses: Mapping[str, int]) -> None:
+        self.uses = uses
+        self.written: set[str] = set()
+
+    def __call__(self, name: str, make: Callable[[], Any]) -> Any:
+        if self.uses.get(name, 0) < 2:
+            return make()
+        if name in self.written:
+            return Alias(name)
+        self.written.add(name)
+        return Anchored(make(), name)
+
+
+def _shared_names(job: JobPlan) -> tuple[str, str]:
+    """The names of the permissions and the steps a node job shares with others of its kind."""
+    kind = "interface" if job.publishes else "node"
+    return f"{kind}-permissions", f"{kind}-steps{'-fetch' if job.dependencies else ''}"
 
 
 def _node_job(
@@ -433,9 +521,12 @@ def _node_job(
     action: ActionRef,
     mdir: str,
     mpath: str,
+    shared: _Shared,
 ) -> dict[str, Any]:
+    """A node job: what differs per node is in its head and ``env``; its steps are shared."""
     by_id = _nodes_by_id(manifest)
     first = by_id[job.nodes[0]]
+    where = Location(str(manifest.path))
     body: dict[str, Any] = {}
     if job.is_matrix:
         body["name"] = "${{ matrix.name }}"
@@ -444,29 +535,44 @@ def _node_job(
     body["needs"] = Flow([SETUP_JOB, *job.needs])
     body["runs-on"] = _labels(job.labels)
     body["timeout-minutes"] = job.timeout_minutes
+    permissions, steps = _shared_names(job)
     grants = ["contents: write" if job.publishes else "contents: read", "statuses: read"]
-    body["permissions"] = _permissions(*grants)
-    node_ref = "${{ matrix.node }}" if job.is_matrix else first.id
-    where = Location(str(manifest.path))
+    body["permissions"] = shared(permissions, lambda: _permissions(*grants))
     if job.is_matrix:
         legs = []
         for node_id in job.nodes:
             node = by_id[node_id]
-            legs.append(
-                {
-                    "node": node_id,
-                    "name": _title(node),
-                    "artifacts": "\n".join(_artifact_paths(mdir, node, where)),
-                }
-            )
+            leg = {"node": node_id, "name": _title(node)}
+            artifacts = _artifact_paths(mdir, node, where)
+            if artifacts:
+                leg["artifacts"] = "\n".join(artifacts)
+            legs.append(leg)
         body["strategy"] = {
             "fail-fast": False,
             "max-parallel": manifest.settings.wip_limit,
             "matrix": {"include": legs},
         }
+        body["env"] = {NODE_ENV: "${{ matrix.node }}", ARTIFACTS_ENV: "${{ matrix.artifacts }}"}
+    else:
+        env = {NODE_ENV: first.id}
+        artifacts = _artifact_paths(mdir, first, where)
+        if artifacts:
+            env[ARTIFACTS_ENV] = "\n".join(artifacts)
+        body["env"] = env
+    fetch = bool(job.dependencies)
+    body["steps"] = shared(
+        steps, lambda: _node_steps(manifest, action, mdir, mpath, job.publishes, fetch)
+    )
+    return body
 
+
+def _node_steps(
+    manifest: Manifest, action: ActionRef, mdir: str, mpath: str, publishes: bool, fetch: bool
+) -> list[dict[str, Any]]:
+    """The steps of a node job, the same for every node job of a kind (node id from ``env``)."""
+    node_ref = f"${{{{ env.{NODE_ENV} }}}}"
     steps: list[dict[str, Any]] = [_checkout_step()]
-    if job.dependencies:
+    if fetch:
         # Every node artifact of this run so far: the dependencies' (all done, by
         # ``needs``), theirs in turn, and those of nodes that happen to be done --
         # what the local runner's one folder holds when this node starts.
@@ -505,11 +611,11 @@ def _node_job(
         "node": node_ref,
         "iteration": ITERATION,
     }
-    if job.publishes:
+    if publishes:
         node_with["github-token"] = "${{ github.token }}"
     steps.append(
         {
-            "name": "Run the node step" if job.is_matrix else f"Run the node step of {first.id}",
+            "name": "Run the node step",
             "uses": action.uses("actions/node"),
             "with": node_with,
         }
@@ -519,13 +625,10 @@ def _node_job(
         f"{literal(_join(mdir, 'reports'))}/{ITERATION}/{node_ref}/",
         f"{literal(_join(mdir, '.dde/artifacts'))}/{ITERATION}/{node_ref}/",
     ]
-    if job.publishes:
+    if publishes:
         upload.append(literal(_join(mdir, ".dde/contracts/")))
         upload.append(literal(_join(mdir, "contracts.lock")))
-    if job.is_matrix:
-        upload.append("${{ matrix.artifacts }}")
-    else:
-        upload.extend(_artifact_paths(mdir, first, where))
+    upload.append(f"${{{{ env.{ARTIFACTS_ENV} }}}}")
     steps.append(
         {
             "name": "Upload the node's reports and artifacts",
@@ -540,8 +643,7 @@ def _node_job(
             },
         }
     )
-    body["steps"] = steps
-    return body
+    return steps
 
 
 def _audit_job(
@@ -551,15 +653,17 @@ def _audit_job(
     labels: Sequence[str],
     mdir: str,
     mpath: str,
+    guard: str | None,
 ) -> dict[str, Any]:
     needs = [SETUP_JOB, *(job.job_id for job in plan.jobs)]
+    when = f"!cancelled() && ({guard})" if guard else "!cancelled()"
     failed = " || ".join(
         f"contains(needs.*.result, '{result}')" for result in ("failure", "cancelled", "skipped")
     )
     return {
         "name": "audit",
         "needs": Flow(needs),
-        "if": "${{ !cancelled() }}",
+        "if": f"${{{{ {when} }}}}",
         "runs-on": _labels(labels),
         "timeout-minutes": AUDIT_MINUTES,
         "permissions": _permissions("contents: read", "statuses: write"),
@@ -622,15 +726,48 @@ def _audit_job(
 
 
 def generate_workflow(manifest: Manifest, options: WorkflowOptions) -> GeneratedWorkflow:
-    """Plan, write and check the workflow for ``manifest`` (raises on a GitHub limit)."""
+    """Plan, write and check the workflow for ``manifest`` (raises on a GitHub limit).
+
+    The plan groups only twins (no added wait) when that fits GitHub's 500 KB;
+    a larger plan groups the nodes with the most slack into a matrix job per
+    depth level, as few as it must (:data:`ALONE_SHARES`).
+    """
     from dde_ci.graph import build_graph
 
     graph = build_graph(manifest)
+    header = header_lines(options)
     plan = plan_jobs(manifest, graph)
-    document = workflow_document(manifest, plan, options)
-    text = yaml_document(document, header_lines(options))
+    text = yaml_document(workflow_document(manifest, plan, options), header)
+    if len(text.encode("utf-8")) > MAX_WORKFLOW_BYTES:
+        ranked = by_slack(graph)
+        for share in ALONE_SHARES:
+            alone = frozenset(ranked[: int(share * len(ranked))])
+            plan = plan_jobs(manifest, graph, "levels", alone)
+            text = yaml_document(workflow_document(manifest, plan, options), header)
+            if len(text.encode("utf-8")) <= MAX_WORKFLOW_BYTES:
+                break
     check_limits(text, options)
     return GeneratedWorkflow(text, plan)
+
+
+# When one job per node is too big: the shares of nodes, least slack first, that keep a
+# job of their own (the rest share a matrix job per depth level); the first that fits wins.
+ALONE_SHARES = (0.8, 0.6, 0.4, 0.2, 0.0)
+
+
+def by_slack(graph: Graph) -> list[str]:
+    """Nodes by slack, least first: how much later a node can finish without delaying the end.
+
+    The critical path has none; a node on a short side branch has much.  Nodes
+    with little slack keep their own job when a large plan must group nodes.
+    """
+    weights = graph.weights
+    earliest: dict[str, float] = {}
+    for node in graph.order:
+        earliest[node] = max((earliest[p] + weights[p] for p in graph.preds[node]), default=0.0)
+    end = graph.critical_path_length
+    rest = graph.remaining
+    return sorted(graph.order, key=lambda n: (end - earliest[n] - rest[n], graph.index[n]))
 
 
 def check_limits(text: str, options: WorkflowOptions) -> None:
@@ -638,9 +775,10 @@ def check_limits(text: str, options: WorkflowOptions) -> None:
     size = len(text.encode("utf-8"))
     if size > MAX_WORKFLOW_BYTES:
         raise InputError(
-            f"the generated workflow is {size / 1024:.0f} KiB; GitHub accepts at most "
-            f"{MAX_WORKFLOW_BYTES // 1024} KiB per workflow file. Split the manifest into "
-            "several manifests (one workflow each), or group nodes that always run together",
+            f"the generated workflow is {size / 1000:.0f} KB even with the nodes of each "
+            f"depth level grouped into matrix jobs; GitHub accepts at most "
+            f"{MAX_WORKFLOW_BYTES // 1000} KB per workflow file. Split the manifest into "
+            "several manifests (one workflow each)",
             Location(options.manifest_path),
         )
     # Job outputs need no check: the only one is the iteration id, at most
@@ -693,6 +831,71 @@ def workflow_options(manifest_file: Path, output: Path, root: Path) -> WorkflowO
     except ValueError:
         output_rel = output.as_posix()
     return WorkflowOptions(manifest_path=manifest_rel, output_path=output_rel)
+
+
+ACTION_FILES = ("setup", "node", "audit")
+
+
+def resolve_action(manifest: Manifest, root: Path, build: Build) -> ActionRef:
+    """Where the workflow's ``uses:`` of the dde-ci actions point, or an input error.
+
+    In this order: the manifest's ``github.action`` (``OWNER/REPO@SHA``); this
+    repository's own actions (``$/actions/...``) when the repository root holds
+    them, as dde-ci's own repository does; the dde-ci build that runs now, at
+    its home and commit (``OWNER/dde-ci/actions/node@<commit>``).  A build
+    that does not know its commit (installed without Git metadata) cannot pin
+    the actions: the manifest must name them.
+    """
+    given = manifest.github.action
+    if given:
+        repository, sha = given.split("@", 1)
+        return ActionRef(repository, sha, manifest.github.action_version)
+    if all((root / "actions" / name / "action.yml").is_file() for name in ACTION_FILES):
+        return ActionRef()
+    if build.repository and build.commit:
+        return ActionRef(build.repository, build.commit, build.release_tag)
+    known = "its home" if build.commit else "the commit it was built from"
+    raise InputError(
+        f"this dde-ci build ({build.version}) does not know {known}, so the workflow "
+        "cannot pin the dde-ci actions; add the setting github.action: "
+        "'OWNER/dde-ci@<40-hex commit SHA>' to the manifest (see docs/github.md, "
+        "'Pinning and updating dde-ci')",
+        Location(str(manifest.path)),
+    )
+
+
+WORKFLOWS_DIR = ".github/workflows"
+
+
+def check_output_location(output: Path, root: Path) -> str:
+    """The workflow's path relative to ``root``; an input error unless GitHub reads it there.
+
+    GitHub runs only the workflows in ``.github/workflows/`` at the repository
+    root (not in a sub-folder of it, not in a folder below a manifest's).
+    """
+    base = root.resolve()
+    target = output.resolve()
+    try:
+        rel = target.relative_to(base).as_posix()
+    except ValueError:
+        rel = None
+    if (
+        rel is None
+        or str(PurePosixPath(rel).parent) != WORKFLOWS_DIR
+        or target.suffix
+        not in (
+            ".yml",
+            ".yaml",
+        )
+    ):
+        raise InputError(
+            f"GitHub reads workflows only from {WORKFLOWS_DIR}/ at the repository root: "
+            f"write it to {base / WORKFLOWS_DIR / (target.stem + '.yml')} "
+            f"(e.g. -o {DEFAULT_OUTPUT} from the root {base}), or pass --root with the folder "
+            "GitHub checks out",
+            Location(str(output)),
+        )
+    return rel
 
 
 def read_committed(path: Path) -> str | None:

@@ -5,6 +5,11 @@ Every command resolves the id the same way: ``--iteration``, then the
 manifest's ``iteration``.  A template may use ``{date:FORMAT}`` (UTC, strftime)
 and ``{seq}`` / ``{seq:03}``: one more than the highest sequence already used
 by an iteration folder under ``reports/`` with the same prefix.
+
+A run of a GitHub workflow starts from a fresh checkout, with no ``reports/``
+to count: there ``{seq}`` is the workflow's run number (the CLI passes
+``GITHUB_RUN_NUMBER`` as ``run_number``), unique per run of the workflow and
+the same for every attempt of a re-run.
 """
 
 from __future__ import annotations
@@ -32,8 +37,15 @@ def check_iteration_id(value: str) -> str:
     return value
 
 
-def render_template(template: str, reports_dir: Path, now: datetime | None = None) -> str:
-    """Turn a template into a concrete id, choosing the next free sequence number."""
+def render_template(
+    template: str,
+    reports_dir: Path,
+    now: datetime | None = None,
+    *,
+    run_number: int | None = None,
+) -> str:
+    """Turn a template into a concrete id: ``{seq}`` is the next free sequence number,
+    or ``run_number`` when one is given (a GitHub workflow run)."""
     moment = now or datetime.now(UTC)
     unknown = re.findall(r"\{([^}:]*)", template)
     for name in unknown:
@@ -56,6 +68,8 @@ def render_template(template: str, reports_dir: Path, now: datetime | None = Non
 
     if "{seq" not in template:
         return check_iteration_id(fill(None))
+    if run_number is not None:
+        return check_iteration_id(fill(run_number))
     pattern = re.escape(fill(None)).replace(re.escape("\0"), r"(\d+)")
     highest = 0
     if reports_dir.is_dir():
@@ -68,14 +82,22 @@ def render_template(template: str, reports_dir: Path, now: datetime | None = Non
 
 
 def resolve_iteration(
-    manifest_value: str, reports_dir: Path, *, option: str | None = None, env: str | None = None
+    manifest_value: str,
+    reports_dir: Path,
+    *,
+    option: str | None = None,
+    env: str | None = None,
+    run_number: int | None = None,
 ) -> str:
-    """The iteration id: ``option``, then ``env``, then the manifest (template or fixed)."""
+    """The iteration id: ``option``, then ``env``, then the manifest (template or fixed).
+
+    ``run_number`` (a GitHub workflow run's) stands for a template's ``{seq}``.
+    """
     for given in (option, env):
         if given:
             return check_iteration_id(given)
     if is_template(manifest_value):
-        return render_template(manifest_value, reports_dir)
+        return render_template(manifest_value, reports_dir, run_number=run_number)
     return check_iteration_id(manifest_value)
 
 

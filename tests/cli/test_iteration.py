@@ -58,3 +58,21 @@ def test_a_bad_id_is_bad_input(
     manifest = write(tmp_path, "Fixed-1")
     assert cli("iteration", str(manifest), "--iteration", "../etc") == 2
     assert "iteration id '../etc' is not valid" in capsys.readouterr().err
+
+
+def test_on_github_every_run_gets_its_own_id_and_a_rerun_keeps_it(
+    tmp_path: Path, cli: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifest = write(tmp_path, "Iter-{date:%Y%m%d}-{seq:03}")  # the starter's template
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+
+    def run_id(number: str, attempt: str) -> str:
+        monkeypatch.setenv("GITHUB_RUN_NUMBER", number)
+        monkeypatch.setenv("GITHUB_RUN_ATTEMPT", attempt)
+        assert cli("iteration", "-m", str(manifest)) == 0
+        return capsys.readouterr().out.strip()
+
+    first, second, rerun = run_id("41", "1"), run_id("42", "1"), run_id("42", "2")
+    assert re.fullmatch(r"Iter-\d{8}-041", first)
+    assert second == first[:-3] + "042"
+    assert rerun == second

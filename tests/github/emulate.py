@@ -37,6 +37,7 @@ import yaml
 from tests.github import tools
 
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+_ENV_REFERENCE = re.compile(r"\$\{\{ env\.(\w+) \}\}")
 HEAD_SHA = "0123456789abcdef0123456789abcdef01234567"
 # A runner with the project's tools installed (python3 with pytest, coverage, bandit).
 RUNNER_PATH = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
@@ -59,6 +60,16 @@ class WorkflowRun:
     source: Path
     scratch: Path
     inputs: dict[str, str] = field(default_factory=dict)
+    # The event: a push, or a pull request (from a branch of this repository, or a fork's).
+    event: str = "push"
+    from_fork: bool = False
+    # `uses: OWNER/REPO/actions/X@SHA` of these repositories run the actions of this
+    # dde-ci checkout (the commit itself is checked by the tests that pin it).
+    dde_ci: Path | None = None
+    dde_ci_repositories: tuple[str, ...] = ()
+    # The dde-ci the setup action installs (default: this test run's), and the run's number.
+    dde_ci_executable: Path = Path(sys.executable).parent / "dde-ci"
+    run_number: int = 42
     jobs: dict[str, JobRun] = field(default_factory=dict)
     artifacts: dict[str, dict[str, bytes]] = field(default_factory=dict)
     skipped_steps: list[str] = field(default_factory=list)
@@ -71,7 +82,11 @@ class WorkflowRun:
             self.jobs[job_id] = run
             needs = job.get("needs", [])
             needs = [needs] if isinstance(needs, str) else needs
-            always = job.get("if") == "${{ !cancelled() }}"
+            condition = job.get("if")
+            if condition is not None and not self._job_condition(condition):
+                run.result = "skipped"
+                continue
+            always = condition is not None and "!cancelled()" in condition
             if not always and any(self.jobs[n].result != "success" for n in needs):
                 run.result = "skipped"
                 continue
@@ -88,7 +103,7 @@ class WorkflowRun:
         shutil.copytree(self.source, workspace, symlinks=True)
         bin_dir = runner_temp / "dde-ci" / "venv" / "bin"
         bin_dir.mkdir(parents=True)
-        (bin_dir / "dde-ci").symlink_to(Path(sys.executable).parent / "dde-ci")
+        (bin_dir / "dde-ci").symlink_to(self.dde_ci_executable)
         run.workspaces.append(workspace)
         context: dict[str, str] = {
             "inputs.iteration": self.inputs.get("iteration", ""),
@@ -102,6 +117,11 @@ class WorkflowRun:
                 context[f"needs.{need}.outputs.{key}"] = value
         for key, value in leg.items():
             context[f"matrix.{key}"] = self._eval(str(value), {})
+        job_env = {k: self._eval(str(v), context) for k, v in job.get("env", {}).items()}
+        for key, value in job_env.items():
+            context[f"env.{key}"] = value
+        for key in _ENV_REFERENCE.findall(yaml.safe_dump(job.get("steps", []))):
+            context.setdefault(f"env.{key}", "")  # GitHub: an unset env value is ''
         failed = False
         for step in job["steps"]:
             condition = step.get("if")
@@ -120,6 +140,20 @@ class WorkflowRun:
     def _needs(self, job: dict[str, Any]) -> list[str]:
         needs = job.get("needs", [])
         return [needs] if isinstance(needs, str) else list(needs)
+
+    def _job_condition(self, condition: str) -> bool:
+        """A job's ``if:``: ``!cancelled()`` and the guard against forks' pull requests."""
+        from dde_ci.github.workflow import SAME_REPOSITORY
+
+        match = re.fullmatch(r"\$\{\{ (.*) \}\}", condition)
+        if match is None:
+            raise ValueError(f"job condition not emulated: {condition}")
+        same_repository = self.event != "pull_request" or not self.from_fork
+        text = match.group(1).replace(SAME_REPOSITORY, str(same_repository))
+        text = text.replace("!cancelled()", "True").replace("&&", "and")
+        if not re.fullmatch(r"[()TrueFalsend ]*", text):
+            raise ValueError(f"job condition not emulated: {condition}")
+        return bool(eval(text, {"__builtins__": {}}))  # only True/False/and/parentheses
 
     def _condition(self, condition: str, job: dict[str, Any]) -> bool:
         if condition == "${{ !cancelled() }}":
@@ -173,9 +207,12 @@ class WorkflowRun:
         if uses.startswith("actions/upload-artifact@"):
             return self._upload(given, workspace)
         if uses.startswith("$/actions/"):
-            return self._composite(
-                uses.removeprefix("$/"), step, given, context, workspace, runner_temp, run
-            )
+            action = self.source / uses.removeprefix("$/") / "action.yml"
+            return self._composite(action, step, given, context, workspace, runner_temp, run)
+        remote = re.fullmatch(r"([\w.-]+/[\w.-]+)/(actions/[\w-]+)@[0-9a-f]{40}", uses)
+        if remote and remote.group(1) in self.dde_ci_repositories and self.dde_ci is not None:
+            action = self.dde_ci / remote.group(2) / "action.yml"
+            return self._composite(action, step, given, context, workspace, runner_temp, run)
         if "run" in step:
             if step.get("name") == "dde pause check":
                 self.skipped_steps.append(f"{run.job_id}: dde pause check (GitHub API)")
@@ -195,7 +232,7 @@ class WorkflowRun:
 
     def _composite(
         self,
-        sub: str,
+        action: Path,
         step: dict[str, Any],
         given: dict[str, str],
         context: dict[str, str],
@@ -203,7 +240,7 @@ class WorkflowRun:
         runner_temp: Path,
         run: JobRun,
     ) -> bool:
-        action = self.source / sub / "action.yml"
+        sub = f"{action.parent.parent.name}/{action.parent.name}"
         metadata = yaml.safe_load(action.read_text())
         if given.get("github-status") == "true":
             # Setting the commit status is a GitHub API call (tested in test_status.py).
@@ -228,7 +265,7 @@ class WorkflowRun:
                 runner_temp=runner_temp,
                 cwd=workspace,
                 timeout=300,
-                extra_env={"PATH": RUNNER_PATH},
+                extra_env={"PATH": RUNNER_PATH, "GITHUB_RUN_NUMBER": str(self.run_number)},
             )
             run.log.append(f"== {sub}: {inner['name']}\n{done.stdout}{done.stderr}")
             if done.returncode != 0:

@@ -9,6 +9,7 @@ installs it (``$RUNNER_TEMP/dde-ci/venv/bin/dde-ci``).
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -29,7 +30,7 @@ SETUP_ACTION = REPO_ROOT / "actions" / "setup" / "action.yml"
 DOCS = REPO_ROOT / "docs" / "github.md"
 REQUIREMENTS = REPO_ROOT / "requirements" / "action.txt"
 SHOP = REPO_ROOT / "examples" / "shop" / "dde.yaml"
-GOLDEN = REPO_ROOT / "examples" / "shop" / ".github" / "workflows" / "dde.yml"
+GOLDEN = REPO_ROOT / "tests" / "github" / "golden" / "shop.yml"
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 FENCE_OPEN = re.compile(r"^::stop-commands::([0-9a-f]{32})$", re.MULTILINE)
 
@@ -286,17 +287,22 @@ def test_audit_action_merges_the_node_segments(project: Path, runner_temp: Path)
 def test_generate_action_checks_the_committed_workflow(tmp_path: Path, runner_temp: Path) -> None:
     action = THIN["generate"]
     step = steps(action)[0]
-    inputs = {
-        "manifest": "examples/shop/dde.yaml",
-        "output": "examples/shop/.github/workflows/dde.yml",
-    }
-    current = run_step(action, step, inputs=inputs, runner_temp=runner_temp, cwd=REPO_ROOT)
+    repo = tmp_path / "repo"  # a user's repository, the manifest in a sub-folder
+    shutil.copytree(REPO_ROOT / "examples" / "shop", repo / "services" / "shop")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    inputs = {"manifest": "services/shop/dde.yaml", "output": ".github/workflows/dde.yml"}
+    write = run_step(
+        action, step, inputs={**inputs, "check": "false"}, runner_temp=runner_temp, cwd=repo
+    )
+    assert write.returncode == 0, write.stdout + write.stderr
+    current = run_step(action, step, inputs=inputs, runner_temp=runner_temp, cwd=repo)
     assert current.returncode == 0, current.stdout + current.stderr
     assert "current" in current.stdout
-    stale = tmp_path / "stale.yml"
-    stale.write_text(GOLDEN.read_text().replace("fail-fast: false", "fail-fast: true"))
-    inputs["output"] = str(stale)
-    failed = run_step(action, step, inputs=inputs, runner_temp=runner_temp, cwd=REPO_ROOT)
+    stale = repo / ".github" / "workflows" / "stale.yml"
+    written = (repo / ".github" / "workflows" / "dde.yml").read_text()
+    stale.write_text(written.replace("fail-fast: false", "fail-fast: true"))
+    inputs["output"] = ".github/workflows/stale.yml"
+    failed = run_step(action, step, inputs=inputs, runner_temp=runner_temp, cwd=repo)
     assert failed.returncode == 1
     assert "+      fail-fast: false" in failed.stdout
 
