@@ -370,6 +370,19 @@ def test_openapi_invalid_documents(tmp_path: Path) -> None:
     assert (m.metrics["errors"] or 0) >= 1
 
 
+def test_openapi_valid_checks_a_3x_document_as_contract_lock_does(tmp_path: Path) -> None:
+    """The gate and the lock give one verdict, with the line of each problem (the lock's
+    checker is linear in the document; openapi-spec-validator's was not)."""
+    context = _openapi_context(tmp_path)
+    (tmp_path / "api.yaml").write_text(VALID_OPENAPI.replace("required: true", "required: no"))
+    m = _measure("openapi-valid", {}, context)
+    assert m.metrics["errors"] == len(m.findings) >= 1
+    assert {f.line for f in m.findings} == {7}, m.findings
+    assert m.findings[0].message == (
+        '"no" is not of type "boolean" (at /paths/~1orders~1{id}/get/parameters/0/required)'
+    )
+
+
 def test_contract_conformance_fails_clearly_when_unavailable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -44,8 +44,29 @@ def load_document(path: Path) -> Any:
     return load_yaml_file(path, what="OpenAPI document").data
 
 
-def openapi_problems(document: Any) -> list[str]:
-    """Every problem found in an OpenAPI document, without any network access."""
+def _is_openapi_3(document: Any) -> bool:
+    return isinstance(document, dict) and str(document.get("openapi", "")).startswith(
+        ("3.0.", "3.1.")
+    )
+
+
+def _contract_findings(file: Path, root: Path, shown: str) -> list[Finding]:
+    """An OpenAPI 3.0/3.1 document checked as ``contract lock`` checks it (the official
+    JSON Schema and the semantic checks, in time linear in the document), with lines."""
+    from dde_ci.contracts.types import contract_type
+
+    kind = contract_type("openapi")
+    loaded = kind.load(file, root)
+    return [
+        Finding(d.message, shown, d.location.line if d.location is not None else 0)
+        for d in kind.validate(loaded, root)
+        if d.severity == "error"
+    ]
+
+
+def openapi_problems(document: Any, *, structure: bool = True) -> list[str]:
+    """Every problem found in an OpenAPI document, without any network access
+    (``structure=False``: only its ``$ref`` s, for a 3.x document checked as a contract)."""
     if not isinstance(document, dict) or not ("openapi" in document or "swagger" in document):
         return ["not an OpenAPI document (no 'openapi' or 'swagger' key)"]
     problems = []
@@ -57,7 +78,7 @@ def openapi_problems(document: Any) -> list[str]:
             resolve_pointer(document, ref[1:])
         except PointerError as exc:
             problems.append(f"{at}: $ref {ref!r} points nowhere ({exc})")
-    if problems:
+    if problems or not structure:
         return problems
     from openapi_spec_validator import (
         OpenAPIV2SpecValidator,
@@ -139,9 +160,12 @@ class OpenApiValidEvaluator:
             shown = context.shown(file)
             documents += 1
             try:
-                problems = openapi_problems(load_document(file))
+                document = load_document(file)
+                problems = openapi_problems(document, structure=not _is_openapi_3(document))
             except InputError as exc:
                 problems = [str(exc)]
+            if not problems and _is_openapi_3(document):
+                findings += _contract_findings(file, context.root, shown)
             findings += [Finding(p, shown) for p in problems]
         return Measurement(
             metrics={"errors": len(findings), "documents": documents},
