@@ -80,7 +80,7 @@ def test_context_command_prints_and_writes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     manifest = load(tmp_path, MANIFEST)
-    code = run_cli("context", "BE", str(manifest.path), "--iteration", "it9", "--agent", "a1")
+    code = run_cli("context", "BE", "-m", str(manifest.path), "--iteration", "it9", "--agent", "a1")
     out, err = capsys.readouterr()
     assert code == 0
     printed = json.loads(out)
@@ -93,5 +93,5 @@ def test_context_command_unknown_node_exits_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     manifest = load(tmp_path, MANIFEST)
-    assert run_cli("context", "XX", str(manifest.path)) == 2
+    assert run_cli("context", "XX", "-m", str(manifest.path)) == 2
     assert "no node 'XX'" in capsys.readouterr().err

@@ -117,7 +117,7 @@ def test_metrics_command_for_the_latest_run(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     manifest = chain_manifest(tmp_path, {"A": ([], "true"), "B": (["A"], "true")})
-    assert run_cli("run", str(manifest.path), "--run-id", "m1", "--no-progress") == 0
+    assert run_cli("run", "-m", str(manifest.path), "--run-id", "m1", "--no-progress") == 0
     capsys.readouterr()
     assert run_cli("metrics", "-m", str(manifest.path), "--format", "prometheus") == 0
     out = capsys.readouterr().out

@@ -115,7 +115,7 @@ def test_run_refuses_an_iteration_with_a_newline(
         'version: "1"\nworkflow: w\niteration: It-0\nnodes:\n'
         '  - {id: A, type: implementation, run: "true"}\n'
     )
-    assert run_cli("run", str(tmp_path / "dde.yaml"), "--iteration", "It-1\n") == 2
+    assert run_cli("run", "-m", str(tmp_path / "dde.yaml"), "--iteration", "It-1\n") == 2
     assert "iteration id 'It-1\\n' is not valid" in capsys.readouterr().err
     assert not (tmp_path / "reports").exists()
 

@@ -143,7 +143,7 @@ def test_no_secret_reaches_reports_or_the_store(
             """
         )
     )
-    code = run_cli("run", str(tmp_path / "dde.yaml"), "--no-progress")
+    code = run_cli("run", "-m", str(tmp_path / "dde.yaml"), "--no-progress")
     out, err = capsys.readouterr()
     assert code == 0, err
     result = json.loads((tmp_path / "reports/It-1/A/result.json").read_text())

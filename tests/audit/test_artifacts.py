@@ -24,7 +24,7 @@ def _built(tmp_path: Path) -> Path:
         "  - id: A\n    type: implementation\n    artifacts: ['out/*.txt']\n"
         "    run: mkdir -p out && echo a > out/a.txt && echo b > out/b.txt\n"
     )
-    assert run_cli("run", str(tmp_path / "dde.yaml"), "--no-progress") == 0
+    assert run_cli("run", "-m", str(tmp_path / "dde.yaml"), "--no-progress") == 0
     return tmp_path
 
 

@@ -36,7 +36,15 @@ def test_the_shop_runs_end_to_end_and_audits_to_pass(
     venv_bin = Path(sys.executable).parent
     env = {**os.environ, "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"}
     done = subprocess.run(
-        [str(venv_bin / "dde-ci"), "run", str(manifest), "--iteration", "E2E-1", "--no-progress"],
+        [
+            str(venv_bin / "dde-ci"),
+            "run",
+            "-m",
+            str(manifest),
+            "--iteration",
+            "E2E-1",
+            "--no-progress",
+        ],
         cwd=manifest.parent,
         env=env,
         capture_output=True,
@@ -46,7 +54,7 @@ def test_the_shop_runs_end_to_end_and_audits_to_pass(
     )
     assert done.returncode == 0, done.stdout + done.stderr
 
-    assert run_cli("audit", str(manifest), "--iteration", "E2E-1", "--format", "json") == 0
+    assert run_cli("audit", "-m", str(manifest), "--iteration", "E2E-1", "--format", "json") == 0
     data = json.loads(capsys.readouterr().out)
     assert (data["result"], data["score"]) == ("PASS", 1.0), data["violations"]
     assert data["completeness"]["completed"] == 13
@@ -58,6 +66,6 @@ def test_the_shop_runs_end_to_end_and_audits_to_pass(
     store = manifest.parent / ".dde" / "artifacts" / "E2E-1" / "DB.Schema"
     stored = next(p for p in store.rglob("*") if p.is_file() and not p.name.endswith(".json"))
     stored.write_bytes(stored.read_bytes() + b"-- tampered\n")
-    assert run_cli("audit", str(manifest), "--iteration", "E2E-1", "--format", "json") == 1
+    assert run_cli("audit", "-m", str(manifest), "--iteration", "E2E-1", "--format", "json") == 1
     data = json.loads(capsys.readouterr().out)
     assert [v["type"] for v in data["violations"]] == ["artifact_tampered"]

@@ -147,7 +147,7 @@ def test_an_expired_or_unjustified_ignore_is_bad_input(tmp_path: Path, capsys: C
 
 
 def _lock(manifest: Path, capsys: Capsys, *extra: str) -> dict[str, Any]:
-    args = ["contract", "lock", "orders-api", str(manifest), "--iteration", "It-1"]
+    args = ["contract", "lock", "orders-api", "-m", str(manifest), "--iteration", "It-1"]
     assert main([*args, "--format", "json", *extra]) == 0
     data: dict[str, Any] = json.loads(capsys.readouterr().out)
     return data
@@ -188,7 +188,7 @@ def test_lock_err_ignore_option_and_its_errors(tmp_path: Path, capsys: Capsys) -
     write_openapi(tmp_path, spec)
     ignore = tmp_path / "accepted.txt"
     ignore.write_text("GET /orders/{orderId} api path removed without deprecation\n")
-    args = ["contract", "lock", "orders-api", str(manifest), "--iteration", "It-1"]
+    args = ["contract", "lock", "orders-api", "-m", str(manifest), "--iteration", "It-1"]
     assert main([*args, "--err-ignore", str(ignore)]) == 2
     assert "accepted.txt:1:1: ignore without a reason" in capsys.readouterr().err
     ignore.write_text(ignore.read_text().strip() + " expires: 2999-01-01\n")

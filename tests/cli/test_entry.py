@@ -20,7 +20,7 @@ def test_python_m_dde_ci_exits_with_the_command_code(tmp_path: Path) -> None:
     assert ok.returncode == 0
     assert "Usage:" in ok.stdout
     bad = subprocess.run(
-        [sys.executable, "-m", "dde_ci", "validate", str(tmp_path / "missing.yaml")],
+        [sys.executable, "-m", "dde_ci", "validate", "-m", str(tmp_path / "missing.yaml")],
         capture_output=True,
         text=True,
         timeout=60,

@@ -201,7 +201,7 @@ def test_runners_check_passes(gh: Any, capsys: pytest.CaptureFixture[str]) -> No
             ],
         },
     )
-    assert main(["gh", "runners", "check", MANIFEST]) == 0
+    assert main(["gh", "runners", "check", "-m", MANIFEST]) == 0
     out = capsys.readouterr().out
     assert "ok       [self-hosted, linux, python]  online: py-1" in out
     assert "every self-hosted label set has an online runner (3 runners listed)" in out
@@ -218,7 +218,7 @@ def test_runners_check_lists_what_is_missing(gh: Any, capsys: pytest.CaptureFixt
             ],
         },
     )
-    assert main(["gh", "runners", "check", MANIFEST]) == 1
+    assert main(["gh", "runners", "check", "-m", MANIFEST]) == 1
     captured = capsys.readouterr()
     assert (
         "MISSING  [self-hosted, linux, node]  no online runner (offline: web-1); "
@@ -232,7 +232,7 @@ def test_runners_check_lists_what_is_missing(gh: Any, capsys: pytest.CaptureFixt
 
 def test_runners_check_json(gh: Any, capsys: pytest.CaptureFixture[str]) -> None:
     gh.get(RUNNERS, json={"total_count": 0, "runners": []})
-    assert main(["gh", "runners", "check", MANIFEST, "--format", "json"]) == 1
+    assert main(["gh", "runners", "check", "-m", MANIFEST, "--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["ok"] is False
     assert {tuple(s["labels"]) for s in data["label_sets"]} == {

@@ -22,7 +22,7 @@ def test_the_starter_validates_runs_and_passes_its_audit(
         assert f"wrote {folder / name}" in out
     assert f"next: dde-ci validate -m {folder / 'dde.yaml'}" in out
     manifest = str(folder / "dde.yaml")
-    assert run_cli("validate", manifest, "--strict") == 0
+    assert run_cli("validate", "-m", manifest, "--strict") == 0
     assert run_cli("gate", "check", str(folder / "gates.yaml")) == 0
     monkeypatch.chdir(folder)  # what a user does next, in the new folder
     assert run_cli("run", "--no-progress", "--iteration", "Iter-S-001") == 0

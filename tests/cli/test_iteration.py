@@ -21,11 +21,11 @@ def test_template_takes_the_next_sequence(
     tmp_path: Path, cli: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     manifest = write(tmp_path, "Iter-{date:%Y}-{seq:03}")
-    assert cli("iteration", str(manifest)) == 0
+    assert cli("iteration", "-m", str(manifest)) == 0
     first = capsys.readouterr().out.strip()
     assert re.fullmatch(r"Iter-\d{4}-001", first)
     (tmp_path / "reports" / first).mkdir(parents=True)
-    assert cli("iteration", str(manifest)) == 0
+    assert cli("iteration", "-m", str(manifest)) == 0
     assert capsys.readouterr().out.strip() == first[:-3] + "002"
 
 
@@ -33,12 +33,12 @@ def test_option_and_environment_win(
     tmp_path: Path, cli: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     manifest = write(tmp_path, "Fixed-1")
-    assert cli("iteration", str(manifest)) == 0
+    assert cli("iteration", "-m", str(manifest)) == 0
     assert capsys.readouterr().out.strip() == "Fixed-1"
     monkeypatch.setenv("DDE_ITERATION", "From-Env")
-    assert cli("iteration", str(manifest)) == 0
+    assert cli("iteration", "-m", str(manifest)) == 0
     assert capsys.readouterr().out.strip() == "From-Env"
-    assert cli("iteration", str(manifest), "--iteration", "From-Option") == 0
+    assert cli("iteration", "-m", str(manifest), "--iteration", "From-Option") == 0
     assert capsys.readouterr().out.strip() == "From-Option"
 
 
@@ -48,7 +48,7 @@ def test_github_output_gets_the_id(
     output = tmp_path / "github_output"
     output.write_text("earlier=1\n")
     monkeypatch.setenv("GITHUB_OUTPUT", str(output))
-    assert cli("iteration", str(write(tmp_path, "Fixed-1"))) == 0
+    assert cli("iteration", "-m", str(write(tmp_path, "Fixed-1"))) == 0
     assert output.read_text() == "earlier=1\niteration=Fixed-1\n"
 
 
@@ -56,7 +56,7 @@ def test_a_bad_id_is_bad_input(
     tmp_path: Path, cli: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     manifest = write(tmp_path, "Fixed-1")
-    assert cli("iteration", str(manifest), "--iteration", "../etc") == 2
+    assert cli("iteration", "-m", str(manifest), "--iteration", "../etc") == 2
     assert "iteration id '../etc' is not valid" in capsys.readouterr().err
 
 

@@ -16,7 +16,7 @@ def test_run_prints_the_run_id_and_progress_lines(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     manifest = chain_manifest(tmp_path, {"A": ([], "true"), "B": (["A"], "exit 2")})
-    code = run_cli("run", str(manifest.path), "--jobs", "1", "--run-id", "r-cli")
+    code = run_cli("run", "-m", str(manifest.path), "--jobs", "1", "--run-id", "r-cli")
     out, err = capsys.readouterr()
     assert code == 1
     assert "run r-cli started: iteration it1, 2 nodes" in out
@@ -28,8 +28,8 @@ def test_run_prints_the_run_id_and_progress_lines(
 
 def test_status_of_the_latest_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     manifest = chain_manifest(tmp_path, {"A": ([], "true")})
-    assert run_cli("run", str(manifest.path), "--run-id", "first", "--no-progress") == 0
-    assert run_cli("run", str(manifest.path), "--run-id", "second", "--no-progress") == 0
+    assert run_cli("run", "-m", str(manifest.path), "--run-id", "first", "--no-progress") == 0
+    assert run_cli("run", "-m", str(manifest.path), "--run-id", "second", "--no-progress") == 0
     capsys.readouterr()
     assert run_cli("status", "-m", str(manifest.path), "--format", "json") == 0
     data = json.loads(capsys.readouterr().out)
@@ -48,18 +48,18 @@ def test_status_without_runs_or_with_unknown_run(
     manifest = chain_manifest(tmp_path, {"A": ([], "true")})
     assert run_cli("status", "-m", str(manifest.path)) == 2
     assert "no runs yet" in capsys.readouterr().err
-    assert run_cli("run", str(manifest.path), "--run-id", "abc", "--no-progress") == 0
+    assert run_cli("run", "-m", str(manifest.path), "--run-id", "abc", "--no-progress") == 0
     assert run_cli("status", "abd", "-m", str(manifest.path)) == 2
     assert "no run 'abd'" in capsys.readouterr().err
 
 
 def test_run_refuses_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     manifest = chain_manifest(tmp_path, {"A": ([], "true")})
-    assert run_cli("run", str(manifest.path), "--run-id", "../x") == 2
+    assert run_cli("run", "-m", str(manifest.path), "--run-id", "../x") == 2
     assert "run id '../x' is not usable" in capsys.readouterr().err
-    assert run_cli("run", str(tmp_path / "missing.yaml")) == 2
-    assert run_cli("run", str(manifest.path), "--iteration", "bad id") == 2
-    assert run_cli("run", str(manifest.path), "--events-webhook", "ftp://x") == 2
+    assert run_cli("run", "-m", str(tmp_path / "missing.yaml")) == 2
+    assert run_cli("run", "-m", str(manifest.path), "--iteration", "bad id") == 2
+    assert run_cli("run", "-m", str(manifest.path), "--events-webhook", "ftp://x") == 2
 
 
 READ_ANSWER = (
@@ -79,11 +79,11 @@ def test_node_run_uses_files_earlier_nodes_left(
         },
     )
     path = str(manifest.path)
-    assert run_cli("node", "run", "A", path, "--iteration", "it7", "--run-id", "gh-1") == 0
+    assert run_cli("node", "run", "A", "-m", path, "--iteration", "it7", "--run-id", "gh-1") == 0
     out = capsys.readouterr().out
     assert "building A" in out
     assert "A: COMPLETED after 1 attempt(s) (iteration it7, run gh-1)" in out
-    assert run_cli("node", "run", "B", path, "--iteration", "it7", "-q") == 0
+    assert run_cli("node", "run", "B", "-m", path, "--iteration", "it7", "-q") == 0
     out = capsys.readouterr().out
     assert "42" not in out.splitlines()  # quiet: no command output
     assert "42" in (tmp_path / "reports/it7/B/output.log").read_text()
@@ -96,11 +96,11 @@ def test_node_run_failure_and_unknown_node(
 ) -> None:
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     manifest = chain_manifest(tmp_path, {"A": ([], "echo oops; exit 5")})
-    assert run_cli("node", "run", "A", str(manifest.path)) == 1
+    assert run_cli("node", "run", "A", "-m", str(manifest.path)) == 1
     out = capsys.readouterr().out
     assert "::group::A output" in out and "oops" in out and "::endgroup::" in out
     assert "A: FAILED after 1 attempt(s)" in out
-    assert run_cli("node", "run", "Q", str(manifest.path)) == 2
+    assert run_cli("node", "run", "Q", "-m", str(manifest.path)) == 2
     assert "no node 'Q'" in capsys.readouterr().err
 
 
@@ -172,12 +172,12 @@ def test_a_failed_nodes_line_is_followed_by_its_last_20_output_lines(
 ) -> None:
     script = "for i in $(seq 1 30); do echo line-$i; done; exit 3"
     manifest = chain_manifest(tmp_path, {"A": ([], script)})
-    assert run_cli("run", str(manifest.path), "--no-progress") == 1
+    assert run_cli("run", "-m", str(manifest.path), "--no-progress") == 1
     out = capsys.readouterr().out
     lines = out.splitlines()
     at = next(i for i, line in enumerate(lines) if "FAILED    A" in line)
     assert lines[at + 1 : at + 21] == [f"    | line-{i}" for i in range(11, 31)]
-    assert run_cli("run", str(manifest.path), "--no-progress", "--quiet") == 1
+    assert run_cli("run", "-m", str(manifest.path), "--no-progress", "--quiet") == 1
     assert "| line-" not in capsys.readouterr().out
 
 
@@ -192,7 +192,7 @@ def test_retry_runs_the_failed_nodes_again_and_the_audit_passes(
     }
     manifest = chain_manifest(tmp_path, nodes)
     path = str(manifest.path)
-    assert run_cli("run", path, "--run-id", "r1", "--no-progress") == 1
+    assert run_cli("run", "-m", path, "--run-id", "r1", "--no-progress") == 1
     err = capsys.readouterr().err
     assert "run them again with 'dde-ci retry r1'" in err
     assert run_cli("resume", "r1", "-m", path, "--no-progress") == 2
@@ -207,7 +207,7 @@ def test_retry_runs_the_failed_nodes_again_and_the_audit_passes(
     assert runs == {"A": 1, "B": 2, "C": 1, "D": 1}
     assert run_cli("retry", "r1", "-m", path) == 2
     assert "run r1 is COMPLETED; only a FAILED run can be retried" in capsys.readouterr().err
-    assert run_cli("audit", path, "--iteration", "it1") == 0, capsys.readouterr()
+    assert run_cli("audit", "-m", path, "--iteration", "it1") == 0, capsys.readouterr()
 
 
 def test_live_view_renders_running_nodes_and_counts() -> None:

@@ -55,7 +55,7 @@ def test_validate_quotes_manifest_text(
         monkeypatch.setenv("GITHUB_ACTIONS", "true")
     else:
         monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    assert run_cli("validate", str(_evil_manifest(tmp_path))) == 2
+    assert run_cli("validate", "-m", str(_evil_manifest(tmp_path))) == 2
     out, err = capsys.readouterr()
     _check_lines(out)
     _check_lines(err)

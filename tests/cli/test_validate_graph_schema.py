@@ -17,7 +17,7 @@ Cli = object
 def test_validate_example(cli: Cli, capsys: pytest.CaptureFixture[str]) -> None:
     from dde_ci.cli.main import main
 
-    assert main(["validate", str(EXAMPLE_MANIFEST)]) == 0
+    assert main(["validate", "-m", str(EXAMPLE_MANIFEST)]) == 0
     assert ": ok: 13 nodes" in capsys.readouterr().out
 
 
@@ -36,7 +36,7 @@ def test_validate_default_manifest_name(
 def test_graph_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     from dde_ci.cli.main import main
 
-    assert main(["graph", str(EXAMPLE_MANIFEST), "--format", "json"]) == 0
+    assert main(["graph", "-m", str(EXAMPLE_MANIFEST), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert set(data) == {"nodes", "edges", "order", "levels", "critical_path"}
     assert set(data["nodes"][0]) == {"id", "type", "capabilities", "runs_on"}
@@ -51,7 +51,7 @@ def test_graph_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
 def test_graph_pictures(fmt: str, start: str, capsys: pytest.CaptureFixture[str]) -> None:
     from dde_ci.cli.main import main
 
-    assert main(["graph", str(EXAMPLE_MANIFEST), "--format", fmt]) == 0
+    assert main(["graph", "-m", str(EXAMPLE_MANIFEST), "--format", fmt]) == 0
     out = capsys.readouterr().out
     assert out.startswith(start)
     assert "API.Orders" in out

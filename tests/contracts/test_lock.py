@@ -351,7 +351,9 @@ def test_owner_commit_is_git_head(tmp_path: Path) -> None:
     from dde_ci.cli.main import main
 
     assert (
-        main(["contract", "lock", "orders-api", str(tmp_path / "dde.yaml"), "--iteration", "I"])
+        main(
+            ["contract", "lock", "orders-api", "-m", str(tmp_path / "dde.yaml"), "--iteration", "I"]
+        )
         == 0
     )
     stored = json.loads(
@@ -430,7 +432,7 @@ def test_sync_lockfile_merges_lock_files_that_overwrote_each_other(tmp_path: Pat
     assert current is not None
     assert entries["order-created"]["digest"] == current.digest
     assert sync_lockfile(layout, domains) == []  # idempotent
-    assert main(["contract", "sync-lock", str(manifest.path)]) == 0
+    assert main(["contract", "sync-lock", "-m", str(manifest.path)]) == 0
 
 
 def test_sync_lockfile_never_moves_an_entry_backwards(tmp_path: Path) -> None:

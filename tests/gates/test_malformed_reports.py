@@ -181,7 +181,7 @@ def test_a_crashing_report_inside_a_run_keeps_every_gates_result(
         """,
     )
     (tmp_path / "r.sarif").write_text(json.dumps(VALID_SARIF))
-    code = run_cli("run", str(tmp_path / "dde.yaml"), "--no-progress")
+    code = run_cli("run", "-m", str(tmp_path / "dde.yaml"), "--no-progress")
     capsys.readouterr()
     assert code == 1
     gates = json.loads((tmp_path / "reports" / ITERATION / "A" / "gates.json").read_text())

@@ -316,7 +316,7 @@ def test_root_action_runs_a_command_and_sets_the_iteration_output(
     done = run_step(
         ROOT_ACTION,
         run,
-        inputs={"command": "iteration plan/dde.yaml", "iteration": "Iter-7"},
+        inputs={"command": "iteration -m plan/dde.yaml", "iteration": "Iter-7"},
         outputs={"steps.install.outputs.dde-ci": dde},
         runner_temp=runner_temp,
         cwd=project,
@@ -327,7 +327,7 @@ def test_root_action_runs_a_command_and_sets_the_iteration_output(
     fenced_run = run_step(
         ROOT_ACTION,
         run,
-        inputs={"command": "node run Broken plan/dde.yaml", "fence-output": "true"},
+        inputs={"command": "node run Broken -m plan/dde.yaml", "fence-output": "true"},
         outputs={"steps.install.outputs.dde-ci": dde},
         runner_temp=runner_temp,
         cwd=project,

@@ -133,7 +133,7 @@ def test_workflow_sync_hook_checks_the_workflow_of_the_manifest_the_hooks_find(
     assert main(["hook", "workflow-sync"]) == 1  # not generated yet
     assert ".github/workflows/dde.yml does not exist" in capsys.readouterr().err
     workflow = repo / ".github" / "workflows" / "dde.yml"
-    assert main(["generate", "services/shop/dde.yaml", "-o", str(workflow)]) == 0
+    assert main(["generate", "-m", "services/shop/dde.yaml", "-o", str(workflow)]) == 0
     capsys.readouterr()
     assert main(["hook", "workflow-sync"]) == 0
     assert capsys.readouterr().out == ".github/workflows/dde.yml: current\n"
@@ -143,5 +143,5 @@ def test_workflow_sync_hook_checks_the_workflow_of_the_manifest_the_hooks_find(
     moved = repo / ".github" / "workflows" / "shop.yml"
     workflow.rename(moved)
     assert main(["hook", "workflow-sync", "-o", ".github/workflows/shop.yml"]) == 1
-    assert main(["generate", "services/shop/dde.yaml", "-o", str(moved)]) == 0
+    assert main(["generate", "-m", "services/shop/dde.yaml", "-o", str(moved)]) == 0
     assert main(["hook", "workflow-sync", "-o", ".github/workflows/shop.yml"]) == 0

@@ -58,7 +58,7 @@ def start_runner(
 ) -> subprocess.Popen[bytes]:
     with (manifest.parent / f"runner-{run_id}.out").open("wb") as out:
         proc = subprocess.Popen(
-            [DDE_CI, "run", str(manifest), "--run-id", run_id, "--no-progress", *extra],
+            [DDE_CI, "run", "-m", str(manifest), "--run-id", run_id, "--no-progress", *extra],
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -245,7 +245,7 @@ def test_cancel_without_a_runner_marks_the_run(tmp_path: Path) -> None:
 
 def test_pause_needs_a_running_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     manifest = chain_manifest(tmp_path, {"A": ([], "true")})
-    assert run_cli("run", str(manifest.path), "--run-id", "done1", "--no-progress") == 0
+    assert run_cli("run", "-m", str(manifest.path), "--run-id", "done1", "--no-progress") == 0
     assert run_cli("pause", "done1", "-m", str(manifest.path)) == 2
     assert "run done1 is COMPLETED; only a RUNNING run can be paused" in capsys.readouterr().err
 
@@ -282,11 +282,11 @@ def test_a_second_run_in_the_same_folder_is_refused_and_names_the_first(
     )
     first = start_runner(manifest.path, "first", runners)
     wait_for(lambda: (tmp_path / "A.runs").exists())
-    assert run_cli("run", str(manifest.path), "--run-id", "second", "--no-progress") == 2
+    assert run_cli("run", "-m", str(manifest.path), "--run-id", "second", "--no-progress") == 2
     err = capsys.readouterr().err
     assert f"runner.lock: run first (process {first.pid}) is running in this folder" in err
     assert "'dde-ci cancel first'" in err
     (tmp_path / "go").touch()
     assert first.wait(timeout=60) == 0
     assert (tmp_path / "A.runs").read_text().split() == ["ran"]  # the second ran nothing
-    assert run_cli("run", str(manifest.path), "--run-id", "third", "--no-progress") == 0
+    assert run_cli("run", "-m", str(manifest.path), "--run-id", "third", "--no-progress") == 0

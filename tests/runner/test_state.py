@@ -183,7 +183,7 @@ def test_a_corrupt_state_database_names_the_file_and_the_way_out(
     db = tmp_path / ".dde" / "state.db"
     db.parent.mkdir()
     db.write_bytes(b"this is not SQLite" * 512)
-    assert run_cli("run", str(manifest.path), "--no-progress") == 2
+    assert run_cli("run", "-m", str(manifest.path), "--no-progress") == 2
     err = capsys.readouterr().err
     assert f"{db}: the runner's state database is unreadable" in err
     assert f"'mv {db} {db}.broken'" in err

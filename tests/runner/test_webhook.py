@@ -68,7 +68,7 @@ def test_run_posts_signed_cloudevents(
     got, url = receiver
     monkeypatch.setenv("DDE_WEBHOOK_SECRET", "s3cret")
     manifest = chain_manifest(tmp_path, {"A": ([], "true"), "B": (["A"], "true")})
-    code = run_cli("run", str(manifest.path), "--events-webhook", url, "--no-progress")
+    code = run_cli("run", "-m", str(manifest.path), "--events-webhook", url, "--no-progress")
     assert code == 0
     log = events(manifest)
     assert len(got.received) == len(log)
