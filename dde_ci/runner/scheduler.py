@@ -67,6 +67,7 @@ from dde_ci.runner.state import (
     FINISHED_RUN_STATES,
     PAUSED,
     RUNNING,
+    RunRecord,
     StateStore,
     storage_error,
 )
@@ -258,18 +259,7 @@ def resume_run(
             )
         if record.state in FINISHED_RUN_STATES:
             raise StateError(f"run {run_id} is {record.state}; there is nothing to resume")
-        manifest, graph = _load_run(store, run_id, record.manifest)
-        runner = Runner(
-            manifest,
-            graph,
-            store,
-            run_id,
-            record.iteration_id,
-            record.jobs,
-            listeners,
-            grace,
-            commit,
-        )
+        runner = _reopen(store, record, listeners, grace, commit)
         runner.stop_leftovers()
         store.mark_handled(i for i, _ in store.pending_controls(run_id))  # meant for the dead one
         recovered = runner.plan.recover(now_rfc3339())
@@ -301,35 +291,41 @@ def retry_run(
             raise StateError(
                 f"run {run_id} is {record.state}; only a FAILED run can be retried{hint}"
             )
-        manifest, graph = _load_run(store, run_id, record.manifest)
-        runner = Runner(
-            manifest,
-            graph,
-            store,
-            run_id,
-            record.iteration_id,
-            record.jobs,
-            listeners,
-            grace,
-            commit,
-        )
+        runner = _reopen(store, record, listeners, grace, commit)
         return runner.execute(runner.plan.retry(now_rfc3339()))
 
 
-def _load_run(store: StateStore, run_id: str, manifest_path: str) -> tuple[Manifest, Graph]:
-    """The run's manifest and graph, refused when the manifest no longer has its nodes."""
+def _reopen(
+    store: StateStore,
+    record: RunRecord,
+    listeners: Sequence[Listener],
+    grace: float,
+    commit: str | None,
+) -> Runner:
+    """The owner of a run that exists (to resume or retry it): its manifest read again,
+    refused when the manifest no longer has the run's nodes."""
     from dde_ci.graph import build_graph
     from dde_ci.manifest.loader import load_manifest
 
-    manifest = load_manifest(manifest_path)
+    manifest = load_manifest(record.manifest)
     graph = build_graph(manifest)
-    nodes = store.nodes(run_id)
+    nodes = store.nodes(record.run_id)
     if any(n.node_id not in graph.index for n in nodes) or len(nodes) != len(graph.ids):
         raise StateError(
-            f"the manifest {manifest_path} no longer has the nodes of run {run_id}; "
+            f"the manifest {record.manifest} no longer has the nodes of run {record.run_id}; "
             "start a new run with 'dde-ci run'"
         )
-    return manifest, graph
+    return Runner(
+        manifest,
+        graph,
+        store,
+        record.run_id,
+        record.iteration_id,
+        record.jobs,
+        listeners,
+        grace,
+        commit,
+    )
 
 
 class Runner:
