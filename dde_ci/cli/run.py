@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from dde_ci.cli.options import (
+    F,
     format_option,
     iteration_option,
     manifest_argument,
@@ -72,9 +73,37 @@ def _tail(root: Path, iteration_id: str, quiet: bool) -> Callable[[str], list[st
     return lambda node_id: output_tail(layout.node_dir(iteration_id, node_id) / "output.log")
 
 
-quiet_option = click.option(
-    "--quiet", "-q", is_flag=True, help="Do not show the last output lines of a failed node."
-)
+def execution_options(func: F) -> F:
+    """The options of every command that runs nodes here (run, resume, retry)."""
+    for option in reversed(
+        (
+            click.option(
+                "--events-webhook",
+                metavar="URL",
+                default=None,
+                help="Also POST each event as a CloudEvent (signed when DDE_WEBHOOK_SECRET "
+                "is set).",
+            ),
+            click.option(
+                "--grace",
+                type=click.FloatRange(0, 3600),
+                default=5.0,
+                show_default=True,
+                help="Seconds between SIGTERM and SIGKILL when a node is cancelled or times out.",
+            ),
+            click.option(
+                "--no-progress", is_flag=True, help="Plain lines instead of the live view."
+            ),
+            click.option(
+                "--quiet",
+                "-q",
+                is_flag=True,
+                help="Do not show the last output lines of a failed node.",
+            ),
+        )
+    ):
+        func = option(func)
+    return func
 
 
 def _report(summary: RunSummary, manifest_hint: str) -> int:
@@ -114,21 +143,7 @@ Then, from another terminal:
 )
 @iteration_option
 @click.option("--run-id", metavar="ID", default=None, help="Use this run id (default: a new one).")
-@click.option(
-    "--events-webhook",
-    metavar="URL",
-    default=None,
-    help="Also POST each event as a CloudEvent (signed when DDE_WEBHOOK_SECRET is set).",
-)
-@click.option(
-    "--grace",
-    type=click.FloatRange(0, 3600),
-    default=5.0,
-    show_default=True,
-    help="Seconds between SIGTERM and SIGKILL when a node is cancelled or times out.",
-)
-@click.option("--no-progress", is_flag=True, help="Plain lines instead of the live view.")
-@quiet_option
+@execution_options
 def run(
     manifest: str,
     jobs: int | None,
@@ -290,16 +305,7 @@ Examples:
 )
 @click.argument("run_id")
 @manifest_option
-@click.option("--events-webhook", metavar="URL", default=None, help="As for 'dde-ci run'.")
-@click.option(
-    "--grace",
-    type=click.FloatRange(0, 3600),
-    default=5.0,
-    show_default=True,
-    help="Seconds between SIGTERM and SIGKILL when a node is cancelled or times out.",
-)
-@click.option("--no-progress", is_flag=True, help="Plain lines instead of the live view.")
-@quiet_option
+@execution_options
 def resume(
     run_id: str,
     manifest: str,
@@ -351,16 +357,7 @@ Examples:
 )
 @click.argument("run_id", required=False)
 @manifest_option
-@click.option("--events-webhook", metavar="URL", default=None, help="As for 'dde-ci run'.")
-@click.option(
-    "--grace",
-    type=click.FloatRange(0, 3600),
-    default=5.0,
-    show_default=True,
-    help="As for 'dde-ci run'.",
-)
-@click.option("--no-progress", is_flag=True, help="Plain lines instead of the live view.")
-@quiet_option
+@execution_options
 def retry(
     run_id: str | None,
     manifest: str,
