@@ -100,23 +100,28 @@ class PathRules(DifferBase):
             if not isinstance(op, dict):
                 continue
             site = _Site(bpath, method, ("paths", bpath, method), ())
-            level, error = lifecycle.stability(op)
-            if error:
-                self.add("api-invalid-stability-level", "error", error, site, side="base")
-                continue
-            if not lifecycle.included(level, self.options.stability_level):
-                continue
-            found = lifecycle.removal(
-                ("api-path-removed-without-deprecation", "error"),
-                "api-path-removed-with-deprecation",
-                "api-path-removed-before-sunset",
-                "api-path-sunset-parse",
-                op,
-                self.options,
-                "api path",
-            )
-            if found:
-                self.add(*found, site, side="base")
+            self._operation_removed(op, site, "api-path-removed", "api path")
+
+    def _operation_removed(self, op: dict[str, Any], site: _Site, rule: str, label: str) -> None:
+        """Operation ``op`` is gone (with its path: ``api-path-removed``; alone:
+        ``api-removed``): as oasdiff, by its stability level, deprecation and sunset."""
+        level, error = lifecycle.stability(op)
+        if error:
+            self.add("api-invalid-stability-level", "error", error, site, side="base")
+            return
+        if not lifecycle.included(level, self.options.stability_level):
+            return
+        found = lifecycle.removal(
+            (f"{rule}-without-deprecation", "error"),
+            f"{rule}-with-deprecation",
+            f"{rule}-before-sunset",
+            "api-path-sunset-parse",
+            op,
+            self.options,
+            label,
+        )
+        if found:
+            self.add(*found, site, side="base")
 
     def _path_item(
         self,
@@ -132,23 +137,7 @@ class PathRules(DifferBase):
             site = _Site(rpath, method, (root, bpath, method), (root, rpath, method))
             if isinstance(bop, dict) and not isinstance(rop, dict):
                 site.path = bpath
-                level, error = lifecycle.stability(bop)
-                if error:
-                    self.add("api-invalid-stability-level", "error", error, site, side="base")
-                    continue
-                if not lifecycle.included(level, self.options.stability_level):
-                    continue
-                found = lifecycle.removal(
-                    ("api-removed-without-deprecation", "error"),
-                    "api-removed-with-deprecation",
-                    "api-removed-before-sunset",
-                    "api-path-sunset-parse",
-                    bop,
-                    self.options,
-                    "api",
-                )
-                if found:
-                    self.add(*found, site, side="base")
+                self._operation_removed(bop, site, "api-removed", "api")
             elif isinstance(rop, dict) and not isinstance(bop, dict):
                 self.add("endpoint-added", "info", "endpoint added", site)
             elif isinstance(bop, dict) and isinstance(rop, dict):
