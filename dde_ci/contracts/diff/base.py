@@ -134,10 +134,8 @@ _SET_IN_REQUEST = frozenset(
     {"max", "min", "max-length", "min-items", "exclusive-max", "exclusive-min"}
 )
 _UNSET_IN_RESPONSE = frozenset({"max-length", "min-items"})
-# keywords whose value is one subschema, compared like a property
-_SUBSCHEMAS = (
-    "items",
-    "additionalProperties",
+# keywords whose value is one subschema, compared in place
+IN_PLACE_SUBSCHEMAS = (
     "not",
     "if",
     "then",
@@ -148,6 +146,8 @@ _SUBSCHEMAS = (
     "unevaluatedProperties",
     "contentSchema",
 )
+# keywords whose value is one subschema, compared like a property
+_SUBSCHEMAS = ("items", "additionalProperties", *IN_PLACE_SUBSCHEMAS)
 # a finding inside a property hidden on this side (readOnly in a request, writeOnly
 # in a response) that oasdiff reports under its own id, at info
 _HIDDEN_IDS = {

@@ -62,6 +62,7 @@ from __future__ import annotations
 from typing import Any
 
 from dde_ci.contracts.diff.base import (
+    IN_PLACE_SUBSCHEMAS,
     MAX_SCHEMA_DEPTH,
     PointerKey,
     _canon,
@@ -80,18 +81,7 @@ from dde_ci.contracts.diff.changes import Change
 from dde_ci.contracts.diff.keywords import keyword_changes
 from dde_ci.contracts.diff.options import DiffOptions
 
-# keywords whose value is one subschema, compared in place
-_SUBSCHEMAS = (
-    "not",
-    "if",
-    "then",
-    "else",
-    "contains",
-    "propertyNames",
-    "unevaluatedItems",
-    "unevaluatedProperties",
-    "contentSchema",
-)
+_SUBSCHEMAS = IN_PLACE_SUBSCHEMAS  # compared in place
 
 # keyword -> (id stem, True when a larger value tightens)
 _BOUNDS = (
